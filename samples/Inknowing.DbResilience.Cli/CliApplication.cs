@@ -1,0 +1,99 @@
+using System.CommandLine;
+using Inknowing.DbResilience.Cli.Commands;
+using Inknowing.DbResilience.DependencyInjection;
+using Inknowing.DbResilience.PostgreSql.DependencyInjection;
+
+namespace Inknowing.DbResilience.Cli;
+
+/// <summary>The <c>dbresilience</c> command line: global options, verbs, and the mapping of failures to exit codes.</summary>
+internal static class CliApplication
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var root = CreateRootCommand();
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                await Console.Error.WriteLineAsync("error: " + error.Message);
+            }
+
+            await Console.Error.WriteLineAsync("Run 'dbresilience --help' for usage.");
+            return ExitCodes.UsageError;
+        }
+
+        return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    }
+
+    public static RootCommand CreateRootCommand()
+    {
+        var root = new RootCommand(
+            "dbresilience: migrations, backups, restores and recovery drills for PostgreSQL.\n"
+            + "Exit codes: 0 success, 1 the operation failed or found a problem, 2 usage or configuration error.");
+        GlobalOptions.AddTo(root);
+        root.Subcommands.Add(CheckCommand.Create());
+        root.Subcommands.Add(DemoCommand.Create());
+        return root;
+    }
+
+    /// <summary>Wraps a command's work: maps configuration errors to exit 2, failures to 1, cancellation to 130.</summary>
+    public static Func<ParseResult, CancellationToken, Task<int>> Handle(Func<ParseResult, CancellationToken, Task<int>> action)
+        => async (parse, cancellationToken) =>
+        {
+            try
+            {
+                return await action(parse, cancellationToken);
+            }
+            catch (DbResilienceConfigurationException ex)
+            {
+                await Console.Error.WriteLineAsync("error: " + ex.Message);
+                return ExitCodes.UsageError;
+            }
+            catch (DbResilienceException ex)
+            {
+                await Console.Error.WriteLineAsync("error: " + ex.Message);
+                return ExitCodes.Failure;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                await Console.Error.WriteLineAsync("cancelled.");
+                return ExitCodes.Cancelled;
+            }
+        };
+
+    /// <summary>Builds the library from the global options (connection string, storages) as a host application would.</summary>
+    /// <exception cref="DbResilienceConfigurationException">An option is missing or invalid.</exception>
+    public static DbResilienceHost BuildHost(ParseResult parse)
+    {
+        var builder = new DbResilienceBuilder();
+        var connection = parse.GetValue(GlobalOptions.Connection) ?? Environment.GetEnvironmentVariable(GlobalOptions.ConnectionVariable);
+        builder.UsePostgreSql(o => o.ConnectionString = connection);
+        _ = GetStorages(parse);
+        return builder.Build();
+    }
+
+    /// <summary>Reads <c>--storage</c> values, or <c>DBRESILIENCE_STORAGE</c> when none is given.</summary>
+    public static IReadOnlyList<StorageUri> GetStorages(ParseResult parse)
+    {
+        var values = parse.GetValue(GlobalOptions.Storage) is { Length: > 0 } given
+            ? given
+            : (Environment.GetEnvironmentVariable(GlobalOptions.StorageVariable) ?? string.Empty)
+                .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var errors = new List<string>();
+        var storages = new List<StorageUri>();
+        foreach (var value in values)
+        {
+            try
+            {
+                storages.Add(StorageUri.Parse(value));
+            }
+            catch (DbResilienceConfigurationException ex)
+            {
+                errors.Add(ex.Message);
+            }
+        }
+
+        return errors.Count == 0 ? storages : throw new DbResilienceConfigurationException(errors);
+    }
+}

@@ -1,0 +1,17 @@
+namespace Inknowing.DbResilience.Cli;
+
+/// <summary>The exit codes of <c>dbresilience</c>, for scripts and cron.</summary>
+internal static class ExitCodes
+{
+    /// <summary>The operation succeeded.</summary>
+    public const int Success = 0;
+
+    /// <summary>The operation failed or found a problem (a failed drill, drift, a corrupted backup).</summary>
+    public const int Failure = 1;
+
+    /// <summary>The command line or the configuration is wrong; nothing was done.</summary>
+    public const int UsageError = 2;
+
+    /// <summary>The operation was cancelled (Ctrl+C, SIGTERM); nothing half-done was left looking complete.</summary>
+    public const int Cancelled = 130;
+}

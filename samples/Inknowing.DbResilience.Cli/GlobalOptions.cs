@@ -1,0 +1,36 @@
+using System.CommandLine;
+
+namespace Inknowing.DbResilience.Cli;
+
+/// <summary>The options every command accepts.</summary>
+internal static class GlobalOptions
+{
+    public const string ConnectionVariable = "DBRESILIENCE_CONNECTION";
+    public const string StorageVariable = "DBRESILIENCE_STORAGE";
+
+    public static Option<string?> Connection { get; } = new("--connection")
+    {
+        Description = $"Npgsql connection string of the database (default: ${ConnectionVariable}). Prefer the environment variable or PGPASSWORD for passwords: arguments are visible to other users.",
+        Recursive = true,
+    };
+
+    public static Option<string[]> Storage { get; } = new("--storage")
+    {
+        Description = $"Where backups live; repeat for more copies (default: ${StorageVariable}, ';'-separated). "
+            + "file:///abs/path or s3://bucket/prefix?endpoint=http://127.0.0.1:9000&region=us-east-1&pathStyle=true "
+            + "(S3 credentials from the standard AWS environment variables).",
+        Recursive = true,
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    public static Option<bool> Json { get; } = new("--json")
+    {
+        Description = "Write the result as JSON on standard output, for scripts.",
+    };
+
+    public static void AddTo(RootCommand root)
+    {
+        root.Options.Add(Connection);
+        root.Options.Add(Storage);
+    }
+}

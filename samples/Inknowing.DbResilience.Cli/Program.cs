@@ -1,0 +1,3 @@
+using Inknowing.DbResilience.Cli;
+
+return await CliApplication.RunAsync(args);

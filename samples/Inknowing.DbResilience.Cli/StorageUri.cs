@@ -1,0 +1,115 @@
+using System.Globalization;
+
+namespace Inknowing.DbResilience.Cli;
+
+/// <summary>
+/// One <c>--storage</c> value: <c>file:///abs/path</c>, or
+/// <c>s3://bucket/prefix?endpoint=http://127.0.0.1:PORT&amp;region=us-east-1&amp;pathStyle=true</c>.
+/// </summary>
+internal sealed record StorageUri
+{
+    public required string Scheme { get; init; }
+
+    /// <summary>Gets the absolute directory of a <c>file://</c> storage.</summary>
+    public string? Path { get; init; }
+
+    public string? Bucket { get; init; }
+
+    public string? Prefix { get; init; }
+
+    public Uri? Endpoint { get; init; }
+
+    public string? Region { get; init; }
+
+    public bool PathStyle { get; init; }
+
+    public bool Compatibility { get; init; }
+
+    /// <summary>Parses a value, or throws with a message that names it and shows the accepted forms.</summary>
+    /// <exception cref="DbResilienceConfigurationException">The value is not a storage URI this tool understands.</exception>
+    public static StorageUri Parse(string value)
+    {
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri))
+        {
+            throw Invalid(value, "it is not an absolute URI");
+        }
+
+        switch (uri.Scheme)
+        {
+            case "file":
+                if (!string.IsNullOrEmpty(uri.Host) || !System.IO.Path.IsPathRooted(uri.LocalPath))
+                {
+                    throw Invalid(value, "a file storage needs an absolute path with three slashes, as in file:///var/backups");
+                }
+
+                return new StorageUri { Scheme = "file", Path = uri.LocalPath };
+
+            case "s3":
+                if (string.IsNullOrEmpty(uri.Host))
+                {
+                    throw Invalid(value, "an S3 storage needs a bucket, as in s3://my-bucket/prefix");
+                }
+
+                if (!string.IsNullOrEmpty(uri.UserInfo))
+                {
+                    throw Invalid("s3://***@" + uri.Host, "credentials do not belong in the URI: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+                }
+
+                var query = ParseQuery(uri.Query, value);
+                Uri? endpoint = null;
+                if (query.TryGetValue("endpoint", out var endpointText)
+                    && (!Uri.TryCreate(endpointText, UriKind.Absolute, out endpoint) || (endpoint.Scheme != "http" && endpoint.Scheme != "https")))
+                {
+                    throw Invalid(value, $"endpoint '{endpointText}' is not an http:// or https:// URL");
+                }
+
+                return new StorageUri
+                {
+                    Scheme = "s3",
+                    Bucket = uri.Host,
+                    Prefix = Uri.UnescapeDataString(uri.AbsolutePath.Trim('/')),
+                    Endpoint = endpoint,
+                    Region = query.GetValueOrDefault("region"),
+                    PathStyle = ParseBool(query, "pathStyle", value),
+                    Compatibility = ParseBool(query, "compatibility", value),
+                };
+
+            default:
+                throw Invalid(value, $"the scheme '{uri.Scheme}' is not supported");
+        }
+    }
+
+    private static Dictionary<string, string> ParseQuery(string query, string value)
+    {
+        var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var pair in query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var parts = pair.Split('=', 2);
+            var name = Uri.UnescapeDataString(parts[0]);
+            if (name is not ("endpoint" or "region" or "pathStyle" or "compatibility"))
+            {
+                throw Invalid(value, $"the parameter '{name}' is unknown (known: endpoint, region, pathStyle, compatibility)");
+            }
+
+            result[name] = parts.Length > 1 ? Uri.UnescapeDataString(parts[1]) : "true";
+        }
+
+        return result;
+    }
+
+    private static bool ParseBool(Dictionary<string, string> query, string name, string value)
+    {
+        if (!query.TryGetValue(name, out var text))
+        {
+            return false;
+        }
+
+        return bool.TryParse(text, out var result)
+            ? result
+            : throw Invalid(value, string.Create(CultureInfo.InvariantCulture, $"{name}='{text}' is not true or false"));
+    }
+
+    private static DbResilienceConfigurationException Invalid(string value, string reason)
+        => new($"--storage '{value}' is not valid: {reason}. Use file:///abs/path or "
+            + "s3://bucket/prefix?endpoint=http://127.0.0.1:9000&region=us-east-1&pathStyle=true.");
+}

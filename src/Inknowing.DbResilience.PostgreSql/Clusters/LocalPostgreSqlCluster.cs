@@ -1,0 +1,366 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using Inknowing.DbResilience.PostgreSql.Tools;
+using Npgsql;
+
+namespace Inknowing.DbResilience.PostgreSql.Clusters;
+
+/// <summary>
+/// A throwaway PostgreSQL cluster on 127.0.0.1, created with initdb and run with pg_ctl from the local binaries:
+/// for restore drills, point-in-time restores, the demo and tests. Disposing it stops the server and deletes its files.
+/// </summary>
+/// <remarks>
+/// When this process is root, the server runs as <see cref="LocalClusterOptions.OsUser"/>, which owns the cluster's directory.
+/// The server listens on 127.0.0.1 only, with scram-sha-256 authentication over TCP.
+/// </remarks>
+public sealed class LocalPostgreSqlCluster : IAsyncDisposable
+{
+    private readonly LocalClusterOptions _options;
+    private readonly string _binDirectory;
+    private bool _running;
+    private bool _disposed;
+
+    private LocalPostgreSqlCluster(LocalClusterOptions options, string binDirectory, string rootDirectory, int port, string password)
+    {
+        _options = options;
+        _binDirectory = binDirectory;
+        RootDirectory = rootDirectory;
+        Port = port;
+        SuperuserPassword = password;
+    }
+
+    /// <summary>Gets the cluster's own directory, which holds <see cref="DataDirectory"/>, the log, sockets and the WAL archive.</summary>
+    public string RootDirectory { get; }
+
+    /// <summary>Gets the data directory (PGDATA).</summary>
+    public string DataDirectory => Path.Combine(RootDirectory, "data");
+
+    /// <summary>Gets the directory that archived WAL segments are copied into when archiving is enabled.</summary>
+    public string ArchiveDirectory => Path.Combine(RootDirectory, "archive");
+
+    /// <summary>Gets the server's log file.</summary>
+    public string LogFile => Path.Combine(RootDirectory, "postgres.log");
+
+    /// <summary>Gets the host the server listens on: always <c>127.0.0.1</c>.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822:Mark members as static", Justification = "Part of this cluster's address, beside Port.")]
+    public string Host => "127.0.0.1";
+
+    /// <summary>Gets the TCP port the server listens on.</summary>
+    public int Port { get; }
+
+    /// <summary>Gets the superuser's name.</summary>
+    public string SuperuserName => _options.SuperuserName;
+
+    /// <summary>Gets the superuser's password.</summary>
+    public string SuperuserPassword { get; }
+
+    /// <summary>Gets the directory of the server binaries in use.</summary>
+    public string BinDirectory => _binDirectory;
+
+    /// <summary>Gets the connection string of the <c>postgres</c> database as the superuser.</summary>
+    public string ConnectionString => GetConnectionString("postgres");
+
+    /// <summary>Creates a new cluster with initdb and starts it.</summary>
+    /// <param name="options">The options; <see langword="null"/> for the defaults.</param>
+    /// <param name="cancellationToken">Cancels the start; whatever was created is removed.</param>
+    /// <returns>The running cluster.</returns>
+    /// <exception cref="ExternalToolException">initdb or pg_ctl is missing or failed; the message has its standard error.</exception>
+    public static async Task<LocalPostgreSqlCluster> StartNewAsync(LocalClusterOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new LocalClusterOptions();
+        var binDirectory = options.BinDirectory ?? Path.GetDirectoryName(ToolLocator.FindServerTool("initdb", null))!;
+        var root = Path.Combine(options.ParentDirectory ?? Path.GetTempPath(), "dbresilience-cluster-" + RandomToken(6));
+        var password = options.SuperuserPassword ?? RandomToken(24);
+        var port = options.Port != 0 ? options.Port : FindFreePort();
+        var cluster = new LocalPostgreSqlCluster(options, binDirectory, root, port, password);
+        try
+        {
+            await cluster.InitializeAsync(cancellationToken).ConfigureAwait(false);
+            await cluster.StartAsync(cancellationToken).ConfigureAwait(false);
+            if (options.ReplicationRole is { } role)
+            {
+                await cluster.ExecuteAsync(
+                    $"CREATE ROLE {QuoteIdentifier(role)} WITH LOGIN REPLICATION PASSWORD {QuoteLiteral(password)}",
+                    cancellationToken).ConfigureAwait(false);
+            }
+
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Gets the connection string of a database on this cluster as the superuser.</summary>
+    /// <param name="database">The database name.</param>
+    /// <returns>The connection string.</returns>
+    public string GetConnectionString(string database)
+    {
+        var builder = new NpgsqlConnectionStringBuilder
+        {
+            Host = Host,
+            Port = Port,
+            Username = SuperuserName,
+            Password = SuperuserPassword,
+            Database = database,
+            Pooling = false,
+        };
+        return builder.ConnectionString;
+    }
+
+    /// <summary>Starts the server and waits until it accepts connections.</summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>A task that completes when the server is up.</returns>
+    /// <exception cref="ExternalToolException">pg_ctl failed; the message has the end of the server log.</exception>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var start = NewServerTool("pg_ctl");
+        start.Arguments.AddRange(
+        [
+            "start", "-w", "-D", DataDirectory, "-l", LogFile,
+            "-t", ((int)_options.StartTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture),
+        ]);
+        try
+        {
+            await ToolProcess.RunAsync(start, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ExternalToolException ex)
+        {
+            throw new ExternalToolException(
+                $"The local PostgreSQL cluster in '{RootDirectory}' did not start: {ex.Message}{Environment.NewLine}Server log: {ReadLogTail()}", ex);
+        }
+
+        _running = true;
+    }
+
+    /// <summary>Stops the server (fast shutdown), if it runs.</summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>A task that completes when the server has stopped.</returns>
+    /// <exception cref="ExternalToolException">pg_ctl failed.</exception>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (!_running)
+        {
+            return;
+        }
+
+        var stop = NewServerTool("pg_ctl");
+        stop.Arguments.AddRange(
+        [
+            "stop", "-w", "-m", "fast", "-D", DataDirectory,
+            "-t", ((int)_options.StartTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture),
+        ]);
+        await ToolProcess.RunAsync(stop, cancellationToken).ConfigureAwait(false);
+        _running = false;
+    }
+
+    /// <summary>Runs one SQL command on the <c>postgres</c> database as the superuser.</summary>
+    /// <param name="sql">The command.</param>
+    /// <param name="cancellationToken">Cancels the command.</param>
+    /// <returns>A task that completes with the command.</returns>
+    public async Task ExecuteAsync(string sql, CancellationToken cancellationToken = default)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops the server and deletes the cluster's directory.</summary>
+    /// <returns>A task that completes when the cluster is gone.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        try
+        {
+            await StopAsync().ConfigureAwait(false);
+        }
+        catch (ExternalToolException)
+        {
+            await KillServerAsync().ConfigureAwait(false);
+        }
+
+        try
+        {
+            if (Directory.Exists(RootDirectory))
+            {
+                Directory.Delete(RootDirectory, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+            // Best effort: a file still held open is removed with the temporary directory later.
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // Best effort, as above.
+        }
+    }
+
+    private static int FindFreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string RandomToken(int bytes) => Convert.ToHexString(RandomNumberGenerator.GetBytes(bytes)).ToLowerInvariant();
+
+    private static string QuoteIdentifier(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    private static string QuoteLiteral(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+
+    private async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        await CreateOwnedDirectoryAsync(RootDirectory, cancellationToken).ConfigureAwait(false);
+        await CreateOwnedDirectoryAsync(ArchiveDirectory, cancellationToken).ConfigureAwait(false);
+
+        // The directory is 0700 and owned by the server's user: the password file inside it is private to that user and to root.
+        var passwordFile = Path.Combine(RootDirectory, "pwfile");
+        await File.WriteAllTextAsync(passwordFile, SuperuserPassword + "\n", cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var initdb = NewServerTool("initdb");
+            initdb.Arguments.AddRange(
+            [
+                "-D", DataDirectory, "-U", _options.SuperuserName, "--pwfile", passwordFile,
+                "--auth-host=scram-sha-256", "--auth-local=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", "--no-instructions",
+            ]);
+            if (_options.DataChecksums)
+            {
+                initdb.Arguments.Add("--data-checksums");
+            }
+
+            await ToolProcess.RunAsync(initdb, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            File.Delete(passwordFile);
+        }
+
+        await File.AppendAllTextAsync(Path.Combine(DataDirectory, "postgresql.conf"), BuildSettings(), cancellationToken).ConfigureAwait(false);
+    }
+
+    private string BuildSettings()
+    {
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["listen_addresses"] = "'127.0.0.1'",
+            ["port"] = Port.ToString(CultureInfo.InvariantCulture),
+            ["unix_socket_directories"] = QuoteLiteral(RootDirectory),
+            ["wal_level"] = "replica",
+            ["max_wal_senders"] = "10",
+            ["max_replication_slots"] = "10",
+            ["wal_keep_size"] = "'256MB'",
+            ["logging_collector"] = "off",
+        };
+        if (_options.EnableArchiving)
+        {
+            settings["archive_mode"] = "on";
+            // Copy under a temporary name, then rename: a segment is never visible half-copied under its final name.
+            settings["archive_command"] = QuoteLiteral(
+                $"test ! -f '{ArchiveDirectory}/%f' && cp '%p' '{ArchiveDirectory}/%f.tmp' && mv '{ArchiveDirectory}/%f.tmp' '{ArchiveDirectory}/%f'");
+        }
+
+        if (_options.DisableFsync)
+        {
+            settings["fsync"] = "off";
+            settings["synchronous_commit"] = "off";
+            settings["full_page_writes"] = "off";
+        }
+
+        foreach (var (name, value) in _options.Settings)
+        {
+            settings[name] = value;
+        }
+
+        var text = new StringBuilder().AppendLine().AppendLine("# Written by Inknowing.DbResilience LocalPostgreSqlCluster");
+        foreach (var (name, value) in settings)
+        {
+            text.Append(name).Append(" = ").AppendLine(value);
+        }
+
+        return text.ToString();
+    }
+
+    private async Task CreateOwnedDirectoryAsync(string path, CancellationToken cancellationToken)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(path);
+            return;
+        }
+
+        if (!ToolLocator.IsRoot)
+        {
+            Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            return;
+        }
+
+        var install = new ToolStartInfo(ToolLocator.FindSystemExecutable("install"));
+        install.Arguments.AddRange(["-d", "-m", "0700", "-o", _options.OsUser, "-g", _options.OsUser, path]);
+        try
+        {
+            await ToolProcess.RunAsync(install, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ExternalToolException ex)
+        {
+            throw new ExternalToolException(
+                $"Could not create '{path}' owned by the OS user '{_options.OsUser}', which runs PostgreSQL when this process is root: {ex.Message} "
+                + "Install the postgresql-15 package (it creates that user) or set LocalClusterOptions.OsUser.", ex);
+        }
+    }
+
+    private ToolStartInfo NewServerTool(string name)
+    {
+        var start = new ToolStartInfo(Path.Combine(_binDirectory, name)) { RunAsUser = _options.OsUser };
+        start.Secrets.Add(SuperuserPassword);
+        return start;
+    }
+
+    private async Task KillServerAsync()
+    {
+        var pidFile = Path.Combine(DataDirectory, "postmaster.pid");
+        try
+        {
+            if (File.Exists(pidFile)
+                && int.TryParse((await File.ReadAllLinesAsync(pidFile).ConfigureAwait(false)).FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            {
+                using var process = System.Diagnostics.Process.GetProcessById(pid);
+                process.Kill(entireProcessTree: true);
+            }
+        }
+        catch (ArgumentException)
+        {
+            // The server is already gone.
+        }
+        catch (IOException)
+        {
+            // The pid file vanished while reading it: the server is gone.
+        }
+    }
+
+    private string ReadLogTail()
+    {
+        try
+        {
+            var text = File.Exists(LogFile) ? File.ReadAllText(LogFile) : "(no log)";
+            return text.Length > 4000 ? text[^4000..] : text;
+        }
+        catch (IOException)
+        {
+            return "(the log could not be read)";
+        }
+    }
+}

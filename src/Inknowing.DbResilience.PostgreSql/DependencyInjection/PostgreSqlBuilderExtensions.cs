@@ -1,0 +1,55 @@
+using Inknowing.DbResilience.DependencyInjection;
+using Inknowing.DbResilience.PostgreSql.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Inknowing.DbResilience.PostgreSql.DependencyInjection;
+
+/// <summary>Adds the PostgreSQL database to a <see cref="DbResilienceBuilder"/>.</summary>
+public static class PostgreSqlBuilderExtensions
+{
+    /// <summary>Sets the PostgreSQL database to protect.</summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="connectionString">The Npgsql connection string.</param>
+    /// <returns>The builder.</returns>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    public static DbResilienceBuilder UsePostgreSql(this DbResilienceBuilder builder, string connectionString)
+    {
+        ArgumentNullException.ThrowIfNull(connectionString);
+        return builder.UsePostgreSql(o => o.ConnectionString = connectionString);
+    }
+
+    /// <summary>Sets the PostgreSQL database to protect and its options.</summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="configure">Sets the options.</param>
+    /// <returns>The builder.</returns>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    public static DbResilienceBuilder UsePostgreSql(this DbResilienceBuilder builder, Action<PostgreSqlOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
+        builder.Services.AddPostgreSqlCore();
+        builder.Services.Configure(configure);
+        return builder;
+    }
+
+    /// <summary>Registers what every PostgreSQL capability needs, once: validated options and a data source.</summary>
+    /// <param name="services">The services.</param>
+    /// <returns>The services.</returns>
+    internal static IServiceCollection AddPostgreSqlCore(this IServiceCollection services)
+    {
+        if (services.Any(d => d.ServiceType == typeof(PostgreSqlOptionsValidator)))
+        {
+            return services;
+        }
+
+        services.AddSingleton<PostgreSqlOptionsValidator>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PostgreSqlOptions>, PostgreSqlOptionsValidator>());
+        services.AddOptions<PostgreSqlOptions>().ValidateOnStart();
+        services.TryAddSingleton<IPostgreSqlInspector, PostgreSqlInspector>();
+        services.TryAddSingleton(sp => NpgsqlDataSource.Create(sp.GetRequiredService<IOptions<PostgreSqlOptions>>().Value.ConnectionString!));
+        return services;
+    }
+}

@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Inknowing.DbResilience.IntegrationTests.Infrastructure;
+
+/// <summary>An S3-compatible server from npm (s3rver or fauxqs), started on a free 127.0.0.1 port for the test run.</summary>
+public sealed class S3TestServer : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly string? _dataDirectory;
+
+    private S3TestServer(string name, Process process, int port, string? dataDirectory, bool requiresCompatibilityMode)
+    {
+        Name = name;
+        _process = process;
+        Port = port;
+        _dataDirectory = dataDirectory;
+        RequiresCompatibilityMode = requiresCompatibilityMode;
+    }
+
+    /// <summary>Gets the server's name: <c>s3rver</c> or <c>fauxqs</c>.</summary>
+    public string Name { get; }
+
+    /// <summary>Gets the port on 127.0.0.1.</summary>
+    public int Port { get; }
+
+    /// <summary>Gets the endpoint URL.</summary>
+    public Uri Endpoint => new($"http://127.0.0.1:{Port}");
+
+    /// <summary>Gets a value indicating whether the server needs the S3 compatibility setting (no flexible checksums, no aws-chunked bodies).</summary>
+    public bool RequiresCompatibilityMode { get; }
+
+    /// <summary>Gets the access key the servers accept.</summary>
+    public static string AccessKey => "S3RVER";
+
+    /// <summary>Gets the secret key the servers accept.</summary>
+    public static string SecretKey => "S3RVER";
+
+    public static Task<S3TestServer> StartS3rverAsync()
+    {
+        var data = Path.Combine(Path.GetTempPath(), "dbresilience-s3rver-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(data);
+        var port = FreePort();
+        var start = NodeStartInfo(Path.Combine(RepositoryPaths.TestServices, "node_modules", "s3rver", "bin", "s3rver.js"));
+        start.ArgumentList.Add("-d");
+        start.ArgumentList.Add(data);
+        start.ArgumentList.Add("-a");
+        start.ArgumentList.Add("127.0.0.1");
+        start.ArgumentList.Add("-p");
+        start.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        start.ArgumentList.Add("--no-vhost-buckets");
+
+        // Node 20 needs the legacy provider, or s3rver's paged listings fail with InternalError.
+        start.Environment["NODE_OPTIONS"] = "--openssl-legacy-provider";
+        return StartAsync("s3rver", start, port, data, requiresCompatibilityMode: true);
+    }
+
+    public static Task<S3TestServer> StartFauxqsAsync()
+    {
+        var port = FreePort();
+        var start = NodeStartInfo(Path.Combine(RepositoryPaths.TestServices, "start-fauxqs.mjs"));
+        start.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return StartAsync("fauxqs", start, port, null, requiresCompatibilityMode: false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync();
+            }
+        }
+        finally
+        {
+            _process.Dispose();
+            if (_dataDirectory is not null && Directory.Exists(_dataDirectory))
+            {
+                Directory.Delete(_dataDirectory, recursive: true);
+            }
+        }
+    }
+
+    private static ProcessStartInfo NodeStartInfo(string script)
+    {
+        if (!File.Exists(script))
+        {
+            throw new FileNotFoundException(
+                $"{script} is missing: run eng/install-prerequisites.sh (it runs 'npm ci' in eng/test-services).", script);
+        }
+
+        var start = new ProcessStartInfo("node")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = RepositoryPaths.TestServices,
+        };
+        start.ArgumentList.Add(script);
+        return start;
+    }
+
+    private static async Task<S3TestServer> StartAsync(string name, ProcessStartInfo start, int port, string? data, bool requiresCompatibilityMode)
+    {
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"node could not start {name}.");
+        var server = new S3TestServer(name, process, port, data, requiresCompatibilityMode);
+        var stderr = process.StandardError.ReadToEndAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process.HasExited)
+            {
+                await server.DisposeAsync();
+                throw new InvalidOperationException($"{name} exited with code {process.ExitCode} at start: {await stderr}");
+            }
+
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, port);
+                return server;
+            }
+            catch (SocketException)
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        await server.DisposeAsync();
+        throw new TimeoutException($"{name} did not listen on 127.0.0.1:{port} within 30 seconds.");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
