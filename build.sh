@@ -2,6 +2,8 @@
 # The two commands of the README:
 #   ./build.sh demo   the end-to-end demo on a throwaway local PostgreSQL, no configuration
 #   ./build.sh test   every test, unit and integration, against real PostgreSQL and S3 servers
+# and, for docs/benchmarks.md:
+#   ./build.sh bench [NAME...]   the benchmark harness (benchmarks/), against the raw tools and the peers
 # Both install what is missing first (eng/install-prerequisites.sh).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -27,8 +29,15 @@ case "${1:-}" in
     trap cleanup EXIT
     eng/run-tests.sh "$@"
     ;;
+  bench)
+    shift
+    eng/install-prerequisites.sh
+    trap cleanup EXIT
+    dotnet build benchmarks/Inknowing.DbResilience.Benchmarks -c Release -v quiet -nologo -clp:NoSummary
+    dotnet benchmarks/Inknowing.DbResilience.Benchmarks/bin/Release/net10.0/Inknowing.DbResilience.Benchmarks.dll "$@"
+    ;;
   *)
-    echo "usage: ./build.sh demo | test" >&2
+    echo "usage: ./build.sh demo | test | bench [NAME...]" >&2
     exit 2
     ;;
 esac
