@@ -32,6 +32,7 @@ case "${1:-}" in
   bench)
     shift
     eng/install-prerequisites.sh
+    eng/install-bench-tools.sh
     trap cleanup EXIT
     dotnet build benchmarks/Inknowing.DbResilience.Benchmarks -c Release -v quiet -nologo -clp:NoSummary
     dotnet benchmarks/Inknowing.DbResilience.Benchmarks/bin/Release/net10.0/Inknowing.DbResilience.Benchmarks.dll "$@"
