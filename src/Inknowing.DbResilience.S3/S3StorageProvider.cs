@@ -90,6 +90,9 @@ public sealed class S3StorageProvider : IStorageProvider, IDisposable
     /// <inheritdoc />
     public string Name { get; }
 
+    /// <summary>Gets the S3 client (for tests that prepare buckets).</summary>
+    internal IAmazonS3 Client => _client;
+
     /// <summary>Gets the bucket.</summary>
     public string BucketName => _options.BucketName!;
 
