@@ -75,8 +75,11 @@ internal sealed class MigrationTracking
             'name', $3::text, 'origin', $4::text, 'checksum', $5::text, 'transactional', $6::boolean,
             'restorePointName', $7::text,
             'restorePointLsn', CASE WHEN $7::text IS NULL THEN NULL ELSE pg_catalog.pg_create_restore_point($7::text)::text END))
-        RETURNING metadata->>'restorePointLsn'
+        RETURNING id, metadata->>'restorePointLsn'
         """;
+
+    /// <summary>Parameters: history id, affected rows.</summary>
+    public string SetAffectedRowsSql => $"UPDATE {History} SET affected_rows = $2 WHERE id = $1";
 
     /// <summary>Parameters: version, action, name, origin, checksum, transactional, restore point name, LSN, elapsed ms, error.</summary>
     public string InsertFailedHistorySql => $"""
@@ -90,13 +93,14 @@ internal sealed class MigrationTracking
     public string CompleteHistorySql => $"""
         UPDATE {History} SET completed_at = pg_catalog.clock_timestamp(), success = $1, affected_rows = $2, error_message = $3
         WHERE id = {CurrentHistoryId}
-        RETURNING metadata->>'restorePointLsn'
         """;
 
-    /// <summary>Parameters: version, name, kind, elapsed ms, checksum, machine, rollback SQL, status, origin.</summary>
+    /// <summary>Parameters: version, name, kind, elapsed ms (null: measured by the server since the current history row started), checksum, machine, rollback SQL, status, origin.</summary>
     public string UpsertSql => $"""
         INSERT INTO {Migrations} AS m (version, migration_name, kind, applied_at, execution_time_ms, checksum, applied_by, rollback_sql, status, script_origin)
-        VALUES ($1, $2, $3, pg_catalog.clock_timestamp(), $4, $5, current_user || '@' || $6::text, $7, $8, $9)
+        VALUES ($1, $2, $3, pg_catalog.clock_timestamp(),
+            coalesce($4::bigint, (SELECT (extract(epoch FROM pg_catalog.clock_timestamp() - h.started_at) * 1000)::bigint FROM {History} h WHERE h.id = {CurrentHistoryId})),
+            $5, current_user || '@' || $6::text, $7, $8, $9)
         ON CONFLICT (version) DO UPDATE SET migration_name = EXCLUDED.migration_name, kind = EXCLUDED.kind,
             applied_at = EXCLUDED.applied_at, execution_time_ms = EXCLUDED.execution_time_ms, checksum = EXCLUDED.checksum,
             applied_by = EXCLUDED.applied_by, rollback_sql = EXCLUDED.rollback_sql, status = EXCLUDED.status,

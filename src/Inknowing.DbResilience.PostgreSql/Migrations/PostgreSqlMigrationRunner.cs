@@ -21,8 +21,6 @@ namespace Inknowing.DbResilience.PostgreSql.Migrations;
 /// </remarks>
 internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
 {
-    private const int BatchPrefix = 3;
-
     private readonly NpgsqlDataSource _dataSource;
     private readonly MigrationOptions _options;
     private readonly TimeProvider _time;
@@ -68,12 +66,14 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
                     return new MigrationRunResult(Array.Empty<MigrationExecution>(), false, _time.GetElapsedTime(started));
                 }
 
-                var restorePoints = await CanCreateRestorePointsAsync(connection, cancellationToken).ConfigureAwait(false);
+                var run = new RunContext(await CanCreateRestorePointsAsync(connection, cancellationToken).ConfigureAwait(false));
                 var executions = new List<MigrationExecution>(plan.Count);
                 foreach (var step in plan)
                 {
-                    executions.Add(await RunScriptAsync(connection, step.Script, "apply", step.RollbackSql, restorePoints, cancellationToken).ConfigureAwait(false));
+                    executions.Add(await RunScriptAsync(connection, step.Script, "apply", step.RollbackSql, run, cancellationToken).ConfigureAwait(false));
                 }
+
+                await FlushAsync(connection, run, cancellationToken).ConfigureAwait(false);
 
                 return new MigrationRunResult(executions, false, _time.GetElapsedTime(started));
             }
@@ -107,12 +107,14 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
                     return new MigrationRunResult(dry, true, _time.GetElapsedTime(started));
                 }
 
-                var restorePoints = scripts.Count > 0 && await CanCreateRestorePointsAsync(connection, cancellationToken).ConfigureAwait(false);
+                var run = new RunContext(scripts.Count > 0 && await CanCreateRestorePointsAsync(connection, cancellationToken).ConfigureAwait(false));
                 var executions = new List<MigrationExecution>(scripts.Count);
                 foreach (var script in scripts)
                 {
-                    executions.Add(await RunScriptAsync(connection, script, "rollback", null, restorePoints, cancellationToken).ConfigureAwait(false));
+                    executions.Add(await RunScriptAsync(connection, script, "rollback", null, run, cancellationToken).ConfigureAwait(false));
                 }
+
+                await FlushAsync(connection, run, cancellationToken).ConfigureAwait(false);
 
                 return new MigrationRunResult(executions, false, _time.GetElapsedTime(started));
             }
@@ -349,12 +351,12 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
     }
 
     private async Task<MigrationExecution> RunScriptAsync(
-        NpgsqlConnection connection, MigrationScript script, string action, string? rollbackSql, bool restorePoints, CancellationToken cancellationToken)
+        NpgsqlConnection connection, MigrationScript script, string action, string? rollbackSql, RunContext run, CancellationToken cancellationToken)
     {
         var parsed = SqlScriptParser.Parse(script.Sql);
         var transactional = !parsed.RunsOutsideTransaction;
         var key = script.TrackingKey;
-        var restorePoint = restorePoints ? RestorePointName(action, key) : null;
+        var restorePoint = run.RestorePoints ? RestorePointName(action, key) : null;
         object?[] historyArgs = [key, action, script.Name, script.Origin, script.Checksum, transactional, restorePoint];
         var started = _time.GetTimestamp();
         string? lsn = null;
@@ -364,52 +366,40 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
         {
             if (transactional)
             {
+                // One round trip: the tracking rows commit with the script or not at all. The script's row count is
+                // only known afterwards, so it is written by the next round trip (FlushAsync at the latest).
                 var batch = new NpgsqlBatch(connection) { Timeout = CommandTimeoutSeconds };
                 await using (batch.ConfigureAwait(false))
                 {
                     batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
                     batch.BatchCommands.Add(new NpgsqlBatchCommand("RESET ALL"));
+                    AddPendingRows(batch, run);
                     batch.BatchCommands.Add(MigrationTracking.Command(_tracking.InsertHistorySql, historyArgs));
+                    var first = batch.BatchCommands.Count;
                     foreach (var statement in parsed.Statements)
                     {
                         batch.BatchCommands.Add(new NpgsqlBatchCommand(statement.Text));
                     }
 
+                    batch.BatchCommands.Add(MigrationTracking.Command(_tracking.CompleteHistorySql, true, null, null));
+                    batch.BatchCommands.Add(CompletionCommand(script, action, null, rollbackSql));
+                    batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
                     try
                     {
-                        var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                        await using (reader.ConfigureAwait(false))
-                        {
-                            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                            {
-                                lsn = reader.IsDBNull(0) ? null : reader.GetString(0);
-                            }
-
-                            while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
-                            {
-                            }
-                        }
-
-                        for (var i = BatchPrefix; i < batch.BatchCommands.Count; i++)
+                        (var id, lsn) = await ReadHistoryAsync(batch, cancellationToken).ConfigureAwait(false);
+                        run.PendingRows = null;
+                        for (var i = first; i < first + parsed.Statements.Count; i++)
                         {
                             affected += Math.Max(0, batch.BatchCommands[i].RecordsAffected);
                         }
+
+                        run.PendingRows = (id, affected);
                     }
                     catch (PostgresException)
                     {
-                        statementIndex = FailedCommandIndex(batch) - BatchPrefix;
+                        statementIndex = FailedCommandIndex(batch) - first;
                         throw;
                     }
-                }
-
-                var elapsed = (long)_time.GetElapsedTime(started).TotalMilliseconds;
-                var finish = new NpgsqlBatch(connection);
-                await using (finish.ConfigureAwait(false))
-                {
-                    finish.BatchCommands.Add(MigrationTracking.Command(_tracking.CompleteHistorySql, true, affected, null));
-                    finish.BatchCommands.Add(CompletionCommand(script, action, elapsed, rollbackSql));
-                    finish.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
-                    await finish.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 }
             }
             else
@@ -418,13 +408,15 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
                 await using (begin.ConfigureAwait(false))
                 {
                     begin.BatchCommands.Add(new NpgsqlBatchCommand("RESET ALL"));
+                    AddPendingRows(begin, run);
                     begin.BatchCommands.Add(MigrationTracking.Command(_tracking.InsertHistorySql, historyArgs));
                     if (action == "apply")
                     {
                         begin.BatchCommands.Add(MigrationTracking.Command(_tracking.UpsertSql, key, script.Name, KindName(script.Kind), null, script.Checksum, Environment.MachineName, rollbackSql, "running", script.Origin));
                     }
 
-                    lsn = (string?)await begin.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+                    (_, lsn) = await ReadHistoryAsync(begin, cancellationToken).ConfigureAwait(false);
+                    run.PendingRows = null;
                 }
 
                 for (statementIndex = 0; statementIndex < parsed.Statements.Count; statementIndex++)
@@ -451,7 +443,7 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
         {
             var elapsedMs = (long)_time.GetElapsedTime(started).TotalMilliseconds;
             var statement = statementIndex >= 0 && statementIndex < parsed.Statements.Count ? parsed.Statements[statementIndex] : null;
-            var failure = await RecordFailureAsync(connection, script, action, transactional, historyArgs, lsn, elapsedMs, rollbackSql, ex).ConfigureAwait(false);
+            var failure = await RecordFailureAsync(connection, script, action, transactional, historyArgs, lsn, elapsedMs, rollbackSql, run, ex).ConfigureAwait(false);
             if (ex is OperationCanceledException)
             {
                 throw;
@@ -463,6 +455,53 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
         var duration = _time.GetElapsedTime(started);
         Log.ScriptRan(_logger, action, key, script.Name, (long)duration.TotalMilliseconds, transactional ? "one transaction" : "outside a transaction");
         return new MigrationExecution(script.Kind, key, script.Name, script.Origin, action, transactional, script.Sql, duration, affected, restorePoint, lsn);
+    }
+
+    private void AddPendingRows(NpgsqlBatch batch, RunContext run)
+    {
+        if (run.PendingRows is { } pending)
+        {
+            batch.BatchCommands.Add(MigrationTracking.Command(_tracking.SetAffectedRowsSql, pending.Id, pending.Rows));
+        }
+    }
+
+    /// <summary>Writes the row count of the last transactional script, which its own round trip could not know.</summary>
+    private async Task FlushAsync(NpgsqlConnection connection, RunContext run, CancellationToken cancellationToken)
+    {
+        if (run.PendingRows is null)
+        {
+            return;
+        }
+
+        var batch = new NpgsqlBatch(connection);
+        await using (batch.ConfigureAwait(false))
+        {
+            AddPendingRows(batch, run);
+            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            run.PendingRows = null;
+        }
+    }
+
+    /// <summary>Runs a batch whose first result is the new history row (id, restore point LSN), and reads every later result.</summary>
+    private static async Task<(long Id, string? Lsn)> ReadHistoryAsync(NpgsqlBatch batch, CancellationToken cancellationToken)
+    {
+        var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            long id = 0;
+            string? lsn = null;
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                id = reader.GetInt64(0);
+                lsn = reader.IsDBNull(1) ? null : reader.GetString(1);
+            }
+
+            while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
+            {
+            }
+
+            return (id, lsn);
+        }
     }
 
     /// <summary>Finds the command that failed: the first one that never completed (PostgresException.BatchCommand is not set for batches read to the end).</summary>
@@ -479,13 +518,13 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
         return -1;
     }
 
-    private NpgsqlBatchCommand CompletionCommand(MigrationScript script, string action, long elapsedMs, string? rollbackSql)
+    private NpgsqlBatchCommand CompletionCommand(MigrationScript script, string action, long? elapsedMs, string? rollbackSql)
         => action == "apply"
             ? MigrationTracking.Command(_tracking.UpsertSql, script.TrackingKey, script.Name, KindName(script.Kind), elapsedMs, script.Checksum, Environment.MachineName, rollbackSql, "completed", script.Origin)
             : MigrationTracking.Command(_tracking.SetStatusSql, script.TrackingKey, "rolled_back");
 
     private async Task<IReadOnlyList<string>> RecordFailureAsync(
-        NpgsqlConnection connection, MigrationScript script, string action, bool transactional, object?[] historyArgs, string? lsn, long elapsedMs, string? rollbackSql, Exception error)
+        NpgsqlConnection connection, MigrationScript script, string action, bool transactional, object?[] historyArgs, string? lsn, long elapsedMs, string? rollbackSql, RunContext run, Exception error)
     {
         // The caller's token may be the one that was cancelled: the record of the failure is written regardless.
         if (connection.FullState.HasFlag(System.Data.ConnectionState.Broken) || connection.State != System.Data.ConnectionState.Open)
@@ -502,6 +541,7 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
                 if (transactional)
                 {
                     batch.BatchCommands.Add(new NpgsqlBatchCommand("ROLLBACK"));
+                    AddPendingRows(batch, run);
                     batch.BatchCommands.Add(MigrationTracking.Command(_tracking.InsertFailedHistorySql, [.. historyArgs, lsn, elapsedMs, message]));
                 }
                 else
@@ -515,6 +555,7 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
                 }
 
                 await batch.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+                run.PendingRows = null;
             }
 
             return transactional ? Array.Empty<string>() : await FindInvalidIndexesAsync(connection).ConfigureAwait(false);
@@ -846,5 +887,14 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
         {
             // A broken connection has already released the lock: the session ended.
         }
+    }
+
+    /// <summary>The state of one migrate or rollback run.</summary>
+    private sealed class RunContext(bool restorePoints)
+    {
+        public bool RestorePoints { get; } = restorePoints;
+
+        /// <summary>Gets or sets the history row and row count of the last transactional script, not yet written.</summary>
+        public (long Id, long Rows)? PendingRows { get; set; }
     }
 }

@@ -21,6 +21,8 @@ public sealed class PostgreSqlMigrationRunnerTests
         (await context.ScalarAsync<string>("SELECT string_agg(n::text, ',' ORDER BY at) FROM steps")).Should().Be("2,10");
         (await context.ScalarAsync<long>("SELECT count(*) FROM schema_migrations WHERE status = 'completed' AND checksum ~ '^[0-9a-f]{64}$' AND applied_by IS NOT NULL")).Should().Be(3);
         (await context.ScalarAsync<long>("SELECT count(*) FROM migration_history WHERE action = 'apply' AND success AND completed_at >= started_at")).Should().Be(3);
+        (await context.ScalarAsync<string>("SELECT string_agg(version || '=' || affected_rows, ',' ORDER BY id) FROM migration_history")).Should().Be("1=0,2=1,10=1");
+        (await context.ScalarAsync<long>("SELECT count(*) FROM schema_migrations WHERE execution_time_ms >= 0")).Should().Be(3);
     }
 
     [Test]
