@@ -19,7 +19,8 @@ public sealed class MigrationConcurrencyTests
             context.Write(string.Create(CultureInfo.InvariantCulture, $"V{v}__step.sql"), sql);
         }
 
-        var connection = context.ConnectionString + ";Application Name=mig-proc";
+        // 20 processes authenticating (SCRAM) at once on a loaded 2-core machine can take longer than the 15 s default.
+        var connection = context.ConnectionString + ";Application Name=mig-proc;Timeout=120";
         var runs = Enumerable.Range(0, 20)
             .Select(_ => CliProcess.RunAsync(connection, "migrate", "--migrations", context.Directory, "--lock-timeout", "120"))
             .ToArray();
