@@ -4,6 +4,7 @@ using Inknowing.DbResilience.Benchmarks;
 IBenchmark[] all =
 [
     new StorageBenchmark(),
+    new MigrationsBenchmark(),
 ];
 
 var chosen = args.Length == 0 ? all : all.Where(b => args.Contains(b.Name, StringComparer.OrdinalIgnoreCase)).ToArray();

@@ -35,6 +35,10 @@ internal static class CliApplication
         root.Subcommands.Add(CheckCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(StorageCommand.Create());
+        root.Subcommands.Add(MigrateCommand.Create());
+        root.Subcommands.Add(RollbackCommand.Create());
+        root.Subcommands.Add(StatusCommand.Create());
+        root.Subcommands.Add(ValidateCommand.Create());
         return root;
     }
 
