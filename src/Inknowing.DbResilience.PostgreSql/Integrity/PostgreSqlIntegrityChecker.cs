@@ -18,19 +18,6 @@ internal sealed class PostgreSqlIntegrityChecker(
 {
     private const int SampleSize = 5;
 
-    private const string ForeignKeysQuery = """
-        SELECT con.conname, cn.nspname, c.relname, pn.nspname, p.relname, con.confmatchtype::text,
-               ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(attnum, ord)
-                     JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum ORDER BY k.ord),
-               ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(attnum, ord)
-                     JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum ORDER BY k.ord)
-        FROM pg_constraint con
-        JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace cn ON cn.oid = c.relnamespace
-        JOIN pg_class p ON p.oid = con.confrelid JOIN pg_namespace pn ON pn.oid = p.relnamespace
-        WHERE con.contype = 'f' AND con.conparentid = 0
-        ORDER BY cn.nspname, c.relname, con.conname
-        """;
-
     private const string TablesQuery = """
         SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE c.relkind = 'r' AND c.relpersistence <> 't'
@@ -136,27 +123,12 @@ internal sealed class PostgreSqlIntegrityChecker(
 
     private async Task<(IntegrityStatus, string, List<string>)> CheckForeignKeysAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        var foreignKeys = new List<ForeignKey>();
-        await using (var command = new NpgsqlCommand(ForeignKeysQuery, connection))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-        {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                foreignKeys.Add(new ForeignKey(
-                    reader.GetString(0),
-                    new TableName(reader.GetString(1), reader.GetString(2)),
-                    new TableName(reader.GetString(3), reader.GetString(4)),
-                    reader.GetString(5) == "f",
-                    reader.GetFieldValue<string[]>(6),
-                    reader.GetFieldValue<string[]>(7)));
-            }
-        }
-
+        var foreignKeys = await ForeignKeyConstraint.LoadAsync(connection, null, cancellationToken).ConfigureAwait(false);
         var details = new List<string>();
         long orphans = 0;
         foreach (var foreignKey in foreignKeys)
         {
-            var count = await ScalarAsync<long>(connection, "SELECT count(*) " + foreignKey.OrphansFromWhere(), cancellationToken).ConfigureAwait(false);
+            var count = await foreignKey.CountOrphansAsync(connection, (int)options.Value.CommandTimeout.TotalSeconds, cancellationToken).ConfigureAwait(false);
             if (count == 0)
             {
                 continue;
@@ -358,29 +330,5 @@ internal sealed class PostgreSqlIntegrityChecker(
         command.CommandTimeout = (int)options.Value.CommandTimeout.TotalSeconds;
         var value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
         return value is null or DBNull ? default! : (T)value;
-    }
-
-    private sealed record ForeignKey(string Name, TableName Child, TableName Parent, bool MatchFull, string[] ChildColumns, string[] ParentColumns)
-    {
-        public string ChildColumnList(string alias)
-            => string.Join(", ", ChildColumns.Select(c => alias + "." + TableName.QuoteIdentifier(c)));
-
-        public string OrphansFromWhere()
-        {
-            var allSet = string.Join(" AND ", ChildColumns.Select(c => "c." + TableName.QuoteIdentifier(c) + " IS NOT NULL"));
-            var join = string.Join(" AND ", ChildColumns.Zip(ParentColumns, (c, p) => "p." + TableName.QuoteIdentifier(p) + " = c." + TableName.QuoteIdentifier(c)));
-            var missingParent = $"({allSet} AND NOT EXISTS (SELECT 1 FROM {Parent.Quoted} p WHERE {join}))";
-            if (MatchFull && ChildColumns.Length > 1)
-            {
-                var someSet = string.Join(" OR ", ChildColumns.Select(c => "c." + TableName.QuoteIdentifier(c) + " IS NOT NULL"));
-                missingParent += $" OR (NOT ({allSet}) AND ({someSet}))";
-            }
-
-            return $"FROM {Child.Quoted} c WHERE {missingParent}";
-        }
-
-        public string Describe()
-            => $"{Child.Quoted}({string.Join(", ", ChildColumns.Select(TableName.QuoteIdentifier))}) -> "
-                + $"{Parent.Quoted}({string.Join(", ", ParentColumns.Select(TableName.QuoteIdentifier))}) [constraint {TableName.QuoteIdentifier(Name)}]";
     }
 }

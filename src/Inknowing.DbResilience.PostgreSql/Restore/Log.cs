@@ -11,8 +11,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Restored backup {BackupId} into database {Target} in {Seconds:F1} s")]
     public static partial void RestoreCompleted(ILogger logger, string backupId, string target, double seconds);
 
-    [LoggerMessage(EventId = 6002, Level = LogLevel.Information, Message = "Table restore of {Table} from backup {BackupId}: {Plan}")]
-    public static partial void TableRestorePlanned(ILogger logger, string table, string backupId, string plan);
+    [LoggerMessage(EventId = 6002, Level = LogLevel.Information, Message = "Table restore of {Table} from backup {BackupId} planned: {Mode}, {RowsInBackup} rows in the backup, {RowsInLive} live")]
+    public static partial void TableRestorePlanned(ILogger logger, string table, string backupId, Inknowing.DbResilience.Restore.TableRestoreMode mode, long rowsInBackup, long rowsInLive);
 
     [LoggerMessage(EventId = 6003, Level = LogLevel.Warning, Message = "Could not record the recovery in the recovery_history table: {Reason}")]
     public static partial void HistoryNotRecorded(ILogger logger, string reason);

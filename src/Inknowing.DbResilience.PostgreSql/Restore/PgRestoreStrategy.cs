@@ -76,4 +76,22 @@ internal sealed class PgRestoreStrategy(
         await using var tool = ToolProcess.Start(start);
         await StreamIntoAsync(tool, source, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Restores into a scratch database every definition that tables need (the pre-data section: types, domains, functions,
+    /// tables, without indexes, constraints or triggers) and the rows of one table, from a verified local copy.
+    /// </summary>
+    /// <exception cref="ExternalToolException">pg_restore failed.</exception>
+    internal async Task RestoreTableIntoScratchAsync(LocalBackupCopy copy, RestoreSource source, string scratchConnectionString, string scratchDatabase, TableName table, CancellationToken cancellationToken)
+    {
+        foreach (var arguments in new[] { new[] { "--section=pre-data" }, ["--data-only", "-n", table.Schema, "-t", table.Name] })
+        {
+            var start = new ToolStartInfo(ToolLocator.FindClientTool("pg_restore", PostgreSqlOptions.ToolsDirectory));
+            LibpqConnection.Apply(start, scratchConnectionString);
+            start.Arguments.AddRange(["--exit-on-error", "--single-transaction", "--no-owner", "--no-privileges", "-d", LibpqConnection.DatabaseOnly(scratchDatabase)]);
+            start.Arguments.AddRange(arguments);
+            start.Arguments.AddRange(["-F", source.Format == RestoreSourceFormat.DirectoryTar ? "d" : "c", copy.Path]);
+            await ToolProcess.RunAsync(start, cancellationToken).ConfigureAwait(false);
+        }
+    }
 }
