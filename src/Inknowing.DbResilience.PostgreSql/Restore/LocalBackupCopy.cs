@@ -75,6 +75,11 @@ internal sealed class LocalBackupCopy : IAsyncDisposable
 
             return new LocalBackupCopy(directory, decoded, bytesRead);
         }
+        catch (DbResilienceException ex) when (ex is not RestoreException)
+        {
+            Directory.Delete(directory, recursive: true);
+            throw RestoreChecks.Unreadable(source, ex);
+        }
         catch
         {
             Directory.Delete(directory, recursive: true);

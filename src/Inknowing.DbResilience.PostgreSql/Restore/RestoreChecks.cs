@@ -10,11 +10,26 @@ internal static class RestoreChecks
     /// <exception cref="RestoreException">The SHA-256 does not match.</exception>
     public static async Task<long> VerifyByReadingAsync(RestoreSource source, CancellationToken cancellationToken)
     {
-        await using var hashing = new HashingReadStream(await source.OpenAsync(cancellationToken).ConfigureAwait(false));
-        var sha256 = await hashing.FinishAsync(cancellationToken).ConfigureAwait(false);
-        EnsureChecksum(source, sha256, hashing.BytesRead);
-        return hashing.BytesRead;
+        try
+        {
+            await using var hashing = new HashingReadStream(await source.OpenAsync(cancellationToken).ConfigureAwait(false));
+            var sha256 = await hashing.FinishAsync(cancellationToken).ConfigureAwait(false);
+            EnsureChecksum(source, sha256, hashing.BytesRead);
+            return hashing.BytesRead;
+        }
+        catch (DbResilienceException ex) when (ex is not RestoreException)
+        {
+            throw Unreadable(source, ex);
+        }
     }
+
+    /// <summary>Wraps a failure to read a backup intact (a storage error, a wrong key, a mismatch found by the reader).</summary>
+    public static RestoreException Unreadable(RestoreSource source, Exception ex)
+        => new($"Backup {source.BackupId} could not be read intact, so nothing was restored and nothing was changed: {ex.Message}", ex)
+        {
+            BackupId = source.BackupId,
+            NothingChanged = true,
+        };
 
     /// <exception cref="RestoreException">The SHA-256 does not match.</exception>
     public static void EnsureChecksum(RestoreSource source, string actualSha256, long bytesRead)
