@@ -34,6 +34,10 @@ internal static class CliApplication
         GlobalOptions.AddTo(root);
         root.Subcommands.Add(CheckCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(RestoreCommand.Create());
+        root.Subcommands.Add(RestoreTableCommand.Create());
+        root.Subcommands.Add(IntegrityCommand.Create());
+        root.Subcommands.Add(DrillCommand.Create());
         return root;
     }
 
