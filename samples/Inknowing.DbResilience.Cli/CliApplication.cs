@@ -38,6 +38,7 @@ internal static class CliApplication
         root.Subcommands.Add(RestoreTableCommand.Create());
         root.Subcommands.Add(IntegrityCommand.Create());
         root.Subcommands.Add(DrillCommand.Create());
+        root.Subcommands.Add(StorageCommand.Create());
         return root;
     }
 
@@ -73,7 +74,12 @@ internal static class CliApplication
         var builder = new DbResilienceBuilder();
         var connection = parse.GetValue(GlobalOptions.Connection) ?? Environment.GetEnvironmentVariable(GlobalOptions.ConnectionVariable);
         builder.UsePostgreSql(o => o.ConnectionString = connection);
-        _ = GetStorages(parse);
+        var storages = GetStorages(parse);
+        for (var i = 0; i < storages.Count; i++)
+        {
+            storages[i].AddTo(builder, primary: i == 0);
+        }
+
         return builder.Build();
     }
 
