@@ -33,6 +33,10 @@ internal static class CliApplication
             + "Exit codes: 0 success, 1 the operation failed or found a problem, 2 usage or configuration error.");
         GlobalOptions.AddTo(root);
         root.Subcommands.Add(CheckCommand.Create());
+        root.Subcommands.Add(BackupCommand.Create());
+        root.Subcommands.Add(BackupsCommand.Create());
+        root.Subcommands.Add(VerifyCommand.Create());
+        root.Subcommands.Add(PruneCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         return root;
     }
@@ -69,7 +73,13 @@ internal static class CliApplication
         var builder = new DbResilienceBuilder();
         var connection = parse.GetValue(GlobalOptions.Connection) ?? Environment.GetEnvironmentVariable(GlobalOptions.ConnectionVariable);
         builder.UsePostgreSql(o => o.ConnectionString = connection);
-        _ = GetStorages(parse);
+        var first = true;
+        foreach (var storage in GetStorages(parse).Where(s => s.Scheme == "file"))
+        {
+            _ = first ? builder.UseFileSystemStorage(storage.Path!) : builder.AddFileSystemStorage(storage.Path!);
+            first = false;
+        }
+
         return builder.Build();
     }
 
