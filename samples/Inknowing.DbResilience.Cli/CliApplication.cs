@@ -38,6 +38,7 @@ internal static class CliApplication
         root.Subcommands.Add(VerifyCommand.Create());
         root.Subcommands.Add(PruneCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(StorageCommand.Create());
         return root;
     }
 
@@ -73,11 +74,10 @@ internal static class CliApplication
         var builder = new DbResilienceBuilder();
         var connection = parse.GetValue(GlobalOptions.Connection) ?? Environment.GetEnvironmentVariable(GlobalOptions.ConnectionVariable);
         builder.UsePostgreSql(o => o.ConnectionString = connection);
-        var first = true;
-        foreach (var storage in GetStorages(parse).Where(s => s.Scheme == "file"))
+        var storages = GetStorages(parse);
+        for (var i = 0; i < storages.Count; i++)
         {
-            _ = first ? builder.UseFileSystemStorage(storage.Path!) : builder.AddFileSystemStorage(storage.Path!);
-            first = false;
+            storages[i].AddTo(builder, primary: i == 0);
         }
 
         return builder.Build();
