@@ -175,6 +175,16 @@ internal sealed class PgDumpBackupTarget(
         string? directory = null;
         try
         {
+            if (manifest.Content.Tables.Count > 0)
+            {
+                // pg_dump --table dumps the tables but not their schemas: create them, as a restore into an existing database would find them.
+                var schemas = manifest.Tables.Where(t => t.DataIncluded && t.Schema != "public").Select(t => t.Schema).Distinct(StringComparer.Ordinal).ToList();
+                if (schemas.Count > 0)
+                {
+                    await ExecuteAsync(target, string.Concat(schemas.Select(s => $"CREATE SCHEMA IF NOT EXISTS {QuoteIdentifier(s)};")), cancellationToken).ConfigureAwait(false);
+                }
+            }
+
             ToolStartInfo start;
             if (manifest.Format == BackupFormat.Plain)
             {
