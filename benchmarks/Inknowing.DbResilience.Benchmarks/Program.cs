@@ -5,6 +5,7 @@ IBenchmark[] all =
 [
     new StorageBenchmark(),
     new MigrationsBenchmark(),
+    new RestoreBenchmark(),
 ];
 
 var chosen = args.Length == 0 ? all : all.Where(b => args.Contains(b.Name, StringComparer.OrdinalIgnoreCase)).ToArray();

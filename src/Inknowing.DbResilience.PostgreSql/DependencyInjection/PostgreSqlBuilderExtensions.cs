@@ -1,4 +1,5 @@
 using Inknowing.DbResilience.DependencyInjection;
+using Inknowing.DbResilience.PostgreSql.Backups;
 using Inknowing.DbResilience.PostgreSql.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -50,6 +51,8 @@ public static class PostgreSqlBuilderExtensions
         services.AddOptions<PostgreSqlOptions>().ValidateOnStart();
         services.TryAddSingleton<IPostgreSqlInspector, PostgreSqlInspector>();
         services.TryAddSingleton(sp => NpgsqlDataSource.Create(sp.GetRequiredService<IOptions<PostgreSqlOptions>>().Value.ConnectionString!));
+        services.AddPostgreSqlBackups();
+        services.AddPostgreSqlRecovery();
         return services;
     }
 }

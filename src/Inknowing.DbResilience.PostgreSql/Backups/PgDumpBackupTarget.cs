@@ -1,0 +1,450 @@
+using System.Formats.Tar;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Inknowing.DbResilience.Backups;
+using Inknowing.DbResilience.PostgreSql.Tools;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Inknowing.DbResilience.PostgreSql.Backups;
+
+/// <summary>
+/// Logical backups with pg_dump: custom and plain formats stream from pg_dump's standard output; the directory format is
+/// dumped with several jobs into a temporary directory and streamed as a tar. Row counts are taken in the very snapshot
+/// that pg_dump dumps (<c>pg_export_snapshot</c> + <c>--snapshot</c>).
+/// </summary>
+internal sealed class PgDumpBackupTarget(
+    NpgsqlDataSource dataSource,
+    IOptions<PostgreSqlOptions> postgreSqlOptions,
+    IOptions<BackupOptions> backupOptions,
+    ILogger<PgDumpBackupTarget> logger) : IBackupTarget
+{
+    private const string TableQuery = """
+        SELECT n.nspname, c.relname
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind = 'r'
+          AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+          AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp%'
+          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+        ORDER BY 1, 2
+        """;
+
+    public string Name => "pg_dump";
+
+    public async Task<BackupTargetResult> BackupAsync(BackupTargetRequest request, IBackupFileSink sink, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(sink);
+        var connectionString = new NpgsqlConnectionStringBuilder(postgreSqlOptions.Value.ConnectionString);
+        var pgDump = ToolLocator.FindClientTool("pg_dump", postgreSqlOptions.Value.ToolsDirectory);
+        var toolVersion = await ToolLocator.GetVersionAsync(pgDump, cancellationToken).ConfigureAwait(false);
+
+        await using var connection = await OpenAsync(dataSource, connectionString, cancellationToken).ConfigureAwait(false);
+        var serverVersion = connection.PostgreSqlVersion;
+        if (toolVersion.Major < serverVersion.Major)
+        {
+            throw new ExternalToolException(
+                $"pg_dump {toolVersion} at '{pgDump}' is older than the server (PostgreSQL {serverVersion.Major}.{serverVersion.Minor}) and cannot dump it: "
+                + $"install postgresql-client-{serverVersion.Major} (or newer) or point PostgreSqlOptions.ToolsDirectory at a pg_dump {serverVersion.Major} or newer.");
+        }
+
+        var database = connection.Database;
+        await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
+        var snapshot = await ExportSnapshotAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+
+        var start = new ToolStartInfo(pgDump);
+        PgToolConnection.Apply(start, connectionString);
+        start.Arguments.Add("--dbname=" + database);
+        if (snapshot is not null)
+        {
+            start.Arguments.Add("--snapshot=" + snapshot);
+        }
+
+        AddContentArguments(start.Arguments, request.Content);
+        string? directory = null;
+        switch (request.Format)
+        {
+            case BackupFormat.Custom:
+                start.Arguments.Add("--format=custom");
+                break;
+            case BackupFormat.Plain:
+                start.Arguments.Add("--format=plain");
+                break;
+            case BackupFormat.Directory:
+                directory = Path.Combine(Path.GetTempPath(), "dbresilience-dump-" + request.Id.Value);
+                start.Arguments.Add("--format=directory");
+                start.Arguments.Add("--jobs=" + request.Content.Jobs.ToString(CultureInfo.InvariantCulture));
+                start.Arguments.Add("--file=" + directory);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(request), request.Format, "Unknown backup format.");
+        }
+
+        Log.Starting(logger, request.Id.Value, pgDump, toolVersion);
+        IReadOnlyList<BackupTableRowCount> tables;
+        try
+        {
+            await using (var process = ToolProcess.Start(start))
+            {
+                var counting = request.CountRows
+                    ? CountRowsAsync(connection, request.Content, cancellationToken)
+                    : Task.FromResult<IReadOnlyList<BackupTableRowCount>>([]);
+                if (directory is null)
+                {
+                    await sink.WriteFileAsync(request.Format == BackupFormat.Plain ? "data.sql" : "data.dump", "data", process.StandardOutput, cancellationToken).ConfigureAwait(false);
+                    await process.WaitForSuccessAsync(cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await process.StandardOutput.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
+                    await process.WaitForSuccessAsync(cancellationToken).ConfigureAwait(false);
+                    await WriteTarAsync(directory, sink, cancellationToken).ConfigureAwait(false);
+                }
+
+                tables = await counting.ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            if (directory is not null && Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        if (request.Content.IncludeGlobals)
+        {
+            await DumpGlobalsAsync(connectionString, database, sink, cancellationToken).ConfigureAwait(false);
+        }
+
+        return new BackupTargetResult
+        {
+            Database = database,
+            ServerVersion = connection.ServerVersion,
+            Tool = "pg_dump",
+            ToolVersion = toolVersion.ToString(),
+            Tables = tables,
+        };
+    }
+
+    public async Task<string> CheckReadableAsync(BackupManifest manifest, BackupFile file, Stream content, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentNullException.ThrowIfNull(content);
+        switch (manifest.Format)
+        {
+            case BackupFormat.Plain:
+                return await CheckPlainAsync(content, cancellationToken).ConfigureAwait(false);
+            case BackupFormat.Directory:
+                var directory = await ExtractAsync(manifest, content, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    return Summarize(await ListArchiveAsync(directory, null, cancellationToken).ConfigureAwait(false));
+                }
+                finally
+                {
+                    Directory.Delete(directory, recursive: true);
+                }
+
+            default:
+                return Summarize(await ListArchiveAsync(null, content, cancellationToken).ConfigureAwait(false));
+        }
+    }
+
+    public async Task<IReadOnlyList<BackupTableRowCount>> RestoreTestAsync(BackupManifest manifest, Stream content, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        ArgumentNullException.ThrowIfNull(content);
+        if (manifest.Content.DataOnly)
+        {
+            throw new BackupException(manifest.Id, "a data-only backup cannot be restored into an empty scratch database: the restore test needs a backup with the schema.", null);
+        }
+
+        var maintenance = new NpgsqlConnectionStringBuilder(backupOptions.Value.ScratchConnectionString
+            ?? new NpgsqlConnectionStringBuilder(postgreSqlOptions.Value.ConnectionString) { Database = "postgres" }.ConnectionString)
+        {
+            Pooling = false,
+        };
+        var scratch = "dbresilience_verify_" + Convert.ToHexString(RandomNumberGenerator.GetBytes(4)).ToLowerInvariant();
+        await ExecuteAsync(maintenance, $"CREATE DATABASE \"{scratch}\" TEMPLATE template0", cancellationToken).ConfigureAwait(false);
+        var target = new NpgsqlConnectionStringBuilder(maintenance.ConnectionString) { Database = scratch };
+        string? directory = null;
+        try
+        {
+            if (manifest.Content.Tables.Count > 0)
+            {
+                // pg_dump --table dumps the tables but not their schemas: create them, as a restore into an existing database would find them.
+                var schemas = manifest.Tables.Where(t => t.DataIncluded && t.Schema != "public").Select(t => t.Schema).Distinct(StringComparer.Ordinal).ToList();
+                if (schemas.Count > 0)
+                {
+                    await ExecuteAsync(target, string.Concat(schemas.Select(s => $"CREATE SCHEMA IF NOT EXISTS {QuoteIdentifier(s)};")), cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            ToolStartInfo start;
+            if (manifest.Format == BackupFormat.Plain)
+            {
+                start = new ToolStartInfo(ToolLocator.FindClientTool("psql", postgreSqlOptions.Value.ToolsDirectory));
+                PgToolConnection.Apply(start, target);
+                start.Arguments.AddRange(["--dbname=" + scratch, "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", "--file=-"]);
+            }
+            else
+            {
+                start = new ToolStartInfo(ToolLocator.FindClientTool("pg_restore", postgreSqlOptions.Value.ToolsDirectory));
+                PgToolConnection.Apply(start, target);
+                start.Arguments.AddRange(["--dbname=" + scratch, "--no-owner", "--no-acl", "--exit-on-error"]);
+                if (manifest.Format == BackupFormat.Directory)
+                {
+                    directory = await ExtractAsync(manifest, content, cancellationToken).ConfigureAwait(false);
+                    start.Arguments.Add("--jobs=" + Math.Max(1, manifest.Content.Jobs).ToString(CultureInfo.InvariantCulture));
+                    start.Arguments.Add(directory);
+                }
+            }
+
+            start.RedirectStandardInput = directory is null;
+            await RunWithInputAsync(start, directory is null ? content : null, cancellationToken).ConfigureAwait(false);
+
+            await using var connection = new NpgsqlConnection(target.ConnectionString);
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            return await CountRowsAsync(connection, new BackupContentOptions(), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (directory is not null)
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+
+            await ExecuteAsync(maintenance, $"DROP DATABASE IF EXISTS \"{scratch}\" WITH (FORCE)", CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    internal static void AddContentArguments(List<string> arguments, BackupContentOptions content)
+    {
+        if (content.SchemaOnly)
+        {
+            arguments.Add("--schema-only");
+        }
+
+        if (content.DataOnly)
+        {
+            arguments.Add("--data-only");
+        }
+
+        arguments.AddRange(content.Schemas.Select(s => "--schema=" + s));
+        arguments.AddRange(content.Tables.Select(t => "--table=" + t));
+        arguments.AddRange(content.ExcludeTableData.Select(t => "--exclude-table-data=" + t));
+    }
+
+    internal static bool IsDataIncluded(string schema, string table, BackupContentOptions content)
+    {
+        if (content.SchemaOnly)
+        {
+            return false;
+        }
+
+        if (content.Tables.Count > 0)
+        {
+            if (!content.Tables.Any(p => PgDumpPattern.Parse(p).MatchesTable(schema, table)))
+            {
+                return false;
+            }
+        }
+        else if (content.Schemas.Count > 0 && !content.Schemas.Any(p => PgDumpPattern.Parse(p, schemaOnlyPattern: true).MatchesSchema(schema)))
+        {
+            return false;
+        }
+
+        return !content.ExcludeTableData.Any(p => PgDumpPattern.Parse(p).MatchesTable(schema, table));
+    }
+
+    private static async Task<NpgsqlConnection> OpenAsync(NpgsqlDataSource dataSource, NpgsqlConnectionStringBuilder target, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (NpgsqlException ex)
+        {
+            throw new DbResilienceException(
+                $"Could not connect to PostgreSQL at {target.Host}:{target.Port}, database '{target.Database}', as '{target.Username}' to back it up: {ex.Message}", ex);
+        }
+    }
+
+    private static async Task<string?> ExportSnapshotAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_export_snapshot() END", connection, transaction);
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
+    }
+
+    private static async Task<IReadOnlyList<BackupTableRowCount>> CountRowsAsync(NpgsqlConnection connection, BackupContentOptions content, CancellationToken cancellationToken)
+    {
+        var tables = new List<(string Schema, string Name)>();
+        await using (var command = new NpgsqlCommand(TableQuery, connection))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                tables.Add((reader.GetString(0), reader.GetString(1)));
+            }
+        }
+
+        var counts = new List<BackupTableRowCount>(tables.Count);
+        foreach (var (schema, name) in tables)
+        {
+            await using var count = new NpgsqlCommand($"SELECT count(*) FROM ONLY {QuoteIdentifier(schema)}.{QuoteIdentifier(name)}", connection);
+            var rows = (long)(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            counts.Add(new BackupTableRowCount(schema, name, rows, IsDataIncluded(schema, name, content)));
+        }
+
+        return counts;
+    }
+
+    private static string QuoteIdentifier(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    private static async Task ExecuteAsync(NpgsqlConnectionStringBuilder connectionString, string sql, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(connectionString.ConnectionString);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static Task<bool> WriteTarAsync(string directory, IBackupFileSink sink, CancellationToken cancellationToken)
+        => StreamPipe.PumpAsync(
+            async reader =>
+            {
+                await sink.WriteFileAsync("data.tar", "data", reader, cancellationToken).ConfigureAwait(false);
+                return true;
+            },
+            async writer =>
+            {
+                await using var tar = new TarWriter(writer, TarEntryFormat.Pax, leaveOpen: true);
+                foreach (var file in Directory.EnumerateFiles(directory).Order(StringComparer.Ordinal))
+                {
+                    await tar.WriteEntryAsync(file, Path.GetFileName(file), cancellationToken).ConfigureAwait(false);
+                }
+            },
+            cancellationToken);
+
+    private static async Task<string> ExtractAsync(BackupManifest manifest, Stream content, CancellationToken cancellationToken)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "dbresilience-restore-" + manifest.Id + "-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(3)));
+        Directory.CreateDirectory(directory);
+        await using var reader = new TarReader(content, leaveOpen: true);
+        while (await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false) is { } entry)
+        {
+            var name = Path.GetFileName(entry.Name);
+            if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile) || name != entry.Name || name.Length == 0)
+            {
+                throw new BackupException(manifest.Id, $"the tar of the directory dump holds an unexpected entry '{entry.Name}'.", null);
+            }
+
+            await entry.ExtractToFileAsync(Path.Combine(directory, name), overwrite: true, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Read to the end so that the content's SHA-256 is checked.
+        await content.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
+        return directory;
+    }
+
+    private static string Summarize(string listing)
+    {
+        var entries = listing.Split('\n').Count(l => l.Length > 0 && !l.StartsWith(';'));
+        var dataEntries = listing.Split('\n').Count(l => l.Contains(" TABLE DATA ", StringComparison.Ordinal));
+        return string.Create(CultureInfo.InvariantCulture, $"pg_restore --list read {entries} entries ({dataEntries} with table data)");
+    }
+
+    private static async Task<string> CheckPlainAsync(Stream content, CancellationToken cancellationToken)
+    {
+        var head = new byte[4096];
+        var headLength = await content.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+        var tail = new byte[4096];
+        var tailLength = 0;
+        var total = (long)headLength;
+        var buffer = new byte[256 * 1024];
+        int read;
+        while ((read = await content.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            total += read;
+            var keep = Math.Min(tail.Length, read);
+            var shift = Math.Min(tailLength, tail.Length - keep);
+            Buffer.BlockCopy(tail, tailLength - shift, tail, 0, shift);
+            Buffer.BlockCopy(buffer, read - keep, tail, shift, keep);
+            tailLength = shift + keep;
+        }
+
+        var start = Encoding.UTF8.GetString(head, 0, headLength);
+        var end = tailLength > 0 ? Encoding.UTF8.GetString(tail, 0, tailLength) : start;
+        if (!start.Contains("-- PostgreSQL database dump", StringComparison.Ordinal) || !end.Contains("-- PostgreSQL database dump complete", StringComparison.Ordinal))
+        {
+            throw new DbResilienceException("The plain SQL dump does not start with pg_dump's header or does not end with '-- PostgreSQL database dump complete': it is truncated or not a pg_dump script.");
+        }
+
+        return string.Create(CultureInfo.InvariantCulture, $"plain SQL script of {total} bytes, complete");
+    }
+
+    private async Task<string> ListArchiveAsync(string? directory, Stream? content, CancellationToken cancellationToken)
+    {
+        var start = new ToolStartInfo(ToolLocator.FindClientTool("pg_restore", postgreSqlOptions.Value.ToolsDirectory));
+        start.Arguments.Add("--list");
+        if (directory is not null)
+        {
+            start.Arguments.Add(directory);
+        }
+
+        start.RedirectStandardInput = content is not null;
+        return await RunWithInputAsync(start, content, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<string> RunWithInputAsync(ToolStartInfo start, Stream? input, CancellationToken cancellationToken)
+    {
+        await using var process = ToolProcess.Start(start);
+        var output = Task.Run(async () =>
+        {
+            using var reader = new StreamReader(process.StandardOutput, Encoding.UTF8);
+            return await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
+        if (input is not null)
+        {
+            try
+            {
+                await input.CopyToAsync(process.StandardInput, 256 * 1024, cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException)
+            {
+                // The tool stopped reading (it has what it needs, or it failed): its exit code tells which.
+            }
+            finally
+            {
+                try
+                {
+                    await process.StandardInput.DisposeAsync().ConfigureAwait(false);
+                }
+                catch (IOException)
+                {
+                    // Already closed by the tool.
+                }
+            }
+        }
+
+        var text = await output.ConfigureAwait(false);
+        await process.WaitForSuccessAsync(cancellationToken).ConfigureAwait(false);
+        return text;
+    }
+
+    private async Task DumpGlobalsAsync(NpgsqlConnectionStringBuilder connectionString, string database, IBackupFileSink sink, CancellationToken cancellationToken)
+    {
+        var start = new ToolStartInfo(ToolLocator.FindClientTool("pg_dumpall", postgreSqlOptions.Value.ToolsDirectory));
+        PgToolConnection.Apply(start, connectionString);
+        start.Arguments.Add("--database=" + database);
+        start.Arguments.Add("--globals-only");
+        await using var process = ToolProcess.Start(start);
+        await sink.WriteFileAsync("globals.sql", "globals", process.StandardOutput, cancellationToken).ConfigureAwait(false);
+        await process.WaitForSuccessAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

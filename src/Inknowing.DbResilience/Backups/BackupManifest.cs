@@ -1,0 +1,79 @@
+namespace Inknowing.DbResilience.Backups;
+
+/// <summary>
+/// The description of one backup, stored as <c>backups/&lt;id&gt;/manifest.json</c> in every location and written last:
+/// its presence means the backup is complete. With the database gone, the manifests alone are enough to list,
+/// verify and restore. Read and write it with <see cref="BackupManifestSerializer"/>.
+/// </summary>
+public sealed record BackupManifest
+{
+    /// <summary>The version of the manifest's layout that this library writes.</summary>
+    public const int CurrentFormatVersion = 1;
+
+    /// <summary>Gets the version of the manifest's layout; readers refuse a newer major layout.</summary>
+    public int FormatVersion { get; init; } = CurrentFormatVersion;
+
+    /// <summary>Gets the backup id, such as <c>20261121T020000Z-daily-3f9a</c>.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>Gets the tier: <c>daily</c>, <c>weekly</c>, <c>monthly</c> or <c>manual</c>.</summary>
+    public required string Tier { get; init; }
+
+    /// <summary>Gets the kind of backup: <c>logical</c> for pg_dump backups.</summary>
+    public string Kind { get; init; } = "logical";
+
+    /// <summary>Gets the dump format.</summary>
+    public required BackupFormat Format { get; init; }
+
+    /// <summary>Gets the status: <see cref="BackupStatus.Completed"/> or <see cref="BackupStatus.Verified"/>.</summary>
+    public required BackupStatus Status { get; init; }
+
+    /// <summary>Gets the name of the database dumped.</summary>
+    public required string Database { get; init; }
+
+    /// <summary>Gets the server's version, for example <c>15.18</c>.</summary>
+    public required string ServerVersion { get; init; }
+
+    /// <summary>Gets the tool that made the backup, for example <c>pg_dump</c>.</summary>
+    public required string Tool { get; init; }
+
+    /// <summary>Gets the tool's version, for example <c>15.18</c>; a restore needs pg_restore of this major version or newer.</summary>
+    public required string ToolVersion { get; init; }
+
+    /// <summary>Gets when the backup started (UTC).</summary>
+    public required DateTimeOffset StartedAt { get; init; }
+
+    /// <summary>Gets when the last file was stored (UTC).</summary>
+    public required DateTimeOffset CompletedAt { get; init; }
+
+    /// <summary>Gets when a verification last passed, or <see langword="null"/>.</summary>
+    public DateTimeOffset? VerifiedAt { get; init; }
+
+    /// <summary>Gets the total stored size of the backup's files in bytes.</summary>
+    public required long SizeBytes { get; init; }
+
+    /// <summary>Gets the SHA-256 of the stored data file (lowercase hex).</summary>
+    public required string Sha256 { get; init; }
+
+    /// <summary>Gets the compression applied by the pipeline.</summary>
+    public required BackupCompression Compression { get; init; }
+
+    /// <summary>Gets how the files are encrypted, or <see langword="null"/> when they are not.</summary>
+    public BackupEncryptionInfo? Encryption { get; init; }
+
+    /// <summary>Gets the display names of the storages that hold a complete copy, for example <c>file:///var/backups</c>.</summary>
+    public required IReadOnlyList<string> Locations { get; init; }
+
+    /// <summary>Gets the files of the backup, the data file first.</summary>
+    public required IReadOnlyList<BackupFile> Files { get; init; }
+
+    /// <summary>Gets what the backup contains, as given to pg_dump.</summary>
+    public required BackupContentOptions Content { get; init; }
+
+    /// <summary>Gets the row count of every table in the dump's snapshot, for verification after a restore.</summary>
+    public required IReadOnlyList<BackupTableRowCount> Tables { get; init; }
+
+    /// <summary>Gets the data file (the first of <see cref="Files"/>).</summary>
+    /// <returns>The data file.</returns>
+    public BackupFile GetDataFile() => Files.First(f => f.Role == "data");
+}

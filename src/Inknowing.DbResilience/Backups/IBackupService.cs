@@ -1,0 +1,71 @@
+namespace Inknowing.DbResilience.Backups;
+
+/// <summary>Creates, lists, verifies and prunes logical backups; every method can be called by a scheduler.</summary>
+public interface IBackupService
+{
+    /// <summary>
+    /// Dumps the database and streams it through SHA-256 (and optional compression and encryption) into every storage,
+    /// then writes the manifest last. A failed or cancelled backup leaves no manifest and its files are removed.
+    /// </summary>
+    /// <param name="request">The backup to make; <see langword="null"/> uses <see cref="BackupOptions"/>.</param>
+    /// <param name="cancellationToken">Cancels the backup and kills the tool.</param>
+    /// <returns>The manifest and duration.</returns>
+    /// <exception cref="DbResilienceConfigurationException">The request is invalid (for example schema-only and data-only together).</exception>
+    /// <exception cref="BackupException">No storage could store the backup.</exception>
+    /// <exception cref="DbResilienceException">The tool failed; the message has its standard error.</exception>
+    Task<BackupResult> CreateAsync(BackupRequest? request = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists the complete backups (those with a manifest) of every storage, oldest first, without the database.</summary>
+    /// <param name="cancellationToken">Cancels the listing.</param>
+    /// <returns>The manifests; <see cref="BackupManifest.Locations"/> names the storages where each was found.</returns>
+    /// <exception cref="DbResilienceException">A storage could not be listed.</exception>
+    Task<IReadOnlyList<BackupManifest>> ListAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Reads the manifest of one backup, or of the newest with <c>latest</c>.</summary>
+    /// <param name="idOrLatest">A backup id, or <c>latest</c>.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The manifest.</returns>
+    /// <exception cref="DbResilienceConfigurationException"><paramref name="idOrLatest"/> is not a backup id.</exception>
+    /// <exception cref="BackupException">No complete backup has that id.</exception>
+    Task<BackupManifest> GetAsync(string idOrLatest, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Opens a file of a backup as the tool wrote it: decrypted, decompressed, and checked against the manifest's
+    /// SHA-256 as it is read (the stream throws at its end on a mismatch). Reads the first location that has it.
+    /// </summary>
+    /// <param name="manifest">The backup's manifest.</param>
+    /// <param name="file">The file.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The content stream, to dispose.</returns>
+    /// <exception cref="BackupException">No location has the file.</exception>
+    /// <exception cref="Encryption.BackupEncryptionException">The backup is encrypted and the key is missing or wrong.</exception>
+    Task<Stream> OpenContentAsync(BackupManifest manifest, BackupFile file, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Re-reads each copy and checks its size and SHA-256, checks that the restore tool reads the archive, optionally
+    /// restores it into a scratch database and compares each table's row count, and marks the backup verified when all passed.
+    /// </summary>
+    /// <param name="idOrLatest">A backup id, or <c>latest</c>.</param>
+    /// <param name="restoreTest">Whether to restore into a scratch database and compare row counts.</param>
+    /// <param name="cancellationToken">Cancels the verification.</param>
+    /// <returns>The report; problems are reported, not thrown.</returns>
+    /// <exception cref="DbResilienceConfigurationException"><paramref name="idOrLatest"/> is not a backup id.</exception>
+    /// <exception cref="BackupException">No complete backup has that id.</exception>
+    Task<BackupVerificationResult> VerifyAsync(string idOrLatest, bool restoreTest = false, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Applies grandfather-father-son retention to every storage: deletes what the plan deletes (manifest first, so a
+    /// half-deleted backup never looks complete) and records <c>retention_until</c> in the catalog.
+    /// </summary>
+    /// <param name="dryRun">Whether to only return the plan.</param>
+    /// <param name="cancellationToken">Cancels the prune; what is deleted stays deleted.</param>
+    /// <returns>The plan and what was deleted.</returns>
+    /// <exception cref="DbResilienceException">A storage could not be listed.</exception>
+    Task<BackupPruneResult> PruneAsync(bool dryRun = false, CancellationToken cancellationToken = default);
+
+    /// <summary>Rebuilds the catalog table from the manifests in storage.</summary>
+    /// <param name="cancellationToken">Cancels the rebuild.</param>
+    /// <returns>The number of backups recorded.</returns>
+    /// <exception cref="DbResilienceException">A storage could not be listed or the database could not be written.</exception>
+    Task<int> RebuildCatalogAsync(CancellationToken cancellationToken = default);
+}

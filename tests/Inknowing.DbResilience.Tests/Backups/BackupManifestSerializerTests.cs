@@ -1,0 +1,62 @@
+using System.Text;
+using Inknowing.DbResilience.Backups;
+
+namespace Inknowing.DbResilience.Tests.Backups;
+
+public sealed class BackupManifestSerializerTests
+{
+    [Test]
+    public async Task Serialize_ThenDeserialize_RoundTripsWithCamelCaseNamesAndEnums()
+    {
+        var manifest = new BackupManifest
+        {
+            Id = "20261121T020000Z-daily-3f9a",
+            Tier = "daily",
+            Format = BackupFormat.Directory,
+            Status = BackupStatus.Verified,
+            Database = "shop",
+            ServerVersion = "15.18",
+            Tool = "pg_dump",
+            ToolVersion = "15.18",
+            StartedAt = new DateTimeOffset(2026, 11, 21, 2, 0, 0, TimeSpan.Zero),
+            CompletedAt = new DateTimeOffset(2026, 11, 21, 2, 1, 0, TimeSpan.Zero),
+            VerifiedAt = new DateTimeOffset(2026, 11, 21, 6, 0, 0, TimeSpan.Zero),
+            SizeBytes = 42,
+            Sha256 = new string('a', 64),
+            Compression = BackupCompression.Gzip,
+            Encryption = new BackupEncryptionInfo("AES-256-GCM-CHUNKED-v1", "0123456789abcdef", 1048576),
+            Locations = ["file:///var/backups"],
+            Files = [new BackupFile("data.tar.gz", "data", 42, new string('a', 64), 100, new string('b', 64))],
+            Content = new BackupContentOptions { Jobs = 2, ExcludeTableData = ["shop.login_history"] },
+            Tables = [new BackupTableRowCount("shop", "orders", 10, true)],
+        };
+
+        var bytes = BackupManifestSerializer.Serialize(manifest);
+        var json = Encoding.UTF8.GetString(bytes);
+        var read = await BackupManifestSerializer.DeserializeAsync(new MemoryStream(bytes), "test");
+
+        read.Should().BeEquivalentTo(manifest);
+        json.Should().Contain("\"format\": \"directory\"").And.Contain("\"status\": \"verified\"").And.Contain("\"compression\": \"gzip\"")
+            .And.Contain("\"keyId\": \"0123456789abcdef\"").And.Contain("\"contentSha256\"");
+    }
+
+    [TestCase("not json")]
+    [TestCase("{\"id\": \"x\"}")]
+    [TestCase("{}")]
+    public async Task DeserializeAsync_NotAManifest_ThrowsNamingTheSource(string json)
+    {
+        var act = () => BackupManifestSerializer.DeserializeAsync(new MemoryStream(Encoding.UTF8.GetBytes(json)), "file:///x backups/y/manifest.json");
+
+        (await act.Should().ThrowAsync<BackupException>()).Which.Message.Should().Contain("file:///x backups/y/manifest.json");
+    }
+
+    [Test]
+    public async Task DeserializeAsync_NewerLayout_ThrowsAskingForAnUpgrade()
+    {
+        var json = """{"formatVersion": 9, "id": "a", "tier": "daily", "format": "custom", "status": "completed", "database": "d", "serverVersion": "15", "tool": "pg_dump", "toolVersion": "15", "startedAt": "2026-01-01T00:00:00Z", "completedAt": "2026-01-01T00:00:00Z", "sizeBytes": 1, "sha256": "a", "compression": "none", "locations": [], "files": [{"name": "data.dump", "role": "data", "sizeBytes": 1, "sha256": "a", "contentSizeBytes": 1, "contentSha256": "a"}], "content": {}, "tables": []}""";
+
+        var act = () => BackupManifestSerializer.DeserializeAsync(new MemoryStream(Encoding.UTF8.GetBytes(json)), "test");
+
+        (await act.Should().ThrowAsync<BackupException>()).Which.Message.Should().Contain("upgrade");
+    }
+}
