@@ -42,46 +42,27 @@ internal sealed class BackupBenchmark : IBenchmark
         Directory.CreateDirectory(work);
         try
         {
+            // The three variants run interleaved, run after run, so that load from other processes on the machine hits them alike.
             var dumpFile = Path.Combine(work, "floor.dump");
-            var floor = await Measure.MedianAsync(runs, async () =>
+            var storage = Path.Combine(work, "storage");
+            await using var host = BuildHost(connectionString, storage, countRows: true);
+            await using var noCounts = BuildHost(connectionString, storage, countRows: false);
+            var floorTimes = new List<TimeSpan>();
+            var oursTimes = new List<TimeSpan>();
+            var noCountTimes = new List<TimeSpan>();
+            long storedSize = 0;
+            for (var run = 0; run < runs; run++)
             {
-                await RunAsync(Path.Combine(cluster.BinDirectory, "pg_dump"), connection, ["--dbname=bench", "--format=custom", "--file=" + dumpFile], cancellationToken);
-            });
+                floorTimes.Add(await TimeAsync(() => RunAsync(Path.Combine(cluster.BinDirectory, "pg_dump"), connection, ["--dbname=bench", "--format=custom", "--file=" + dumpFile], cancellationToken)));
+                oursTimes.Add(await TimeAsync(async () => storedSize = await BackupAsync(host, storage, cancellationToken)));
+                noCountTimes.Add(await TimeAsync(() => BackupAsync(noCounts, storage, cancellationToken)));
+            }
+
+            var floor = Median(floorTimes);
             var floorSize = new FileInfo(dumpFile).Length;
             Measure.Row("pg_dump -Fc --file (floor)", floor);
-
-            long storedSize = 0;
-            var storage = Path.Combine(work, "storage");
-            await using var host = new DbResilienceBuilder()
-                .UsePostgreSql(connectionString)
-                .UseFileSystemStorage(storage)
-                .ConfigureBackups(o => o.EnableCatalog = false)
-                .Build();
-            var service = host.GetRequiredService<IBackupService>();
-            var ours = await Measure.MedianAsync(runs, async () =>
-            {
-                var result = await service.CreateAsync(cancellationToken: cancellationToken);
-                storedSize = result.Manifest.SizeBytes;
-                Directory.Delete(Path.Combine(storage, "backups", result.Manifest.Id), recursive: true);
-            });
-            Measure.Row("backup to file storage (row counts on)", ours, floor);
-
-            await using var noCounts = new DbResilienceBuilder()
-                .UsePostgreSql(connectionString)
-                .UseFileSystemStorage(storage)
-                .ConfigureBackups(o =>
-                {
-                    o.EnableCatalog = false;
-                    o.CountRows = false;
-                })
-                .Build();
-            var withoutCounts = await Measure.MedianAsync(runs, async () =>
-            {
-                var result = await noCounts.GetRequiredService<IBackupService>().CreateAsync(cancellationToken: cancellationToken);
-                Directory.Delete(Path.Combine(storage, "backups", result.Manifest.Id), recursive: true);
-            });
-            Measure.Row("backup to file storage (row counts off)", withoutCounts, floor);
-
+            Measure.Row("backup to file storage (row counts on)", Median(oursTimes), floor);
+            Measure.Row("backup to file storage (row counts off)", Median(noCountTimes), floor);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  dump size: pg_dump {floorSize / 1024.0 / 1024.0:F1} MiB, backup {storedSize / 1024.0 / 1024.0:F1} MiB; peak memory of this process (VmHWM) {Measure.PeakResidentBytes() / 1024.0 / 1024.0:F0} MiB"));
         }
@@ -90,6 +71,33 @@ internal sealed class BackupBenchmark : IBenchmark
             Directory.Delete(work, recursive: true);
         }
     }
+
+    private static DbResilienceHost BuildHost(string connectionString, string storage, bool countRows)
+        => new DbResilienceBuilder()
+            .UsePostgreSql(connectionString)
+            .UseFileSystemStorage(storage)
+            .ConfigureBackups(o =>
+            {
+                o.EnableCatalog = false;
+                o.CountRows = countRows;
+            })
+            .Build();
+
+    private static async Task<long> BackupAsync(DbResilienceHost host, string storage, CancellationToken cancellationToken)
+    {
+        var result = await host.GetRequiredService<IBackupService>().CreateAsync(cancellationToken: cancellationToken);
+        Directory.Delete(Path.Combine(storage, "backups", result.Manifest.Id), recursive: true);
+        return result.Manifest.SizeBytes;
+    }
+
+    private static async Task<TimeSpan> TimeAsync(Func<Task> operation)
+    {
+        var watch = Stopwatch.StartNew();
+        await operation();
+        return watch.Elapsed;
+    }
+
+    private static TimeSpan Median(List<TimeSpan> times) => times.Order().ElementAt(times.Count / 2);
 
     private static async Task RunAsync(string tool, NpgsqlConnectionStringBuilder connection, string[] arguments, CancellationToken cancellationToken)
     {
