@@ -6,6 +6,7 @@ IBenchmark[] all =
     new StorageBenchmark(),
     new MigrationsBenchmark(),
     new RestoreBenchmark(),
+    new BackupBenchmark(),
 ];
 
 var chosen = args.Length == 0 ? all : all.Where(b => args.Contains(b.Name, StringComparer.OrdinalIgnoreCase)).ToArray();

@@ -88,6 +88,8 @@ internal static class CliApplication
             storages[i].AddTo(builder, primary: i == 0);
         }
 
+        // Backups are encrypted whenever a key is in DBRESILIENCE_BACKUP_KEY (never on the command line); the same key decrypts.
+        builder.ConfigureBackups(o => o.Encrypt = !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(Backups.BackupOptions.EncryptionKeyVariable)));
         return builder.Build();
     }
 
