@@ -11,7 +11,7 @@ public static class PointInTimeBuilderExtensions
 {
     /// <summary>
     /// Enables point-in-time recovery: registers <see cref="BaseBackupService"/>, <see cref="WalArchive"/> and
-    /// <see cref="PointInTimeRestorer"/>, which write to and read from the configured storages. Needs
+    /// <see cref="PointInTimeRestorer"/> and <see cref="PointInTimeDrill"/>, which write to and read from the configured storages. Needs
     /// <c>UsePostgreSql(...)</c> and at least one storage.
     /// </summary>
     /// <param name="builder">The builder.</param>
@@ -30,6 +30,7 @@ public static class PointInTimeBuilderExtensions
             services.TryAddSingleton<WalArchive>();
             services.TryAddSingleton<BaseBackupService>();
             services.TryAddSingleton<PointInTimeRestorer>();
+            services.TryAddSingleton<PointInTimeDrill>();
         }
 
         if (configure is not null)

@@ -185,6 +185,34 @@ public sealed class PointInTimeRestorerTests
     }
 
     [Test]
+    public async Task RunAsync_Drill_RestoresTheDeletedMarkerAndReportsRtoAndRpo()
+    {
+        using var stop = new CancellationTokenSource();
+        var pusher = Task.Run(async () =>
+        {
+            // Stands in for archive_command = 'dbresilience wal-push %p'.
+            while (!stop.IsCancellationRequested)
+            {
+                await PushArchiveAsync();
+                await Task.Delay(200);
+            }
+        });
+        var drill = new PointInTimeDrill(_baseBackups, _restorer, Options.Create(new PostgreSqlOptions { ConnectionString = _cluster.ConnectionString }), TimeProvider.System);
+
+        var report = await drill.RunAsync();
+        await stop.CancelAsync();
+        await pusher;
+
+        report.Steps.Should().OnlyContain(s => s.Succeeded, string.Join("; ", report.Steps.Select(s => $"{s.Name}: {s.Detail}")));
+        report.Passed.Should().BeTrue();
+        report.Steps.Select(s => s.Name).Should().Equal("window", "marker", "archive", "restore", "verify");
+        report.Rto.Should().BePositive();
+        report.Rpo.Should().NotBeNull();
+        report.ArchiveLag.Should().BePositive();
+        report.RecoveryStop.Should().Contain("recovery stopping");
+    }
+
+    [Test]
     public async Task FetchAsync_MissingSegment_ReturnsFalse()
     {
         var fetched = await _archive.FetchAsync("0000000100000099000000FF", Path.Combine(_work, "missing"));
@@ -241,6 +269,11 @@ public sealed class PointInTimeRestorerTests
             await Task.Delay(100);
         }
 
+        await PushArchiveAsync();
+    }
+
+    private async Task PushArchiveAsync()
+    {
         foreach (var file in Directory.EnumerateFiles(_cluster.ArchiveDirectory).Where(f => !f.EndsWith(".tmp", StringComparison.Ordinal)).Order())
         {
             await _archive.PushAsync(file);
