@@ -2,6 +2,7 @@ using Inknowing.DbResilience.IntegrationTests.Infrastructure;
 using Inknowing.DbResilience.PostgreSql;
 using Inknowing.DbResilience.PostgreSql.Clusters;
 using Inknowing.DbResilience.PostgreSql.PointInTime;
+using Inknowing.DbResilience.Storage;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
@@ -18,7 +19,7 @@ public sealed class PointInTimeRestorerTests
 {
     private LocalPostgreSqlCluster _cluster = null!;
     private string _work = null!;
-    private DirectoryStorageSet _storage = null!;
+    private StorageSet _storage = null!;
     private WalArchive _archive = null!;
     private BaseBackupService _baseBackups = null!;
     private PointInTimeRestorer _restorer = null!;
@@ -39,7 +40,7 @@ public sealed class PointInTimeRestorerTests
             DisableFsync = true,
             ReplicationRole = "replicator",
         });
-        _storage = new DirectoryStorageSet(Path.Combine(_work, "storage"));
+        _storage = new StorageSet([new FileSystemStorageProvider(Path.Combine(_work, "storage"))]);
         var postgreSql = Options.Create(new PostgreSqlOptions { ConnectionString = _cluster.ConnectionString });
         var options = Options.Create(new PointInTimeOptions());
         _archive = new WalArchive(_storage);
@@ -57,7 +58,7 @@ public sealed class PointInTimeRestorerTests
         await Task.Delay(50);
         await InsertAsync("after-time");
         await InsertAsync("before-lsn");
-        _lsn = await ScalarAsync<NpgsqlLogSequenceNumber>("SELECT pg_current_wal_lsn()");
+        _lsn = await ScalarAsync<NpgsqlLogSequenceNumber>("SELECT pg_current_wal_insert_lsn()");
         await InsertAsync("after-lsn");
         await using (var connection = new NpgsqlConnection(_cluster.ConnectionString))
         {
@@ -83,6 +84,11 @@ public sealed class PointInTimeRestorerTests
         if (_cluster is not null)
         {
             await _cluster.DisposeAsync();
+        }
+
+        if (_storage is not null)
+        {
+            await _storage.DisposeAsync();
         }
 
         if (_work is not null && Directory.Exists(_work))
