@@ -34,6 +34,10 @@ internal static class CliApplication
         GlobalOptions.AddTo(root);
         root.Subcommands.Add(CheckCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(BaseBackupCommand.Create());
+        root.Subcommands.Add(WalPushCommand.Create());
+        root.Subcommands.Add(WalFetchCommand.Create());
+        root.Subcommands.Add(PitrCommand.Create());
         return root;
     }
 

@@ -72,7 +72,7 @@ public sealed partial class BaseBackupService
         start.Arguments.AddRange(
         [
             "-D", "-", "-F", "t", "-X", "fetch", "-c", "fast", "-v", "-l", "dbresilience " + id,
-            "--compress=client-" + extension,
+            "--compress=client-" + (_options.Compression == BaseBackupCompression.Zstd ? "zstd" : "lz4"),
         ]);
 
         IReadOnlyList<StorageCopyResult> copies;
