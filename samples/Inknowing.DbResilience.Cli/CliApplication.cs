@@ -37,6 +37,7 @@ internal static class CliApplication
         root.Subcommands.Add(BaseBackupCommand.Create());
         root.Subcommands.Add(WalPushCommand.Create());
         root.Subcommands.Add(WalFetchCommand.Create());
+        root.Subcommands.Add(WalReceiveCommand.Create());
         root.Subcommands.Add(PitrCommand.Create());
         return root;
     }

@@ -40,4 +40,21 @@ public static class PointInTimeBuilderExtensions
 
         return builder;
     }
+
+    /// <summary>
+    /// Enables continuous WAL streaming: registers <see cref="WalReceiver"/> and the hosted <see cref="WalReceiverService"/>,
+    /// which streams from a physical replication slot into the storages for the life of the host. Also enables point-in-time recovery.
+    /// </summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="configure">Sets the options (slot, flush interval, synchronous mode); <see langword="null"/> keeps the defaults.</param>
+    /// <returns>The builder.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
+    public static DbResilienceBuilder EnableWalStreaming(this DbResilienceBuilder builder, Action<PointInTimeOptions>? configure = null)
+    {
+        builder.EnablePointInTimeRecovery(configure);
+        builder.Services.TryAddSingleton<WalReceiver>();
+        builder.Services.TryAddSingleton<WalReceiverService>();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, WalReceiverService>(sp => sp.GetRequiredService<WalReceiverService>()));
+        return builder;
+    }
 }

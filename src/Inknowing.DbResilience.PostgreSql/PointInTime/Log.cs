@@ -34,4 +34,16 @@ internal static partial class Log
 
     [LoggerMessage(7031, LogLevel.Information, "Retention removed {Count} WAL file(s) older than {Segment}")]
     public static partial void WalRemoved(ILogger logger, int count, string segment);
+
+    [LoggerMessage(7040, LogLevel.Information, "WAL receiver streaming from slot {Slot} at segment {Segment} (synchronous: {Synchronous})")]
+    public static partial void ReceiverStarted(ILogger logger, string slot, string segment, bool synchronous);
+
+    [LoggerMessage(7041, LogLevel.Debug, "WAL receiver stored segment {Name}")]
+    public static partial void ReceiverSegmentStored(ILogger logger, string name);
+
+    [LoggerMessage(7042, LogLevel.Warning, "WAL receiver could not store the partial segment; retrying: {Reason}")]
+    public static partial void ReceiverFlushFailed(ILogger logger, string reason);
+
+    [LoggerMessage(7043, LogLevel.Warning, "WAL receiver stopped; reconnecting in {Delay}: {Reason}")]
+    public static partial void ReceiverRestarting(ILogger logger, TimeSpan delay, string reason);
 }

@@ -155,6 +155,53 @@ public sealed class WalArchive
         return false;
     }
 
+    /// <summary>
+    /// Stores bytes the streaming receiver holds: a complete segment (kept as it is when a copy is already stored, since the
+    /// archive_command may have stored it first) or the prefix of the segment being written as <c>.partial</c>.
+    /// </summary>
+    /// <returns><see langword="true"/> when stored (or already stored).</returns>
+    /// <exception cref="StorageException">A storage failed.</exception>
+    internal async Task StoreAsync(WalFileName file, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    {
+        if (file.Kind == WalFileKind.Segment)
+        {
+            var missing = 0;
+            foreach (var storage in _storages.Providers)
+            {
+                if (await storage.GetInfoAsync(file.Key, cancellationToken).ConfigureAwait(false) is null)
+                {
+                    missing++;
+                }
+            }
+
+            if (missing == 0)
+            {
+                Log.WalAlreadyStored(_logger, file.Name);
+                return;
+            }
+        }
+
+        using var content = new MemoryStream(bytes.ToArray(), writable: false);
+        var copies = await _storages.WriteAllAsync(file.Key, content, cancellationToken).ConfigureAwait(false);
+        var failed = copies.Where(c => !c.Succeeded).ToList();
+        if (failed.Count > 0)
+        {
+            throw new StorageException(
+                $"The streamed WAL {file.Name} could not be stored in {string.Join(", ", failed.Select(f => f.Storage.Name))}: "
+                + string.Join("; ", failed.Select(f => f.Error?.Message)),
+                failed[0].Error);
+        }
+    }
+
+    /// <summary>Deletes a stored object from every storage (the <c>.partial</c> of a segment once it is complete).</summary>
+    internal async Task DeleteAsync(string key, CancellationToken cancellationToken)
+    {
+        foreach (var storage in _storages.Providers)
+        {
+            await storage.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Lists the archived WAL files of the primary storage (the first that answers), in key order.</summary>
     internal async IAsyncEnumerable<(WalFileName File, StorageObjectInfo Info)> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -227,6 +274,13 @@ public sealed class WalArchive
 
                     actual = Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();
                 }
+            }
+
+            if (info.Key.EndsWith(".partial", StringComparison.Ordinal) && new FileInfo(temporary).Length < WalSegmentName.SegmentSize)
+            {
+                // The streaming receiver stores only the bytes it has; recovery reads a whole segment, zero-padded like pg_receivewal's.
+                await using var pad = new FileStream(temporary, FileMode.Open, FileAccess.Write, FileShare.None, 1, useAsync: true);
+                pad.SetLength(WalSegmentName.SegmentSize);
             }
 
             if (info.Sha256 is not null && !string.Equals(actual, info.Sha256, StringComparison.OrdinalIgnoreCase))

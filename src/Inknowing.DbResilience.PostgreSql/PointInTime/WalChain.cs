@@ -146,7 +146,9 @@ internal sealed class WalChain
             var lastSegment = last.File.Segment!.Value;
             var end = new ChainEnd(
                 lastSegment,
-                last.File.Kind == WalFileKind.Partial ? lastSegment.StartLsn : lastSegment.EndLsn,
+                last.File.Kind == WalFileKind.Partial
+                    ? new NpgsqlLogSequenceNumber((ulong)lastSegment.StartLsn + (ulong)Math.Min(last.Info.Size, WalSegmentName.SegmentSize))
+                    : lastSegment.EndLsn,
                 last.Info.LastModified,
                 walked.Select(w => w.File).ToList());
             Ends[backup.Id] = end;
