@@ -31,6 +31,7 @@ public static class PointInTimeBuilderExtensions
             services.TryAddSingleton<BaseBackupService>();
             services.TryAddSingleton<PointInTimeRestorer>();
             services.TryAddSingleton<PointInTimeDrill>();
+            services.TryAddSingleton<PointInTimeRetention>();
         }
 
         if (configure is not null)

@@ -95,6 +95,44 @@ public sealed class WalChainTests
                 "LOG:  recovery stopping before commit of transaction 812, time 2026-11-21\nLOG:  redo done at 0/3000100\nLOG:  archive recovery complete\n")
             .Should().Be("recovery stopping before commit of transaction 812, time 2026-11-21");
 
+    [Test]
+    public void RetentionPlan_KeepOne_RemovesOlderBackupAndOnlyWalBeforeTheKeptStart()
+    {
+        var files = Segments(1, 2, 3, 4, 5, 6).ToList();
+        var chain = Analyze([Backup("a", "0/2000028", "0/2000100"), Backup("b", "0/4000028", "0/4000100", 4)], files);
+        var history = WalFileName.Parse("00000002.history");
+
+        var plan = PointInTimeRetention.Plan(chain.Window, files.Select(f => f.Item1).Append(history).ToList(), keepBaseBackups: 1);
+
+        plan.KeptBaseBackups.Should().Equal("b");
+        plan.RemovedBaseBackups.Should().Equal("a");
+        plan.OldestNeededSegment.Should().Be("000000010000000000000004");
+        plan.RemovedWalFiles.Should().Equal("wal/00000001/000000010000000000000002", "wal/00000001/000000010000000000000003");
+    }
+
+    [Test]
+    public void RetentionPlan_NothingRestorable_RemovesNothing()
+    {
+        var chain = Analyze([Backup("a", "0/2000028", "0/3000100")], Segments(1, 2));
+
+        var plan = PointInTimeRetention.Plan(chain.Window, Segments(1, 2).Select(f => f.Item1).ToList(), keepBaseBackups: 1);
+
+        plan.RemovedBaseBackups.Should().BeEmpty();
+        plan.RemovedWalFiles.Should().BeEmpty();
+    }
+
+    [Test]
+    public void RetentionPlan_NewerUnrestorableBackup_KeepsTheRestorableOneAndItsWal()
+    {
+        var files = Segments(1, 2, 3).ToList();
+        var chain = Analyze([Backup("a", "0/2000028", "0/2000100"), Backup("b", "0/5000028", "0/5000100", 5)], files);
+
+        var plan = PointInTimeRetention.Plan(chain.Window, files.Select(f => f.Item1).ToList(), keepBaseBackups: 1);
+
+        plan.KeptBaseBackups.Should().Equal("a", "b");
+        plan.RemovedWalFiles.Should().BeEmpty();
+    }
+
     private static WalChain Analyze(IReadOnlyList<BaseBackupManifest> backups, IEnumerable<(WalFileName, StorageObjectInfo)> files)
         => WalChain.Analyze(backups, files, new Dictionary<uint, (uint, ulong)>());
 
