@@ -15,6 +15,39 @@ internal static class PitrCommand
         command.Subcommands.Add(CreateRestore());
         command.Subcommands.Add(CreateWindow());
         command.Subcommands.Add(CreateDrill());
+        command.Subcommands.Add(CreateSetup());
+        return command;
+    }
+
+    private static Command CreateSetup()
+    {
+        var archiveCommand = new Option<string?>("--archive-command") { Description = "The wanted archive_command, such as 'DBRESILIENCE_STORAGE=file:///var/backups/db dotnet /opt/dbresilience/dbresilience.dll wal-push %p'; omit when WAL is only streamed." };
+        var apply = new Option<bool>("--apply") { Description = "Change what is not good enough with ALTER SYSTEM and reload (needs superuser); otherwise only check." };
+        var command = new Command("setup", "Check (and with --apply set) wal_level, archive_mode, archive_command, archive_timeout, max_wal_senders, max_replication_slots; say which need a restart. Exit 1 while any is not good.");
+        command.Options.Add(archiveCommand);
+        command.Options.Add(apply);
+        command.Options.Add(GlobalOptions.Json);
+        command.SetAction(CliApplication.Handle(async (parse, cancellationToken) =>
+        {
+            await using var host = PitrHost.Build(parse, database: true);
+            var setup = host.GetRequiredService<PointInTimeSetup>();
+            var checks = parse.GetValue(apply)
+                ? await setup.ApplyAsync(parse.GetValue(archiveCommand), cancellationToken)
+                : await setup.CheckAsync(parse.GetValue(archiveCommand), cancellationToken);
+            if (parse.GetValue(GlobalOptions.Json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(checks, CliJson.Options));
+            }
+            else
+            {
+                foreach (var check in checks)
+                {
+                    Console.WriteLine($"{(check.Ok ? "ok  " : "FIX ")} {check.Name,-22} {check.Current} (wanted {check.Wanted}){(check.NeedsRestart ? "  needs a restart" : string.Empty)}");
+                }
+            }
+
+            return checks.All(c => c.Ok) ? ExitCodes.Success : ExitCodes.Failure;
+        }));
         return command;
     }
 

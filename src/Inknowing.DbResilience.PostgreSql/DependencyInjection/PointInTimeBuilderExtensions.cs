@@ -32,6 +32,7 @@ public static class PointInTimeBuilderExtensions
             services.TryAddSingleton<PointInTimeRestorer>();
             services.TryAddSingleton<PointInTimeDrill>();
             services.TryAddSingleton<PointInTimeRetention>();
+            services.TryAddSingleton<PointInTimeSetup>();
         }
 
         if (configure is not null)
