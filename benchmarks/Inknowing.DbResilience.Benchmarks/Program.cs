@@ -3,6 +3,7 @@ using Inknowing.DbResilience.Benchmarks;
 // The benchmark harness: ./build.sh bench [NAME...]. Each benchmark prints its figures and ratios against the raw tools and the peers.
 IBenchmark[] all =
 [
+    new PitrBenchmark(),
 ];
 
 var chosen = args.Length == 0 ? all : all.Where(b => args.Contains(b.Name, StringComparer.OrdinalIgnoreCase)).ToArray();
