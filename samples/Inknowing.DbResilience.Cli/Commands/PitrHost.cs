@@ -28,14 +28,7 @@ internal static class PitrHost
 
         for (var i = 0; i < storages.Count; i++)
         {
-            var storage = storages[i];
-            if (storage.Scheme != "file")
-            {
-                throw new DbResilienceConfigurationException(
-                    $"The point-in-time verbs take file:/// storages for now; '{storage.Scheme}://' storage is not wired into the CLI yet.");
-            }
-
-            builder = i == 0 ? builder.UseFileSystemStorage(storage.Path!) : builder.AddFileSystemStorage(storage.Path!);
+            storages[i].AddTo(builder, primary: i == 0);
         }
 
         return builder.Build();
