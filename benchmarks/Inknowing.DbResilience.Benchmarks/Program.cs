@@ -7,6 +7,7 @@ IBenchmark[] all =
     new MigrationsBenchmark(),
     new RestoreBenchmark(),
     new BackupBenchmark(),
+    new PitrBenchmark(),
 ];
 
 var chosen = args.Length == 0 ? all : all.Where(b => args.Contains(b.Name, StringComparer.OrdinalIgnoreCase)).ToArray();

@@ -47,6 +47,11 @@ internal static class CliApplication
         root.Subcommands.Add(RollbackCommand.Create());
         root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(ValidateCommand.Create());
+        root.Subcommands.Add(BaseBackupCommand.Create());
+        root.Subcommands.Add(WalPushCommand.Create());
+        root.Subcommands.Add(WalFetchCommand.Create());
+        root.Subcommands.Add(WalReceiveCommand.Create());
+        root.Subcommands.Add(PitrCommand.Create());
         return root;
     }
 
