@@ -9,24 +9,36 @@ set -euo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-# Servers started by this run are throwaway: stop any that a killed run left behind.
+# Every throwaway cluster and test server of this run lives under its own temporary directory
+# (readable by the postgres OS user that runs the server when we are root). At exit, whatever a
+# killed run left behind is stopped and removed; clusters of other runs, or kept by 'demo --keep', are not touched.
+run_tmp=""
 cleanup() {
-  pkill -f 'dbresilience-cluster-[0-9a-f]+/data' 2>/dev/null || true
-  pkill -f 'eng/test-services/(node_modules/s3rver|start-fauxqs)' 2>/dev/null || true
+  if [ -n "$run_tmp" ]; then
+    pkill -f "$run_tmp/" 2>/dev/null || true
+    rm -rf "$run_tmp" 2>/dev/null || true
+  fi
+  pkill -f "$PWD/eng/test-services/start-fauxqs" 2>/dev/null || true
+}
+new_run_tmp() {
+  run_tmp=$(mktemp -d "${TMPDIR:-/tmp}/dbresilience-run-XXXXXX")
+  chmod 755 "$run_tmp"
+  export TMPDIR="$run_tmp"
 }
 
 case "${1:-}" in
   demo)
     shift
     eng/install-prerequisites.sh
-    trap cleanup EXIT
     dotnet build samples/Inknowing.DbResilience.Cli -c Release -v quiet -nologo -clp:NoSummary
+    if [[ " $* " != *" --keep "* ]]; then trap cleanup EXIT; new_run_tmp; fi
     dotnet samples/Inknowing.DbResilience.Cli/bin/Release/net10.0/dbresilience.dll demo "$@"
     ;;
   test)
     shift
     eng/install-prerequisites.sh
     trap cleanup EXIT
+    new_run_tmp
     eng/run-tests.sh "$@"
     ;;
   bench)
@@ -34,6 +46,7 @@ case "${1:-}" in
     eng/install-prerequisites.sh
     eng/install-bench-tools.sh
     trap cleanup EXIT
+    new_run_tmp
     dotnet build benchmarks/Inknowing.DbResilience.Benchmarks -c Release -v quiet -nologo -clp:NoSummary
     dotnet benchmarks/Inknowing.DbResilience.Benchmarks/bin/Release/net10.0/Inknowing.DbResilience.Benchmarks.dll "$@"
     ;;

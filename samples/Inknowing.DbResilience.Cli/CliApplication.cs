@@ -78,6 +78,17 @@ internal static class CliApplication
                 await Console.Error.WriteLineAsync("cancelled.");
                 return ExitCodes.Cancelled;
             }
+            catch (Exception ex) when (ex is Npgsql.NpgsqlException or IOException or UnauthorizedAccessException or TimeoutException)
+            {
+                // Not one of the library's own failures, but still an operation that failed: say what happened, exit 1, no stack trace.
+                await Console.Error.WriteLineAsync($"error: {ex.GetType().Name}: {ex.Message}");
+                if (Environment.GetEnvironmentVariable("DBRESILIENCE_DEBUG") is "1" or "true")
+                {
+                    await Console.Error.WriteLineAsync(ex.ToString());
+                }
+
+                return ExitCodes.Failure;
+            }
         };
 
     /// <summary>Builds the library from the global options (connection string, storages) as a host application would.</summary>
