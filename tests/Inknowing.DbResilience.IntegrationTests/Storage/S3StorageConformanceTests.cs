@@ -112,6 +112,23 @@ public sealed class FauxqsStorageConformanceTests : S3StorageConformanceTests
         (await storage.GetInfoAsync("large"))!.Sha256.Should().Be(PatternStream.Sha256Of(PartSize + 1L));
     }
 
+    [Test]
+    public async Task WriteAsync_ConnectionsCutMidUpload_RecoversAndStoresTheWholeObject()
+    {
+        await using var proxy = new FaultyTcpProxy(Server.Port);
+        var options = Options(Server, Bucket, PartSize, PageSize, maxRetries: 4);
+        options.ServiceUrl = proxy.Endpoint;
+        using var storage = new S3StorageProvider(options);
+        proxy.CutAfter(bytes: (3L * PartSize / 2) + 1, connections: 2);
+        var source = new PatternStream(3L * PartSize);
+
+        var written = await storage.WriteAsync("flaky/k", source);
+
+        written.Sha256.Should().Be(PatternStream.Sha256Of(3L * PartSize));
+        (await ReadSha256Async(storage, "flaky/k")).Should().Be(written.Sha256);
+        proxy.Refused.Should().Be(2, "the fault must have hit the upload");
+    }
+
     protected override async Task AssertNoPendingUploadsAsync()
     {
         // fauxqs refuses to delete a bucket that still has multipart uploads in progress, so a bucket that is empty of
