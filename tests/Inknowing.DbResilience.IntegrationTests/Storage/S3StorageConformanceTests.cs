@@ -38,7 +38,8 @@ public sealed class S3rverStorageConformanceTests : S3StorageConformanceTests
         {
             using var client = CreateClient(server);
             await client.PutBucketAsync("stopped");
-            using var storage = new S3StorageProvider(Options(server, "stopped", PartSize, PageSize, maxRetries: 2));
+            var logger = new RetryCountingLogger();
+            using var storage = new S3StorageProvider(Options(server, "stopped", PartSize, PageSize, maxRetries: 2), logger);
             var source = new PatternStream(4L * PartSize) { TriggerAt = 2L * PartSize, OnReached = Stop };
 
             var write = () => storage.WriteAsync("stopped/k", source);
@@ -46,6 +47,7 @@ public sealed class S3rverStorageConformanceTests : S3StorageConformanceTests
             var error = (await write.Should().ThrowAsync<StorageException>()).Which;
             error.IsTransient.Should().BeTrue();
             error.Message.Should().Contain(storage.Name).And.Contain("stopped/k").And.NotContain(S3TestServer.SecretKey);
+            logger.Retries.Should().Be(4, "the Polly pipeline tries the failed part twice more, then the abort of the upload twice more");
         }
         finally
         {
@@ -112,6 +114,23 @@ public sealed class FauxqsStorageConformanceTests : S3StorageConformanceTests
         (await storage.GetInfoAsync("large"))!.Sha256.Should().Be(PatternStream.Sha256Of(PartSize + 1L));
     }
 
+    [Test]
+    public async Task WriteAsync_ConnectionsCutMidUpload_RecoversAndStoresTheWholeObject()
+    {
+        await using var proxy = new FaultyTcpProxy(Server.Port);
+        var options = Options(Server, Bucket, PartSize, PageSize, maxRetries: 4);
+        options.ServiceUrl = proxy.Endpoint;
+        using var storage = new S3StorageProvider(options);
+        proxy.CutAfter(bytes: (3L * PartSize / 2) + 1, connections: 2);
+        var source = new PatternStream(3L * PartSize);
+
+        var written = await storage.WriteAsync("flaky/k", source);
+
+        written.Sha256.Should().Be(PatternStream.Sha256Of(3L * PartSize));
+        (await ReadSha256Async(storage, "flaky/k")).Should().Be(written.Sha256);
+        proxy.Refused.Should().Be(2, "the fault must have hit the upload");
+    }
+
     protected override async Task AssertNoPendingUploadsAsync()
     {
         // fauxqs refuses to delete a bucket that still has multipart uploads in progress, so a bucket that is empty of
@@ -126,6 +145,27 @@ public sealed class FauxqsStorageConformanceTests : S3StorageConformanceTests
         var delete = () => RawClient.DeleteBucketAsync(scratch);
 
         await delete.Should().NotThrowAsync("the cancelled multipart upload must have been aborted");
+    }
+}
+
+/// <summary>Counts the S3 provider's retry warnings (event 4100).</summary>
+internal sealed class RetryCountingLogger : Microsoft.Extensions.Logging.ILogger<S3StorageProvider>
+{
+    private int _retries;
+
+    public int Retries => _retries;
+
+    public IDisposable? BeginScope<TState>(TState state)
+        where TState : notnull => null;
+
+    public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+    public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        if (eventId.Id == 4100)
+        {
+            Interlocked.Increment(ref _retries);
+        }
     }
 }
 
