@@ -34,6 +34,7 @@ internal static class CliApplication
         GlobalOptions.AddTo(root);
         root.Subcommands.Add(CheckCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(StorageCommand.Create());
         root.Subcommands.Add(MigrateCommand.Create());
         root.Subcommands.Add(RollbackCommand.Create());
         root.Subcommands.Add(StatusCommand.Create());
@@ -73,7 +74,12 @@ internal static class CliApplication
         var builder = new DbResilienceBuilder();
         var connection = parse.GetValue(GlobalOptions.Connection) ?? Environment.GetEnvironmentVariable(GlobalOptions.ConnectionVariable);
         builder.UsePostgreSql(o => o.ConnectionString = connection);
-        _ = GetStorages(parse);
+        var storages = GetStorages(parse);
+        for (var i = 0; i < storages.Count; i++)
+        {
+            storages[i].AddTo(builder, primary: i == 0);
+        }
+
         return builder.Build();
     }
 

@@ -1,4 +1,8 @@
 using System.Globalization;
+using Inknowing.DbResilience.DependencyInjection;
+using Inknowing.DbResilience.S3;
+using Inknowing.DbResilience.S3.DependencyInjection;
+using Inknowing.DbResilience.Storage;
 
 namespace Inknowing.DbResilience.Cli;
 
@@ -24,6 +28,40 @@ internal sealed record StorageUri
     public bool PathStyle { get; init; }
 
     public bool Compatibility { get; init; }
+
+    /// <summary>Adds this storage to a builder: the first as the primary (<c>Use*Storage</c>), the others as copies (<c>Add*Storage</c>).</summary>
+    public DbResilienceBuilder AddTo(DbResilienceBuilder builder, bool primary) => (Scheme, primary) switch
+    {
+        ("file", true) => builder.UseFileSystemStorage(Path!),
+        ("file", false) => builder.AddFileSystemStorage(Path!),
+        (_, true) => builder.UseS3Storage(Configure),
+        _ => builder.AddS3Storage(Configure),
+    };
+
+    /// <summary>Creates the provider directly, for the verbs that work on storages without a database.</summary>
+    /// <exception cref="DbResilienceConfigurationException">The S3 settings are not valid.</exception>
+    public IStorageProvider CreateProvider()
+    {
+        if (Scheme == "file")
+        {
+            return new FileSystemStorageProvider(Path!);
+        }
+
+        var options = new S3StorageOptions();
+        Configure(options);
+        return new S3StorageProvider(options);
+    }
+
+    /// <summary>Sets S3 options from this URI; credentials come from the standard AWS chain (AWS_ACCESS_KEY_ID, AWS_PROFILE, roles).</summary>
+    public void Configure(S3StorageOptions options)
+    {
+        options.BucketName = Bucket;
+        options.Prefix = Prefix ?? string.Empty;
+        options.ServiceUrl = Endpoint;
+        options.Region = Region;
+        options.ForcePathStyle = PathStyle;
+        options.CompatibilityMode = Compatibility;
+    }
 
     /// <summary>Parses a value, or throws with a message that names it and shows the accepted forms.</summary>
     /// <exception cref="DbResilienceConfigurationException">The value is not a storage URI this tool understands.</exception>
