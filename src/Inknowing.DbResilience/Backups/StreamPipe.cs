@@ -46,13 +46,21 @@ internal sealed class StreamPipe
         catch (Exception ex)
         {
             pipe.Writer.Fail(ex);
+            Exception? consumerError = null;
             try
             {
                 await consumer.ConfigureAwait(false);
             }
-            catch (Exception)
+            catch (Exception error)
             {
-                // The consumer's own failure is secondary: the cause is the producer's exception, rethrown below.
+                consumerError = error;
+            }
+
+            // Cancellation wins, whichever side noticed it first; then the consumer's own error when it stopped reading.
+            cancellationToken.ThrowIfCancellationRequested();
+            if (pipe._readerClosed && consumerError is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(consumerError);
             }
 
             throw;
