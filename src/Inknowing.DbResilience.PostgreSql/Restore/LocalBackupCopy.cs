@@ -39,14 +39,14 @@ internal sealed class LocalBackupCopy : IAsyncDisposable
             var stored = System.IO.Path.Combine(directory, "stored");
             string sha256;
             long bytesRead;
-            await using (var hashing = new HashingReadStream(await source.OpenAsync(cancellationToken).ConfigureAwait(false)))
+            await using (var hashing = RestoreChecks.Hashing(await source.OpenAsync(cancellationToken).ConfigureAwait(false)))
             {
                 await using (var file = new FileStream(stored, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
                 {
                     await hashing.CopyToAsync(file, 1 << 16, cancellationToken).ConfigureAwait(false);
                 }
 
-                sha256 = await hashing.FinishAsync(cancellationToken).ConfigureAwait(false);
+                sha256 = await RestoreChecks.FinishAsync(hashing, cancellationToken).ConfigureAwait(false);
                 bytesRead = hashing.BytesRead;
             }
 

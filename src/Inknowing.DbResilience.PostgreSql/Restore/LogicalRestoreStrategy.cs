@@ -139,7 +139,7 @@ internal abstract class LogicalRestoreStrategy(
     {
         string sha256;
         long bytesRead;
-        await using (var hashing = new HashingReadStream(await source.OpenAsync(cancellationToken).ConfigureAwait(false)))
+        await using (var hashing = RestoreChecks.Hashing(await source.OpenAsync(cancellationToken).ConfigureAwait(false)))
         {
             try
             {
@@ -154,7 +154,7 @@ internal abstract class LogicalRestoreStrategy(
                 throw;
             }
 
-            sha256 = await hashing.FinishAsync(cancellationToken).ConfigureAwait(false);
+            sha256 = await RestoreChecks.FinishAsync(hashing, cancellationToken).ConfigureAwait(false);
             bytesRead = hashing.BytesRead;
         }
 

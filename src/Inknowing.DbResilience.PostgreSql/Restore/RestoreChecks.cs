@@ -12,8 +12,8 @@ internal static class RestoreChecks
     {
         try
         {
-            await using var hashing = new HashingReadStream(await source.OpenAsync(cancellationToken).ConfigureAwait(false));
-            var sha256 = await hashing.FinishAsync(cancellationToken).ConfigureAwait(false);
+            await using var hashing = RestoreChecks.Hashing(await source.OpenAsync(cancellationToken).ConfigureAwait(false));
+            var sha256 = await RestoreChecks.FinishAsync(hashing, cancellationToken).ConfigureAwait(false);
             EnsureChecksum(source, sha256, hashing.BytesRead);
             return hashing.BytesRead;
         }
@@ -30,6 +30,20 @@ internal static class RestoreChecks
             BackupId = source.BackupId,
             NothingChanged = true,
         };
+
+    /// <summary>Wraps a stream read for a restore so that its SHA-256 is computed as it is read.</summary>
+    public static Inknowing.DbResilience.Backups.HashingReadStream Hashing(Stream inner) => new(inner, leaveOpen: false);
+
+    /// <summary>Reads what is left of the stream, then returns the lower-case hex SHA-256 of everything read.</summary>
+    public static async Task<string> FinishAsync(Inknowing.DbResilience.Backups.HashingReadStream hashing, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[81920];
+        while (await hashing.ReadAsync(buffer, cancellationToken).ConfigureAwait(false) > 0)
+        {
+        }
+
+        return hashing.GetSha256();
+    }
 
     /// <exception cref="RestoreException">The SHA-256 does not match.</exception>
     public static void EnsureChecksum(RestoreSource source, string actualSha256, long bytesRead)

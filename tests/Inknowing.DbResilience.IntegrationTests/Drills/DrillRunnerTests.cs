@@ -52,6 +52,19 @@ public sealed class DrillRunnerTests
     }
 
     [Test]
+    public async Task RunAsync_ThrowawayCluster_PassesAndDeletesTheCluster()
+    {
+        await using var host = Build(TimeProvider.System, o => o.UseThrowawayCluster = true);
+
+        var report = await host.GetRequiredService<IDrillRunner>().RunAsync(_backupId);
+
+        report.Passed.Should().BeTrue(report.FailureReason);
+        report.Steps.Select(s => s.Name).Should().StartWith(["select_backup", "start_cluster", "restore"]);
+        report.Steps[^1].Details.Should().Contain("Throwaway cluster stopped and deleted");
+        report.Tables.Should().Contain(t => t.Name == "\"public\".\"film\"" && t.RestoredRows == 200);
+    }
+
+    [Test]
     public async Task RunAsync_StaleBackup_FailsClearlyWithoutRestoring()
     {
         await using var host = Build(new ShiftedTimeProvider(TimeSpan.FromHours(25)));
