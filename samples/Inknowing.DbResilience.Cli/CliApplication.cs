@@ -33,25 +33,25 @@ internal static class CliApplication
             + "Exit codes: 0 success, 1 the operation failed or found a problem, 2 usage or configuration error.");
         GlobalOptions.AddTo(root);
         root.Subcommands.Add(CheckCommand.Create());
-        root.Subcommands.Add(BackupCommand.Create());
-        root.Subcommands.Add(BackupsCommand.Create());
-        root.Subcommands.Add(VerifyCommand.Create());
-        root.Subcommands.Add(PruneCommand.Create());
-        root.Subcommands.Add(DemoCommand.Create());
-        root.Subcommands.Add(RestoreCommand.Create());
-        root.Subcommands.Add(RestoreTableCommand.Create());
-        root.Subcommands.Add(IntegrityCommand.Create());
-        root.Subcommands.Add(DrillCommand.Create());
-        root.Subcommands.Add(StorageCommand.Create());
         root.Subcommands.Add(MigrateCommand.Create());
         root.Subcommands.Add(RollbackCommand.Create());
         root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(ValidateCommand.Create());
+        root.Subcommands.Add(BackupCommand.Create());
+        root.Subcommands.Add(BackupsCommand.Create());
+        root.Subcommands.Add(VerifyCommand.Create());
+        root.Subcommands.Add(PruneCommand.Create());
+        root.Subcommands.Add(RestoreCommand.Create());
+        root.Subcommands.Add(RestoreTableCommand.Create());
+        root.Subcommands.Add(IntegrityCommand.Create());
+        root.Subcommands.Add(DrillCommand.Create());
         root.Subcommands.Add(BaseBackupCommand.Create());
         root.Subcommands.Add(WalPushCommand.Create());
         root.Subcommands.Add(WalFetchCommand.Create());
         root.Subcommands.Add(WalReceiveCommand.Create());
         root.Subcommands.Add(PitrCommand.Create());
+        root.Subcommands.Add(StorageCommand.Create());
+        root.Subcommands.Add(DemoCommand.Create());
         return root;
     }
 

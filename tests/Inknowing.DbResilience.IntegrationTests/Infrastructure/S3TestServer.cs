@@ -113,8 +113,10 @@ public sealed class S3TestServer : IAsyncDisposable
         {
             if (process.HasExited)
             {
+                var exitCode = process.ExitCode;
+                var error = await stderr;
                 await server.DisposeAsync();
-                throw new InvalidOperationException($"{name} exited with code {process.ExitCode} at start: {await stderr}");
+                throw new InvalidOperationException($"{name} exited with code {exitCode} at start: {error}");
             }
 
             try
