@@ -9,6 +9,9 @@ need_apt=()
 [ -x /usr/lib/postgresql/15/bin/initdb ] || need_apt+=(postgresql-15)
 [ -d /usr/share/postgresql/15/extension ] && ls /usr/share/postgresql/15/extension/amcheck.control >/dev/null 2>&1 || need_apt+=(postgresql-contrib)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs npm)
+# Point-in-time restores decompress pg_basebackup's client-side lz4/zstd tars with these (.NET ships neither codec).
+command -v lz4 >/dev/null 2>&1 || need_apt+=(lz4)
+command -v zstd >/dev/null 2>&1 || need_apt+=(zstd)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

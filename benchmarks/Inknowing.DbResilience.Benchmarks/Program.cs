@@ -3,7 +3,11 @@ using Inknowing.DbResilience.Benchmarks;
 // The benchmark harness: ./build.sh bench [NAME...]. Each benchmark prints its figures and ratios against the raw tools and the peers.
 IBenchmark[] all =
 [
+    new StorageBenchmark(),
+    new MigrationsBenchmark(),
+    new RestoreBenchmark(),
     new BackupBenchmark(),
+    new PitrBenchmark(),
 ];
 
 var chosen = args.Length == 0 ? all : all.Where(b => args.Contains(b.Name, StringComparer.OrdinalIgnoreCase)).ToArray();

@@ -38,7 +38,20 @@ internal static class CliApplication
         root.Subcommands.Add(VerifyCommand.Create());
         root.Subcommands.Add(PruneCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(RestoreCommand.Create());
+        root.Subcommands.Add(RestoreTableCommand.Create());
+        root.Subcommands.Add(IntegrityCommand.Create());
+        root.Subcommands.Add(DrillCommand.Create());
         root.Subcommands.Add(StorageCommand.Create());
+        root.Subcommands.Add(MigrateCommand.Create());
+        root.Subcommands.Add(RollbackCommand.Create());
+        root.Subcommands.Add(StatusCommand.Create());
+        root.Subcommands.Add(ValidateCommand.Create());
+        root.Subcommands.Add(BaseBackupCommand.Create());
+        root.Subcommands.Add(WalPushCommand.Create());
+        root.Subcommands.Add(WalFetchCommand.Create());
+        root.Subcommands.Add(WalReceiveCommand.Create());
+        root.Subcommands.Add(PitrCommand.Create());
         return root;
     }
 

@@ -22,6 +22,8 @@ public sealed class LocalPostgreSqlCluster : IAsyncDisposable
     private readonly string _binDirectory;
     private bool _running;
     private bool _disposed;
+    private string? _existingDataDirectory;
+    private bool _deleteExistingData;
 
     private LocalPostgreSqlCluster(LocalClusterOptions options, string binDirectory, string rootDirectory, int port, string password)
     {
@@ -36,7 +38,7 @@ public sealed class LocalPostgreSqlCluster : IAsyncDisposable
     public string RootDirectory { get; }
 
     /// <summary>Gets the data directory (PGDATA).</summary>
-    public string DataDirectory => Path.Combine(RootDirectory, "data");
+    public string DataDirectory => _existingDataDirectory ?? Path.Combine(RootDirectory, "data");
 
     /// <summary>Gets the directory that archived WAL segments are copied into when archiving is enabled.</summary>
     public string ArchiveDirectory => Path.Combine(RootDirectory, "archive");
@@ -96,6 +98,127 @@ public sealed class LocalPostgreSqlCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Starts a server over an existing data directory, such as one a point-in-time restore prepared, on 127.0.0.1 and a port.
+    /// The log and sockets go in a new directory of their own (<see cref="RootDirectory"/>).
+    /// </summary>
+    /// <param name="dataDirectory">The data directory; owned by <see cref="LocalClusterOptions.OsUser"/> when this process is root.</param>
+    /// <param name="options">
+    /// The options: <see cref="LocalClusterOptions.Port"/> (0 for a free one), and the superuser name and password that the
+    /// data directory already knows, used for <see cref="ConnectionString"/>. Settings that only initdb applies are ignored.
+    /// </param>
+    /// <param name="deleteDataOnDispose"><see langword="true"/> to delete <paramref name="dataDirectory"/> too when disposed.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>The running cluster; disposing it stops the server.</returns>
+    /// <exception cref="ArgumentException"><paramref name="dataDirectory"/> holds no PG_VERSION file.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ExternalToolException">pg_ctl failed; the message has the end of the server log.</exception>
+    public static async Task<LocalPostgreSqlCluster> StartExistingAsync(
+        string dataDirectory, LocalClusterOptions options, bool deleteDataOnDispose = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(dataDirectory);
+        ArgumentNullException.ThrowIfNull(options);
+        dataDirectory = Path.GetFullPath(dataDirectory);
+        if (!File.Exists(Path.Combine(dataDirectory, "PG_VERSION")))
+        {
+            throw new ArgumentException($"'{dataDirectory}' is not a PostgreSQL data directory (it has no PG_VERSION file).", nameof(dataDirectory));
+        }
+
+        var binDirectory = options.BinDirectory ?? Path.GetDirectoryName(ToolLocator.FindServerTool("pg_ctl", null))!;
+        var root = Path.Combine(options.ParentDirectory ?? Path.GetTempPath(), "dbresilience-cluster-" + RandomToken(6));
+        var port = options.Port != 0 ? options.Port : FindFreePort();
+        var cluster = new LocalPostgreSqlCluster(options, binDirectory, root, port, options.SuperuserPassword ?? string.Empty)
+        {
+            _existingDataDirectory = dataDirectory,
+            _deleteExistingData = deleteDataOnDispose,
+        };
+        try
+        {
+            await cluster.CreateOwnedDirectoryAsync(root, cancellationToken).ConfigureAwait(false);
+            await cluster.StartAsync(cancellationToken).ConfigureAwait(false);
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Waits until the server accepts connections and has left recovery (<c>pg_is_in_recovery()</c> is false): the end of a
+    /// point-in-time restore. <c>pg_ctl -w</c> returns while recovery is still replaying.
+    /// </summary>
+    /// <param name="timeout">How long to wait.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>A task that completes when recovery has ended.</returns>
+    /// <exception cref="ExternalToolException">The server stopped (for example, recovery ended before its target); the message has the end of its log.</exception>
+    /// <exception cref="TimeoutException">Recovery did not end within <paramref name="timeout"/>.</exception>
+    public async Task WaitForRecoveryEndAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        var pidFile = Path.Combine(DataDirectory, "postmaster.pid");
+        while (true)
+        {
+            try
+            {
+                await using var connection = new NpgsqlConnection(ConnectionString);
+                await connection.OpenAsync(deadline.Token).ConfigureAwait(false);
+                await using var command = new NpgsqlCommand("SELECT pg_is_in_recovery()", connection);
+                if (await command.ExecuteScalarAsync(deadline.Token).ConfigureAwait(false) is false)
+                {
+                    return;
+                }
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"The cluster in '{DataDirectory}' was still in recovery after {timeout}. Server log: {ReadLogTail()}");
+            }
+            catch (NpgsqlException) when (File.Exists(pidFile))
+            {
+                // Still starting or replaying: try again.
+            }
+            catch (NpgsqlException ex)
+            {
+                _running = false;
+                throw new ExternalToolException($"The cluster in '{DataDirectory}' stopped during recovery. Server log: {ReadLogTail()}", ex);
+            }
+
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100), deadline.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"The cluster in '{DataDirectory}' was still in recovery after {timeout}. Server log: {ReadLogTail()}");
+            }
+        }
+    }
+
+    /// <summary>Reads the server's log (the last 64 KiB at most).</summary>
+    /// <returns>The log text, or an empty string when there is none yet.</returns>
+    public string ReadLog()
+    {
+        try
+        {
+            if (!File.Exists(LogFile))
+            {
+                return string.Empty;
+            }
+
+            using var stream = new FileStream(LogFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            stream.Seek(Math.Max(0, stream.Length - (64 * 1024)), SeekOrigin.Begin);
+            using var reader = new StreamReader(stream);
+            return reader.ReadToEnd();
+        }
+        catch (IOException)
+        {
+            return string.Empty;
+        }
+    }
+
     /// <summary>Gets the connection string of a database on this cluster as the superuser.</summary>
     /// <param name="database">The database name.</param>
     /// <returns>The connection string.</returns>
@@ -126,6 +249,12 @@ public sealed class LocalPostgreSqlCluster : IAsyncDisposable
             "start", "-w", "-D", DataDirectory, "-l", LogFile,
             "-t", ((int)_options.StartTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture),
         ]);
+        if (_existingDataDirectory is not null)
+        {
+            // A data directory made elsewhere (a restored base backup): its own settings may name another port or socket directory.
+            start.Arguments.AddRange(["-o", string.Create(CultureInfo.InvariantCulture, $"-p {Port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={RootDirectory}")]);
+        }
+
         try
         {
             await ToolProcess.RunAsync(start, cancellationToken).ConfigureAwait(false);
@@ -196,6 +325,11 @@ public sealed class LocalPostgreSqlCluster : IAsyncDisposable
             if (Directory.Exists(RootDirectory))
             {
                 Directory.Delete(RootDirectory, recursive: true);
+            }
+
+            if (_deleteExistingData && _existingDataDirectory is not null && Directory.Exists(_existingDataDirectory))
+            {
+                Directory.Delete(_existingDataDirectory, recursive: true);
             }
         }
         catch (IOException)

@@ -52,6 +52,7 @@ public static class PostgreSqlBuilderExtensions
         services.TryAddSingleton<IPostgreSqlInspector, PostgreSqlInspector>();
         services.TryAddSingleton(sp => NpgsqlDataSource.Create(sp.GetRequiredService<IOptions<PostgreSqlOptions>>().Value.ConnectionString!));
         services.AddPostgreSqlBackups();
+        services.AddPostgreSqlRecovery();
         return services;
     }
 }

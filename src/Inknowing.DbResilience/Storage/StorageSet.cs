@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -193,12 +194,15 @@ public sealed class StorageSet : IStorageSet, IAsyncDisposable, IDisposable
             }
 
             var reachedEnd = false;
+            ExceptionDispatchInfo? pumpFailure = null;
             try
             {
                 reachedEnd = await PumpAsync(source, copies, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (source.Failure is not null || ex is OperationCanceledException)
+            catch (Exception ex)
             {
+                // Whatever stopped the pump, every copy must see a failed end, never a clean (truncated) one.
+                pumpFailure = ExceptionDispatchInfo.Capture(ex);
                 Volatile.Write(ref sourceFailure, source.Failure?.SourceException ?? ex);
             }
             finally
@@ -212,6 +216,7 @@ public sealed class StorageSet : IStorageSet, IAsyncDisposable, IDisposable
             await Task.WhenAll(copies.Select(c => (Task)c.Write!)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             source.Failure?.Throw();
             cancellationToken.ThrowIfCancellationRequested();
+            pumpFailure?.Throw();
             return copies.Select(c => reachedEnd
                     ? Conclude(c.Storage, key, c.Write!, source.BytesRead)
                     : Conclude(c.Storage, key, c.Write!, expectedSize: -1)).ToArray();

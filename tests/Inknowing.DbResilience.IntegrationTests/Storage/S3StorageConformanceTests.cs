@@ -72,6 +72,46 @@ public sealed class FauxqsStorageConformanceTests : S3StorageConformanceTests
 {
     protected override S3TestServer Server => TestServers.Fauxqs;
 
+    [Test]
+    public async Task WriteAsync_EncryptionAndStorageClass_AreSentWithPutAndMultipartUploads()
+    {
+        // fauxqs accepts but does not keep these headers, so the requests themselves are inspected.
+        var sent = new List<(string Request, string? Encryption, string? StorageClass)>();
+        using var client = CreateClient(Server);
+        client.BeforeRequestEvent += (_, e) =>
+        {
+            if (e is Amazon.Runtime.WebServiceRequestEventArgs { Request: var request })
+            {
+                var entry = request switch
+                {
+                    PutObjectRequest put => (nameof(PutObjectRequest), put.ServerSideEncryptionMethod?.Value, put.StorageClass?.Value),
+                    InitiateMultipartUploadRequest init => (nameof(InitiateMultipartUploadRequest), init.ServerSideEncryptionMethod?.Value, init.StorageClass?.Value),
+                    CopyObjectRequest copy => (nameof(CopyObjectRequest), copy.ServerSideEncryptionMethod?.Value, copy.StorageClass?.Value),
+                    _ => default((string, string?, string?)?),
+                };
+                if (entry is { } value)
+                {
+                    lock (sent)
+                    {
+                        sent.Add(value);
+                    }
+                }
+            }
+        };
+        var options = Options(Server, Bucket, PartSize, PageSize);
+        options.Prefix = "tiered";
+        options.ServerSideEncryption = "AES256";
+        options.StorageClass = "STANDARD_IA";
+        using var storage = new S3StorageProvider(options, client);
+
+        await storage.WriteAsync("small", new PatternStream(10));
+        await storage.WriteAsync("large", new PatternStream(PartSize + 1L));
+
+        sent.Select(s => s.Request).Should().Equal(nameof(PutObjectRequest), nameof(InitiateMultipartUploadRequest), nameof(CopyObjectRequest));
+        sent.Should().OnlyContain(s => s.Encryption == "AES256" && s.StorageClass == "STANDARD_IA");
+        (await storage.GetInfoAsync("large"))!.Sha256.Should().Be(PatternStream.Sha256Of(PartSize + 1L));
+    }
+
     protected override async Task AssertNoPendingUploadsAsync()
     {
         // fauxqs refuses to delete a bucket that still has multipart uploads in progress, so a bucket that is empty of

@@ -1,0 +1,52 @@
+using System.CommandLine;
+using System.Text.Json;
+using Inknowing.DbResilience.Drills;
+
+namespace Inknowing.DbResilience.Cli.Commands;
+
+/// <summary><c>dbresilience drill [--backup ID|latest] [--json]</c>: a timed recovery drill; exit 1 when it fails.</summary>
+internal static class DrillCommand
+{
+    public static Command Create()
+    {
+        var backup = new Option<string>("--backup") { Description = "The backup to drill, or 'latest' (which fails when older than 24 h).", DefaultValueFactory = _ => "latest" };
+        var command = new Command("drill", "Restore a backup into a scratch database, verify checksum, row counts, integrity and smoke queries, drop it, and report the measured RTO. Exit 1 when the drill fails.")
+        {
+            backup, GlobalOptions.Json,
+        };
+        command.SetAction(CliApplication.Handle(async (parse, cancellationToken) =>
+        {
+            await using var host = CliApplication.BuildHost(parse);
+            var report = await host.GetRequiredService<IDrillRunner>().RunAsync(parse.GetValue(backup)!, cancellationToken);
+            if (parse.GetValue(GlobalOptions.Json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(
+                    new
+                    {
+                        report.Passed,
+                        RtoSeconds = report.Rto?.TotalSeconds,
+                        RtoObjectiveSeconds = report.RtoObjective.TotalSeconds,
+                        report.BackupId,
+                        Steps = report.Steps.Select(s => new { s.Name, s.Passed, DurationSeconds = s.Duration.TotalSeconds, s.Details }),
+                        Tables = report.Tables.Select(t => new { t.Name, t.ExpectedRows, t.RestoredRows }),
+                        report.FailureReason,
+                    },
+                    CliJson.Options));
+            }
+            else
+            {
+                foreach (var step in report.Steps)
+                {
+                    Console.WriteLine($"{(step.Passed ? "PASS" : "FAIL")} {step.Name,-20} {step.Duration.TotalSeconds,7:F1} s  {step.Details}");
+                }
+
+                Console.WriteLine(report.Passed
+                    ? $"drill PASSED: backup {report.BackupId}, RTO {report.Rto?.TotalSeconds:F1} s (objective {report.RtoObjective.TotalSeconds:F0} s)"
+                    : $"drill FAILED: {report.FailureReason}");
+            }
+
+            return report.Passed ? ExitCodes.Success : ExitCodes.Failure;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,91 @@
+using System.CommandLine;
+using System.Globalization;
+using Inknowing.DbResilience.DependencyInjection;
+using Inknowing.DbResilience.Migrations;
+using Inknowing.DbResilience.PostgreSql.DependencyInjection;
+using Inknowing.DbResilience.PostgreSql.Migrations;
+
+namespace Inknowing.DbResilience.Cli.Commands;
+
+/// <summary>What the migration verbs share: <c>--migrations DIR</c> and building the library with migrations added.</summary>
+internal static class MigrationCli
+{
+    public static Option<string> Migrations { get; } = new("--migrations")
+    {
+        Description = "Directory of V<version>__<name>.sql, R<version>__<name>.sql (rollback), S<version>__<name>.sql (seed) and A__<name>.sql (repeatable) files.",
+        Required = true,
+    };
+
+    public static Option<string> Schema { get; } = new("--schema")
+    {
+        Description = "Schema of the schema_migrations and migration_history tables.",
+        DefaultValueFactory = _ => "public",
+    };
+
+    public static Option<int> LockTimeoutSeconds { get; } = new("--lock-timeout")
+    {
+        Description = "Seconds to wait for another process's migration lock before failing.",
+        DefaultValueFactory = _ => 300,
+    };
+
+    public static void AddTo(Command command)
+    {
+        command.Options.Add(Migrations);
+        command.Options.Add(Schema);
+        command.Options.Add(LockTimeoutSeconds);
+        command.Options.Add(GlobalOptions.Json);
+    }
+
+    /// <summary>Builds the library from the global options plus the migration options, and returns the runner.</summary>
+    /// <exception cref="DbResilienceConfigurationException">An option is missing or invalid.</exception>
+    public static (DbResilienceHost Host, IMigrationRunner Runner) Build(ParseResult parse, Action<MigrationOptions>? configure = null)
+    {
+        var builder = new DbResilienceBuilder();
+        var connection = parse.GetValue(GlobalOptions.Connection) ?? Environment.GetEnvironmentVariable(GlobalOptions.ConnectionVariable);
+        builder.UsePostgreSql(o => o.ConnectionString = connection);
+        builder.AddMigrations(m =>
+        {
+            m.FromDirectory(parse.GetValue(Migrations)!);
+            m.Schema = parse.GetValue(Schema) ?? "public";
+            m.LockTimeout = TimeSpan.FromSeconds(parse.GetValue(LockTimeoutSeconds));
+            configure?.Invoke(m);
+        });
+        var host = builder.Build();
+        return (host, host.GetRequiredService<IMigrationRunner>());
+    }
+
+    /// <summary>Parses a <c>--to</c> / <c>--target</c> version, or reports it as a usage error.</summary>
+    /// <exception cref="DbResilienceConfigurationException">The text is not a version.</exception>
+    public static MigrationVersion ParseVersion(string option, string text)
+        => MigrationVersion.TryParse(text.TrimStart('V', 'v'), out var version)
+            ? version
+            : throw new DbResilienceConfigurationException($"{option} '{text}' is not a migration version: give digits such as 12 or 1_2.");
+
+    /// <summary>Writes what ran (or would run) as text.</summary>
+    public static void Write(MigrationRunResult result, string verb)
+    {
+        if (result.Executions.Count == 0)
+        {
+            Console.WriteLine(result.DryRun ? $"dry run: nothing to {verb}." : $"nothing to {verb}: the database is up to date.");
+            return;
+        }
+
+        foreach (var execution in result.Executions)
+        {
+            if (result.DryRun)
+            {
+                Console.WriteLine($"-- would {execution.Action} {execution.Key} {execution.Name} ({execution.Origin}){(execution.Transactional ? string.Empty : ", outside a transaction")}");
+                Console.WriteLine(execution.Sql.TrimEnd());
+                Console.WriteLine();
+            }
+            else
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{(execution.Action == "apply" ? "applied" : "rolled back"),-12} {execution.Key,-10} {execution.Name,-40} {execution.Duration.TotalMilliseconds,8:F0} ms{(execution.RestorePointName is null ? string.Empty : "  restore point " + execution.RestorePointName)}"));
+            }
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{(result.DryRun ? "dry run: " : string.Empty)}{result.Executions.Count} script(s) in {result.Duration.TotalSeconds:F2} s"));
+    }
+}

@@ -1,0 +1,213 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Inknowing.DbResilience.PostgreSql.PointInTime;
+using NpgsqlTypes;
+
+namespace Inknowing.DbResilience.Cli.Commands;
+
+/// <summary><c>dbresilience pitr restore | window | drill</c>: point-in-time recovery.</summary>
+internal static class PitrCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("pitr", "Point-in-time recovery: restore to a moment, show the recoverable window, run a drill.");
+        command.Subcommands.Add(CreateRestore());
+        command.Subcommands.Add(CreateWindow());
+        command.Subcommands.Add(CreateDrill());
+        command.Subcommands.Add(CreateSetup());
+        return command;
+    }
+
+    private static Command CreateSetup()
+    {
+        var archiveCommand = new Option<string?>("--archive-command") { Description = "The wanted archive_command, such as 'DBRESILIENCE_STORAGE=file:///var/backups/db dotnet /opt/dbresilience/dbresilience.dll wal-push %p'; omit when WAL is only streamed." };
+        var apply = new Option<bool>("--apply") { Description = "Change what is not good enough with ALTER SYSTEM and reload (needs superuser); otherwise only check." };
+        var command = new Command("setup", "Check (and with --apply set) wal_level, archive_mode, archive_command, archive_timeout, max_wal_senders, max_replication_slots; say which need a restart. Exit 1 while any is not good.");
+        command.Options.Add(archiveCommand);
+        command.Options.Add(apply);
+        command.Options.Add(GlobalOptions.Json);
+        command.SetAction(CliApplication.Handle(async (parse, cancellationToken) =>
+        {
+            await using var host = PitrHost.Build(parse, database: true);
+            var setup = host.GetRequiredService<PointInTimeSetup>();
+            var checks = parse.GetValue(apply)
+                ? await setup.ApplyAsync(parse.GetValue(archiveCommand), cancellationToken)
+                : await setup.CheckAsync(parse.GetValue(archiveCommand), cancellationToken);
+            if (parse.GetValue(GlobalOptions.Json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(checks, CliJson.Options));
+            }
+            else
+            {
+                foreach (var check in checks)
+                {
+                    Console.WriteLine($"{(check.Ok ? "ok  " : "FIX ")} {check.Name,-22} {check.Current} (wanted {check.Wanted}){(check.NeedsRestart ? "  needs a restart" : string.Empty)}");
+                }
+            }
+
+            return checks.All(c => c.Ok) ? ExitCodes.Success : ExitCodes.Failure;
+        }));
+        return command;
+    }
+
+    private static Command CreateRestore()
+    {
+        var targetDir = new Option<string>("--target-dir") { Description = "The new data directory to restore into (must not exist or be empty).", Required = true };
+        var time = new Option<string?>("--time") { Description = "Recover to this time (ISO 8601; UTC unless an offset is given)." };
+        var lsn = new Option<string?>("--lsn") { Description = "Recover to this WAL location, such as 0/3000100." };
+        var xid = new Option<ulong?>("--xid") { Description = "Recover until this transaction id has committed." };
+        var name = new Option<string?>("--name") { Description = "Recover to this named restore point (pg_create_restore_point; the migration engine makes one before each migration)." };
+        var latest = new Option<bool>("--latest") { Description = "Replay every archived WAL file." };
+        var immediate = new Option<bool>("--immediate") { Description = "Stop as soon as the base backup is consistent." };
+        var backup = new Option<string?>("--backup") { Description = "The base backup id to start from (default: chosen for the target)." };
+        var start = new Option<bool>("--start") { Description = "Start the restored cluster, wait until recovery has ended and report where it stopped; it keeps running." };
+        var port = new Option<int>("--port") { Description = "The port on 127.0.0.1 the restored cluster listens on (default: a free one)." };
+        var command = new Command("restore", "Restore a base backup into a new data directory and replay WAL to a point. Exactly one of --time, --lsn, --xid, --name, --latest, --immediate.");
+        foreach (var option in new Option[] { targetDir, time, lsn, xid, name, latest, immediate, backup, start, port, GlobalOptions.Json })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(CliApplication.Handle(async (parse, cancellationToken) =>
+        {
+            var target = ParseTarget(parse.GetValue(time), parse.GetValue(lsn), parse.GetValue(xid), parse.GetValue(name), parse.GetValue(latest), parse.GetValue(immediate));
+            await using var host = PitrHost.Build(parse, database: true);
+            var result = await host.GetRequiredService<PointInTimeRestorer>().RestoreAsync(
+                new PointInTimeRestoreRequest
+                {
+                    TargetDirectory = parse.GetValue(targetDir)!,
+                    Target = target,
+                    BaseBackupId = parse.GetValue(backup),
+                    Start = parse.GetValue(start),
+                    Port = parse.GetValue(port),
+                },
+                cancellationToken);
+            if (parse.GetValue(GlobalOptions.Json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(
+                    new
+                    {
+                        result.TargetDirectory,
+                        result.WalStagingDirectory,
+                        Target = result.Target.ToString(),
+                        BaseBackup = result.BaseBackup.Id,
+                        result.WalFilesStaged,
+                        result.Port,
+                        Started = result.Cluster is not null,
+                        result.RecoveryStop,
+                        DurationSeconds = result.Duration.TotalSeconds,
+                    },
+                    CliJson.Options));
+            }
+            else
+            {
+                Console.WriteLine($"restored base backup {result.BaseBackup.Id} into {result.TargetDirectory} for {result.Target} ({result.WalFilesStaged} WAL file(s) staged, {result.Duration.TotalSeconds:F1} s)");
+                Console.WriteLine(result.Cluster is not null
+                    ? $"running on 127.0.0.1:{result.Port}; recovery: {result.RecoveryStop}"
+                    : $"start it with: pg_ctl start -D {result.TargetDirectory} (as the postgres user); restore_command reads {result.WalStagingDirectory}");
+            }
+
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    private static Command CreateWindow()
+    {
+        var command = new Command("window", "Show the recoverable window (earliest and latest restorable time and LSN) and verify the WAL chain. Exit 1 on a gap, a missing history file or nothing to restore.");
+        command.Options.Add(GlobalOptions.Json);
+        command.SetAction(CliApplication.Handle(async (parse, cancellationToken) =>
+        {
+            await using var host = PitrHost.Build(parse, database: true);
+            var window = await host.GetRequiredService<PointInTimeRestorer>().GetWindowAsync(cancellationToken);
+            if (parse.GetValue(GlobalOptions.Json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(window, CliJson.Options));
+            }
+            else
+            {
+                Console.WriteLine($"window        {window.Describe()}");
+                Console.WriteLine($"base backups  {window.BaseBackups.Count} ({window.RestorableBaseBackups.Count} restorable)");
+                Console.WriteLine($"WAL files     {window.WalFiles}");
+                Console.WriteLine(window.Problems.Count == 0 ? "WAL chain     OK" : $"WAL chain     {window.Problems.Count} problem(s)");
+                foreach (var problem in window.Problems)
+                {
+                    Console.WriteLine("  - " + problem.Message);
+                }
+            }
+
+            return window.IsRecoverable && window.Problems.Count == 0 ? ExitCodes.Success : ExitCodes.Failure;
+        }));
+        return command;
+    }
+
+    private static Command CreateDrill()
+    {
+        var command = new Command("drill", "Insert a marker row, delete it, restore to before the delete into a throwaway cluster, check the marker; report RTO and RPO. Exit 1 when it fails.");
+        command.Options.Add(GlobalOptions.Json);
+        command.SetAction(CliApplication.Handle(async (parse, cancellationToken) =>
+        {
+            await using var host = PitrHost.Build(parse, database: true);
+            var report = await host.GetRequiredService<PointInTimeDrill>().RunAsync(cancellationToken);
+            if (parse.GetValue(GlobalOptions.Json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(report, CliJson.Options));
+            }
+            else
+            {
+                foreach (var step in report.Steps)
+                {
+                    Console.WriteLine($"{(step.Succeeded ? "ok  " : "FAIL")} {step.Name,-8} {step.Duration.TotalSeconds,6:F1} s  {step.Detail}");
+                }
+
+                Console.WriteLine($"result {(report.Passed ? "PASSED" : "FAILED")}: RTO {report.Rto?.TotalSeconds:F1} s, RPO {report.Rpo?.TotalSeconds:F1} s, archive lag {report.ArchiveLag?.TotalSeconds:F1} s");
+            }
+
+            return report.Passed ? ExitCodes.Success : ExitCodes.Failure;
+        }));
+        return command;
+    }
+
+    private static RecoveryTarget ParseTarget(string? time, string? lsn, ulong? xid, string? name, bool latest, bool immediate)
+    {
+        var given = new[] { time is not null, lsn is not null, xid is not null, name is not null, latest, immediate }.Count(g => g);
+        if (given != 1)
+        {
+            throw new DbResilienceConfigurationException("Give exactly one target: --time, --lsn, --xid, --name, --latest or --immediate.");
+        }
+
+        if (time is not null)
+        {
+            return DateTimeOffset.TryParse(time, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed)
+                ? RecoveryTarget.AtTime(parsed)
+                : throw new DbResilienceConfigurationException($"--time '{time}' is not a time: use ISO 8601 such as 2026-11-21T02:00:00Z.");
+        }
+
+        if (lsn is not null)
+        {
+            return NpgsqlLogSequenceNumber.TryParse(lsn, out var parsed)
+                ? RecoveryTarget.AtLsn(parsed)
+                : throw new DbResilienceConfigurationException($"--lsn '{lsn}' is not a WAL location: use the form 0/3000100.");
+        }
+
+        if (xid is { } transaction)
+        {
+            return RecoveryTarget.AtTransaction(transaction);
+        }
+
+        if (name is not null)
+        {
+            try
+            {
+                return RecoveryTarget.AtRestorePoint(name);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new DbResilienceConfigurationException("--name: " + ex.Message);
+            }
+        }
+
+        return latest ? RecoveryTarget.Latest : RecoveryTarget.Immediate;
+    }
+}

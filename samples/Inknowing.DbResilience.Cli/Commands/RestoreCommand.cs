@@ -1,0 +1,72 @@
+using System.CommandLine;
+using System.Text.Json;
+using Inknowing.DbResilience.Restore;
+
+namespace Inknowing.DbResilience.Cli.Commands;
+
+/// <summary><c>dbresilience restore ID|latest --target-database NAME</c>: restores a logical backup into a database.</summary>
+internal static class RestoreCommand
+{
+    public static Command Create()
+    {
+        var backup = new Argument<string>("backup") { Description = "The backup id, or 'latest'.", DefaultValueFactory = _ => "latest" };
+        var target = new Option<string>("--target-database") { Description = "The database to restore into, on the configured server.", Required = true };
+        var jobs = new Option<int>("--jobs", "-j") { Description = "Parallel pg_restore jobs; above 1 the backup is first copied to a local temporary file.", DefaultValueFactory = _ => 1 };
+        var tables = new Option<string[]>("--table") { Description = "Restore only this table (SCHEMA.TABLE, quote parts with capitals or spaces); repeatable." };
+        var schemas = new Option<string[]>("--schema") { Description = "Restore only this schema; repeatable." };
+        var schemaOnly = new Option<bool>("--schema-only") { Description = "Restore definitions only, no rows." };
+        var dataOnly = new Option<bool>("--data-only") { Description = "Restore rows only, into existing tables (needs --force)." };
+        var force = new Option<bool>("--force") { Description = "Allow replacing an existing target database (whole restore) or its selected objects." };
+        var roles = new Option<bool>("--roles") { Description = "Create the backup's roles first (from its globals file)." };
+        var noOwner = new Option<bool>("--no-owner") { Description = "Leave out ownership and privileges, for a server without the backup's roles." };
+        var command = new Command("restore", "Verify a backup's checksum, then restore it into a new database (or over an existing one with --force). Exit 1 when refused or failed.")
+        {
+            backup, target, jobs, tables, schemas, schemaOnly, dataOnly, force, roles, noOwner, GlobalOptions.Json,
+        };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(schemaOnly) && result.GetValue(dataOnly))
+            {
+                result.AddError("--schema-only and --data-only exclude each other; choose one.");
+            }
+        });
+        command.SetAction(CliApplication.Handle(async (parse, cancellationToken) =>
+        {
+            var request = new RestoreRequest
+            {
+                BackupId = parse.GetValue(backup)!,
+                TargetDatabase = parse.GetValue(target)!,
+                Jobs = parse.GetValue(jobs),
+                SchemaOnly = parse.GetValue(schemaOnly),
+                DataOnly = parse.GetValue(dataOnly),
+                Force = parse.GetValue(force),
+                RestoreGlobals = parse.GetValue(roles),
+                SkipOwnership = parse.GetValue(noOwner),
+            };
+            foreach (var table in parse.GetValue(tables) ?? [])
+            {
+                request.Tables.Add(RestoreTableCommand.ParseTable(table));
+            }
+
+            foreach (var schema in parse.GetValue(schemas) ?? [])
+            {
+                request.Schemas.Add(schema);
+            }
+
+            await using var host = CliApplication.BuildHost(parse);
+            var result = await host.GetRequiredService<IRestoreService>().RestoreAsync(request, cancellationToken);
+            if (parse.GetValue(GlobalOptions.Json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(result, CliJson.Options));
+            }
+            else
+            {
+                Console.WriteLine($"restored {result.BackupId} into '{result.TargetDatabase}' in {result.Duration.TotalSeconds:F1} s "
+                    + $"({result.Strategy}, {result.Jobs} job(s), {result.BytesRead} bytes, SHA-256 verified{(result.ReplacedExisting ? ", replaced the existing database" : string.Empty)})");
+            }
+
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,41 @@
+using Inknowing.DbResilience.DependencyInjection;
+using Inknowing.DbResilience.Migrations;
+using Inknowing.DbResilience.PostgreSql.Migrations;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Inknowing.DbResilience.PostgreSql.DependencyInjection;
+
+/// <summary>Adds the migration engine to a <see cref="DbResilienceBuilder"/>.</summary>
+public static class MigrationBuilderExtensions
+{
+    /// <summary>
+    /// Adds migrations and an <see cref="IMigrationRunner"/>, for example
+    /// <c>b.UsePostgreSql(cs).AddMigrations(m =&gt; m.FromDirectory("migrations"))</c>. Calling it again adds more sources
+    /// and settings to the same runner. Set <see cref="MigrationOptions.MigrateAtStartup"/> to apply them when the host starts.
+    /// </summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="configure">Adds the sources and sets the options.</param>
+    /// <returns>The builder.</returns>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    public static DbResilienceBuilder AddMigrations(this DbResilienceBuilder builder, Action<MigrationOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
+        var services = builder.Services;
+        services.AddPostgreSqlCore();
+        services.Configure(configure);
+        if (!services.Any(d => d.ServiceType == typeof(MigrationOptionsValidator)))
+        {
+            services.AddSingleton<MigrationOptionsValidator>();
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MigrationOptions>, MigrationOptionsValidator>());
+            services.AddOptions<MigrationOptions>().ValidateOnStart();
+            services.TryAddSingleton<IMigrationRunner, PostgreSqlMigrationRunner>();
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, MigrationHostedService>());
+        }
+
+        return builder;
+    }
+}

@@ -1,0 +1,62 @@
+using Inknowing.DbResilience.DependencyInjection;
+using Inknowing.DbResilience.PostgreSql.PointInTime;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Inknowing.DbResilience.PostgreSql.DependencyInjection;
+
+/// <summary>Adds point-in-time recovery (base backups, WAL archiving, restores to a point) to a <see cref="DbResilienceBuilder"/>.</summary>
+public static class PointInTimeBuilderExtensions
+{
+    /// <summary>
+    /// Enables point-in-time recovery: registers <see cref="BaseBackupService"/>, <see cref="WalArchive"/> and
+    /// <see cref="PointInTimeRestorer"/> and <see cref="PointInTimeDrill"/>, which write to and read from the configured storages. Needs
+    /// <c>UsePostgreSql(...)</c> and at least one storage.
+    /// </summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="configure">Sets the options; <see langword="null"/> keeps the defaults.</param>
+    /// <returns>The builder.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
+    public static DbResilienceBuilder EnablePointInTimeRecovery(this DbResilienceBuilder builder, Action<PointInTimeOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        services.AddPostgreSqlCore();
+        if (!services.Any(d => d.ServiceType == typeof(PointInTimeRestorer)))
+        {
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PointInTimeOptions>, PointInTimeOptionsValidator>());
+            services.AddOptions<PointInTimeOptions>().ValidateOnStart();
+            services.TryAddSingleton<WalArchive>();
+            services.TryAddSingleton<BaseBackupService>();
+            services.TryAddSingleton<PointInTimeRestorer>();
+            services.TryAddSingleton<PointInTimeDrill>();
+            services.TryAddSingleton<PointInTimeRetention>();
+            services.TryAddSingleton<PointInTimeSetup>();
+        }
+
+        if (configure is not null)
+        {
+            services.Configure(configure);
+        }
+
+        return builder;
+    }
+
+    /// <summary>
+    /// Enables continuous WAL streaming: registers <see cref="WalReceiver"/> and the hosted <see cref="WalReceiverService"/>,
+    /// which streams from a physical replication slot into the storages for the life of the host. Also enables point-in-time recovery.
+    /// </summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="configure">Sets the options (slot, flush interval, synchronous mode); <see langword="null"/> keeps the defaults.</param>
+    /// <returns>The builder.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
+    public static DbResilienceBuilder EnableWalStreaming(this DbResilienceBuilder builder, Action<PointInTimeOptions>? configure = null)
+    {
+        builder.EnablePointInTimeRecovery(configure);
+        builder.Services.TryAddSingleton<WalReceiver>();
+        builder.Services.TryAddSingleton<WalReceiverService>();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, WalReceiverService>(sp => sp.GetRequiredService<WalReceiverService>()));
+        return builder;
+    }
+}

@@ -1,0 +1,900 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Inknowing.DbResilience.Migrations;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Inknowing.DbResilience.PostgreSql.Migrations;
+
+/// <summary>
+/// Applies migrations to PostgreSQL under a session-level advisory lock, one transaction per script together with its
+/// tracking rows, or statement by statement outside a transaction when the script needs it.
+/// </summary>
+/// <remarks>
+/// The lock is taken with <c>pg_try_advisory_lock</c> polled from the client, never with a blocking
+/// <c>pg_advisory_lock</c>: a backend blocked inside a lock wait holds a snapshot, and CREATE INDEX CONCURRENTLY run by
+/// the lock holder would wait for that snapshot while the waiter waits for the lock, a deadlock that PostgreSQL cannot
+/// see. The lock holder's own connection sits idle outside any transaction between scripts, so it has no snapshot either.
+/// </remarks>
+internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
+{
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly MigrationOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly MigrationTracking _tracking;
+
+    public PostgreSqlMigrationRunner(NpgsqlDataSource dataSource, IOptions<MigrationOptions> options, TimeProvider time, ILogger<PostgreSqlMigrationRunner> logger)
+    {
+        _dataSource = dataSource;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+        _tracking = new MigrationTracking(_options.Schema);
+    }
+
+    public async Task<MigrationRunResult> MigrateAsync(MigrateRequest? request = null, CancellationToken cancellationToken = default)
+    {
+        var started = _time.GetTimestamp();
+        request ??= new MigrateRequest();
+        var catalog = await MigrationCatalog.LoadAsync(_options.Sources, cancellationToken).ConfigureAwait(false);
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            if (request.DryRun)
+            {
+                var tracked = await ReadTrackedAsync(connection, cancellationToken).ConfigureAwait(false);
+                var dry = Plan(catalog, tracked, request)
+                    .Select(p => new MigrationExecution(p.Script.Kind, p.Script.TrackingKey, p.Script.Name, p.Script.Origin, "apply",
+                        !SqlScriptParser.Parse(p.Script.Sql).RunsOutsideTransaction, p.Script.Sql, TimeSpan.Zero, 0, null, null))
+                    .ToArray();
+                return new MigrationRunResult(dry, true, _time.GetElapsedTime(started));
+            }
+
+            await AcquireLockAsync(connection, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await EnsureTablesAsync(connection, cancellationToken).ConfigureAwait(false);
+                var tracked = await ReadTrackedAsync(connection, cancellationToken).ConfigureAwait(false);
+                var plan = Plan(catalog, tracked, request);
+                if (plan.Count == 0)
+                {
+                    Log.UpToDate(_logger, catalog.Migrations.Count);
+                    return new MigrationRunResult(Array.Empty<MigrationExecution>(), false, _time.GetElapsedTime(started));
+                }
+
+                var run = new RunContext(await CanCreateRestorePointsAsync(connection, cancellationToken).ConfigureAwait(false));
+                var executions = new List<MigrationExecution>(plan.Count);
+                foreach (var step in plan)
+                {
+                    executions.Add(await RunScriptAsync(connection, step.Script, "apply", step.RollbackSql, run, cancellationToken).ConfigureAwait(false));
+                }
+
+                await FlushAsync(connection, run, cancellationToken).ConfigureAwait(false);
+
+                return new MigrationRunResult(executions, false, _time.GetElapsedTime(started));
+            }
+            finally
+            {
+                await ReleaseLockAsync(connection).ConfigureAwait(false);
+            }
+        }
+    }
+
+    public async Task<MigrationRunResult> RollbackAsync(MigrationVersion targetVersion, bool dryRun = false, CancellationToken cancellationToken = default)
+    {
+        var started = _time.GetTimestamp();
+        var catalog = await MigrationCatalog.LoadAsync(_options.Sources, cancellationToken).ConfigureAwait(false);
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            if (!dryRun)
+            {
+                await AcquireLockAsync(connection, cancellationToken).ConfigureAwait(false);
+            }
+
+            try
+            {
+                var tracked = await ReadTrackedAsync(connection, cancellationToken).ConfigureAwait(false);
+                var scripts = PlanRollback(catalog, tracked, targetVersion);
+                if (dryRun)
+                {
+                    var dry = scripts.Select(s => new MigrationExecution(MigrationKind.Rollback, s.TrackingKey, s.Name, s.Origin, "rollback",
+                        !SqlScriptParser.Parse(s.Sql).RunsOutsideTransaction, s.Sql, TimeSpan.Zero, 0, null, null)).ToArray();
+                    return new MigrationRunResult(dry, true, _time.GetElapsedTime(started));
+                }
+
+                var run = new RunContext(scripts.Count > 0 && await CanCreateRestorePointsAsync(connection, cancellationToken).ConfigureAwait(false));
+                var executions = new List<MigrationExecution>(scripts.Count);
+                foreach (var script in scripts)
+                {
+                    executions.Add(await RunScriptAsync(connection, script, "rollback", null, run, cancellationToken).ConfigureAwait(false));
+                }
+
+                await FlushAsync(connection, run, cancellationToken).ConfigureAwait(false);
+
+                return new MigrationRunResult(executions, false, _time.GetElapsedTime(started));
+            }
+            finally
+            {
+                if (!dryRun)
+                {
+                    await ReleaseLockAsync(connection).ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    public async Task<IReadOnlyList<MigrationStatusEntry>> GetStatusAsync(CancellationToken cancellationToken = default)
+    {
+        var catalog = await MigrationCatalog.LoadAsync(_options.Sources, cancellationToken).ConfigureAwait(false);
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var tracked = await ReadTrackedAsync(connection, cancellationToken).ConfigureAwait(false);
+            return BuildStatus(catalog, tracked);
+        }
+    }
+
+    public async Task<MigrationValidationReport> ValidateAsync(CancellationToken cancellationToken = default)
+    {
+        var catalog = await MigrationCatalog.LoadAsync(_options.Sources, cancellationToken).ConfigureAwait(false);
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var tracked = await ReadTrackedAsync(connection, cancellationToken).ConfigureAwait(false);
+            var problems = FindProblems(catalog, tracked, checkDrift: true, allowOutOfOrder: _options.AllowOutOfOrder, reportFailed: true);
+            foreach (var missing in tracked.Values.Where(t => t.Status == "completed" && !Exists(catalog, t)))
+            {
+                problems.Add(new MigrationProblem(MigrationProblemKind.MissingScript, t(missing),
+                    $"Version {missing.Version} ({missing.Name}) was applied but its script is gone: restore the file, or roll the version back before deleting it."));
+            }
+
+            problems.AddRange(await FindMissingObjectsAsync(connection, cancellationToken).ConfigureAwait(false));
+            var report = new MigrationValidationReport(problems, catalog.Migrations.Count + catalog.Seeds.Count + catalog.Repeatables.Count);
+            if (tracked.Count > 0)
+            {
+                var metadata = JsonSerializer.Serialize(new Dictionary<string, object>
+                {
+                    ["checked"] = report.Checked,
+                    ["problems"] = problems.Select(p => $"{p.Kind} {p.Version}: {p.Message}").ToArray(),
+                });
+                var batch = new NpgsqlBatch(connection) { BatchCommands = { MigrationTracking.Command(_tracking.InsertVerifySql, report.IsValid, metadata) } };
+                await using (batch.ConfigureAwait(false))
+                {
+                    await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            return report;
+        }
+
+        static string t(TrackedMigration m) => m.Version;
+    }
+
+    private static bool Exists(MigrationCatalog catalog, TrackedMigration tracked)
+        => catalog.Migrations.Concat(catalog.Seeds).Concat(catalog.Repeatables).Any(s => s.TrackingKey == tracked.Version);
+
+    private static List<MigrationProblem> FindProblems(
+        MigrationCatalog catalog, Dictionary<string, TrackedMigration> tracked, bool checkDrift, bool allowOutOfOrder, bool reportFailed)
+    {
+        var problems = new List<MigrationProblem>();
+        foreach (var script in catalog.Migrations.Concat(catalog.Seeds))
+        {
+            if (!tracked.TryGetValue(script.TrackingKey, out var row))
+            {
+                continue;
+            }
+
+            if (checkDrift && row.Status == "completed" && row.Checksum != script.Checksum)
+            {
+                problems.Add(new MigrationProblem(MigrationProblemKind.ChecksumDrift, script.TrackingKey,
+                    $"'{script.Origin}' changed after it was applied (checksum {Short(row.Checksum)} applied, {Short(script.Checksum)} now): "
+                    + "restore the applied text and put the change in a new migration."));
+            }
+
+            if (reportFailed && row.Status is "failed" or "running")
+            {
+                problems.Add(new MigrationProblem(MigrationProblemKind.Failed, script.TrackingKey,
+                    $"'{script.Origin}' is {row.Status}: see migration_history for the error, fix the script and run migrate again."));
+            }
+        }
+
+        if (!allowOutOfOrder)
+        {
+            var newest = catalog.Migrations.Where(s => IsCompleted(tracked, s)).Select(s => s.Version).DefaultIfEmpty().Max();
+            var newestTracked = tracked.Values.Where(t => t.Kind == "versioned" && t.Status == "completed")
+                .Select(t => MigrationVersion.TryParse(t.Version, out var v) ? v : (MigrationVersion?)null)
+                .Where(v => v is not null).DefaultIfEmpty().Max();
+            var limit = Max(newest, newestTracked);
+            if (limit is { } max)
+            {
+                foreach (var script in catalog.Migrations.Where(s => !IsCompleted(tracked, s) && s.Version < max))
+                {
+                    problems.Add(new MigrationProblem(MigrationProblemKind.OutOfOrder, script.TrackingKey,
+                        $"'{script.Origin}' is pending but older than the applied version {max}: give it a newer version, "
+                        + "or allow out-of-order migrations (MigrationOptions.AllowOutOfOrder)."));
+                }
+            }
+        }
+
+        return problems;
+    }
+
+    private static MigrationVersion? Max(MigrationVersion? a, MigrationVersion? b)
+        => a is null ? b : b is null ? a : (a.Value > b.Value ? a : b);
+
+    private static string Short(string checksum) => checksum.Length > 12 ? checksum[..12] : checksum;
+
+    private static bool IsCompleted(Dictionary<string, TrackedMigration> tracked, MigrationScript script)
+        => tracked.TryGetValue(script.TrackingKey, out var row) && row.Status == "completed";
+
+    private List<(MigrationScript Script, string? RollbackSql)> Plan(
+        MigrationCatalog catalog, Dictionary<string, TrackedMigration> tracked, MigrateRequest request)
+    {
+        var problems = FindProblems(catalog, tracked, _options.ValidateOnMigrate, _options.AllowOutOfOrder, reportFailed: false);
+        if (problems.Count > 0)
+        {
+            throw new MigrationException(
+                "Nothing was applied: " + string.Join(" ", problems.Select(p => p.Message)))
+            {
+                Problems = problems,
+                Version = problems[0].Version,
+            };
+        }
+
+        var target = request.TargetVersion;
+        var plan = new List<(MigrationScript, string?)>();
+        foreach (var script in catalog.Migrations)
+        {
+            if ((target is null || script.Version <= target) && !IsCompleted(tracked, script))
+            {
+                plan.Add((script, catalog.Rollbacks.TryGetValue(script.Version!.Value, out var rollback) ? rollback.Sql : null));
+            }
+        }
+
+        foreach (var script in catalog.Repeatables)
+        {
+            if (!tracked.TryGetValue(script.TrackingKey, out var row) || row.Status != "completed" || row.Checksum != script.Checksum)
+            {
+                plan.Add((script, null));
+            }
+        }
+
+        if (request.RunSeeds ?? _options.RunSeeds)
+        {
+            foreach (var seed in catalog.Seeds)
+            {
+                if ((target is null || seed.Version <= target) && !IsCompleted(tracked, seed))
+                {
+                    plan.Add((seed, null));
+                }
+            }
+        }
+
+        return plan;
+    }
+
+    private static List<MigrationScript> PlanRollback(MigrationCatalog catalog, Dictionary<string, TrackedMigration> tracked, MigrationVersion target)
+    {
+        var applied = tracked.Values
+            .Where(t => t.Kind == "versioned" && t.Status == "completed")
+            .Select(t => (Row: t, Version: MigrationVersion.Parse(t.Version)))
+            .Where(t => t.Version > target)
+            .OrderByDescending(t => t.Version)
+            .ToList();
+        var scripts = new List<MigrationScript>();
+        var missing = new List<MigrationProblem>();
+        foreach (var (row, version) in applied)
+        {
+            if (catalog.Rollbacks.TryGetValue(version, out var script))
+            {
+                scripts.Add(script);
+            }
+            else if (row.RollbackSql is { } stored)
+            {
+                scripts.Add(new MigrationScript(MigrationKind.Rollback, version, row.Name, $"stored rollback_sql of version {version}", stored));
+            }
+            else
+            {
+                missing.Add(new MigrationProblem(MigrationProblemKind.MissingScript, row.Version,
+                    $"Version {version} ({row.Name}) has no rollback: add R{version}__{row.Name}.sql."));
+            }
+        }
+
+        if (missing.Count > 0)
+        {
+            throw new MigrationException(
+                $"Nothing was rolled back: {missing.Count} of the {applied.Count} versions newer than {target} have no rollback script or stored rollback_sql. "
+                + string.Join(" ", missing.Select(m => m.Message)))
+            {
+                Problems = missing,
+                Version = missing[0].Version,
+            };
+        }
+
+        return scripts;
+    }
+
+    private static List<MigrationStatusEntry> BuildStatus(MigrationCatalog catalog, Dictionary<string, TrackedMigration> tracked)
+    {
+        var entries = new List<(MigrationVersion? Order, MigrationStatusEntry Entry)>();
+        var known = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var script in catalog.Migrations.Concat(catalog.Repeatables).Concat(catalog.Seeds))
+        {
+            known.Add(script.TrackingKey);
+            tracked.TryGetValue(script.TrackingKey, out var row);
+            var status = row is null ? "pending"
+                : row.Status == "completed" && row.Checksum != script.Checksum ? (script.Kind == MigrationKind.Repeatable ? "pending" : "changed")
+                : row.Status;
+            entries.Add((script.Kind == MigrationKind.Versioned ? script.Version : null,
+                new MigrationStatusEntry(script.TrackingKey, script.Name, status, script.Checksum, row?.AppliedAt, row?.ExecutionTimeMs, script.Kind)));
+        }
+
+        foreach (var row in tracked.Values.Where(r => !known.Contains(r.Version)))
+        {
+            var kind = row.Kind switch { "seed" => MigrationKind.Seed, "repeatable" => MigrationKind.Repeatable, _ => MigrationKind.Versioned };
+            MigrationVersion? order = kind == MigrationKind.Versioned && MigrationVersion.TryParse(row.Version, out var v) ? v : null;
+            var status = row.Status == "completed" ? "missing" : row.Status;
+            entries.Add((order, new MigrationStatusEntry(row.Version, row.Name, status, row.Checksum, row.AppliedAt, row.ExecutionTimeMs, kind)));
+        }
+
+        return entries
+            .OrderBy(e => e.Entry.Kind switch { MigrationKind.Versioned => 0, MigrationKind.Repeatable => 1, _ => 2 })
+            .ThenBy(e => e.Order ?? default)
+            .ThenBy(e => e.Entry.Version, StringComparer.Ordinal)
+            .Select(e => e.Entry)
+            .ToList();
+    }
+
+    private async Task<MigrationExecution> RunScriptAsync(
+        NpgsqlConnection connection, MigrationScript script, string action, string? rollbackSql, RunContext run, CancellationToken cancellationToken)
+    {
+        var parsed = SqlScriptParser.Parse(script.Sql);
+        var transactional = !parsed.RunsOutsideTransaction;
+        var key = script.TrackingKey;
+        var restorePoint = run.RestorePoints ? RestorePointName(action, key) : null;
+        object?[] historyArgs = [key, action, script.Name, script.Origin, script.Checksum, transactional, restorePoint];
+        var started = _time.GetTimestamp();
+        string? lsn = null;
+        var statementIndex = -1;
+        long affected = 0;
+        try
+        {
+            if (transactional)
+            {
+                // One round trip: the tracking rows commit with the script or not at all. The script's row count is
+                // only known afterwards, so it is written by the next round trip (FlushAsync at the latest).
+                var batch = new NpgsqlBatch(connection) { Timeout = CommandTimeoutSeconds };
+                await using (batch.ConfigureAwait(false))
+                {
+                    batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
+                    batch.BatchCommands.Add(new NpgsqlBatchCommand("RESET ALL"));
+                    AddPendingRows(batch, run);
+                    batch.BatchCommands.Add(MigrationTracking.Command(_tracking.InsertHistorySql, historyArgs));
+                    var first = batch.BatchCommands.Count;
+                    foreach (var statement in parsed.Statements)
+                    {
+                        batch.BatchCommands.Add(new NpgsqlBatchCommand(statement.Text));
+                    }
+
+                    batch.BatchCommands.Add(MigrationTracking.Command(_tracking.CompleteHistorySql, true, null, null));
+                    batch.BatchCommands.Add(CompletionCommand(script, action, null, rollbackSql));
+                    batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+                    try
+                    {
+                        (var id, lsn) = await ReadHistoryAsync(batch, cancellationToken).ConfigureAwait(false);
+                        run.PendingRows = null;
+                        for (var i = first; i < first + parsed.Statements.Count; i++)
+                        {
+                            affected += Math.Max(0, batch.BatchCommands[i].RecordsAffected);
+                        }
+
+                        run.PendingRows = (id, affected);
+                    }
+                    catch (PostgresException)
+                    {
+                        statementIndex = FailedCommandIndex(batch) - first;
+                        throw;
+                    }
+                }
+            }
+            else
+            {
+                var begin = new NpgsqlBatch(connection);
+                await using (begin.ConfigureAwait(false))
+                {
+                    begin.BatchCommands.Add(new NpgsqlBatchCommand("RESET ALL"));
+                    AddPendingRows(begin, run);
+                    begin.BatchCommands.Add(MigrationTracking.Command(_tracking.InsertHistorySql, historyArgs));
+                    if (action == "apply")
+                    {
+                        begin.BatchCommands.Add(MigrationTracking.Command(_tracking.UpsertSql, key, script.Name, KindName(script.Kind), null, script.Checksum, Environment.MachineName, rollbackSql, "running", script.Origin));
+                    }
+
+                    (_, lsn) = await ReadHistoryAsync(begin, cancellationToken).ConfigureAwait(false);
+                    run.PendingRows = null;
+                }
+
+                for (statementIndex = 0; statementIndex < parsed.Statements.Count; statementIndex++)
+                {
+                    var command = new NpgsqlCommand(parsed.Statements[statementIndex].Text, connection) { CommandTimeout = CommandTimeoutSeconds };
+                    await using (command.ConfigureAwait(false))
+                    {
+                        affected += Math.Max(0, await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false));
+                    }
+                }
+
+                statementIndex = -1;
+                var elapsed = (long)_time.GetElapsedTime(started).TotalMilliseconds;
+                var finish = new NpgsqlBatch(connection);
+                await using (finish.ConfigureAwait(false))
+                {
+                    finish.BatchCommands.Add(MigrationTracking.Command(_tracking.CompleteHistorySql, true, affected, null));
+                    finish.BatchCommands.Add(CompletionCommand(script, action, elapsed, rollbackSql));
+                    await finish.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is PostgresException or OperationCanceledException or NpgsqlException)
+        {
+            var elapsedMs = (long)_time.GetElapsedTime(started).TotalMilliseconds;
+            var statement = statementIndex >= 0 && statementIndex < parsed.Statements.Count ? parsed.Statements[statementIndex] : null;
+            var failure = await RecordFailureAsync(connection, script, action, transactional, historyArgs, lsn, elapsedMs, rollbackSql, run, ex).ConfigureAwait(false);
+            if (ex is OperationCanceledException)
+            {
+                throw;
+            }
+
+            throw CreateFailure(script, action, transactional, statement, ex, failure);
+        }
+
+        var duration = _time.GetElapsedTime(started);
+        Log.ScriptRan(_logger, action, key, script.Name, (long)duration.TotalMilliseconds, transactional ? "one transaction" : "outside a transaction");
+        return new MigrationExecution(script.Kind, key, script.Name, script.Origin, action, transactional, script.Sql, duration, affected, restorePoint, lsn);
+    }
+
+    private void AddPendingRows(NpgsqlBatch batch, RunContext run)
+    {
+        if (run.PendingRows is { } pending)
+        {
+            batch.BatchCommands.Add(MigrationTracking.Command(_tracking.SetAffectedRowsSql, pending.Id, pending.Rows));
+        }
+    }
+
+    /// <summary>Writes the row count of the last transactional script, which its own round trip could not know.</summary>
+    private async Task FlushAsync(NpgsqlConnection connection, RunContext run, CancellationToken cancellationToken)
+    {
+        if (run.PendingRows is null)
+        {
+            return;
+        }
+
+        var batch = new NpgsqlBatch(connection);
+        await using (batch.ConfigureAwait(false))
+        {
+            AddPendingRows(batch, run);
+            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            run.PendingRows = null;
+        }
+    }
+
+    /// <summary>Runs a batch whose first result is the new history row (id, restore point LSN), and reads every later result.</summary>
+    private static async Task<(long Id, string? Lsn)> ReadHistoryAsync(NpgsqlBatch batch, CancellationToken cancellationToken)
+    {
+        var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            long id = 0;
+            string? lsn = null;
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                id = reader.GetInt64(0);
+                lsn = reader.IsDBNull(1) ? null : reader.GetString(1);
+            }
+
+            while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
+            {
+            }
+
+            return (id, lsn);
+        }
+    }
+
+    /// <summary>Finds the command that failed: the first one that never completed (PostgresException.BatchCommand is not set for batches read to the end).</summary>
+    private static int FailedCommandIndex(NpgsqlBatch batch)
+    {
+        for (var i = 0; i < batch.BatchCommands.Count; i++)
+        {
+            if (batch.BatchCommands[i].StatementType == StatementType.Unknown)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private NpgsqlBatchCommand CompletionCommand(MigrationScript script, string action, long? elapsedMs, string? rollbackSql)
+        => action == "apply"
+            ? MigrationTracking.Command(_tracking.UpsertSql, script.TrackingKey, script.Name, KindName(script.Kind), elapsedMs, script.Checksum, Environment.MachineName, rollbackSql, "completed", script.Origin)
+            : MigrationTracking.Command(_tracking.SetStatusSql, script.TrackingKey, "rolled_back");
+
+    private async Task<IReadOnlyList<string>> RecordFailureAsync(
+        NpgsqlConnection connection, MigrationScript script, string action, bool transactional, object?[] historyArgs, string? lsn, long elapsedMs, string? rollbackSql, RunContext run, Exception error)
+    {
+        // The caller's token may be the one that was cancelled: the record of the failure is written regardless.
+        if (connection.FullState.HasFlag(System.Data.ConnectionState.Broken) || connection.State != System.Data.ConnectionState.Open)
+        {
+            return Array.Empty<string>();
+        }
+
+        try
+        {
+            var message = error is PostgresException pg ? $"{pg.SqlState}: {pg.MessageText}" : error.Message;
+            var batch = new NpgsqlBatch(connection);
+            await using (batch.ConfigureAwait(false))
+            {
+                if (transactional)
+                {
+                    batch.BatchCommands.Add(new NpgsqlBatchCommand("ROLLBACK"));
+                    AddPendingRows(batch, run);
+                    batch.BatchCommands.Add(MigrationTracking.Command(_tracking.InsertFailedHistorySql, [.. historyArgs, lsn, elapsedMs, message]));
+                }
+                else
+                {
+                    batch.BatchCommands.Add(MigrationTracking.Command(_tracking.CompleteHistorySql, false, null, message));
+                }
+
+                if (action == "apply")
+                {
+                    batch.BatchCommands.Add(MigrationTracking.Command(_tracking.UpsertSql, script.TrackingKey, script.Name, KindName(script.Kind), elapsedMs, script.Checksum, Environment.MachineName, rollbackSql, "failed", script.Origin));
+                }
+
+                await batch.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+                run.PendingRows = null;
+            }
+
+            return transactional ? Array.Empty<string>() : await FindInvalidIndexesAsync(connection).ConfigureAwait(false);
+        }
+        catch (NpgsqlException)
+        {
+            // The database refused even the failure record (the connection broke): the original error is what matters.
+            return Array.Empty<string>();
+        }
+    }
+
+    private async Task<IReadOnlyList<string>> FindInvalidIndexesAsync(NpgsqlConnection connection)
+    {
+        const string sql = """
+            SELECT pg_catalog.format('%I.%I', n.nspname, c.relname)
+            FROM pg_catalog.pg_index i
+            JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
+            JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+            WHERE NOT i.indisvalid
+            ORDER BY 1
+            """;
+        var command = new NpgsqlCommand(sql, connection);
+        await using (command.ConfigureAwait(false))
+        {
+            var result = new List<string>();
+            var reader = await command.ExecuteReaderAsync(CancellationToken.None).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false))
+                {
+                    result.Add(reader.GetString(0));
+                }
+            }
+
+            foreach (var index in result)
+            {
+                Log.InvalidIndex(_logger, index);
+            }
+
+            return result;
+        }
+    }
+
+    private MigrationException CreateFailure(MigrationScript script, string action, bool transactional, SqlStatement? statement, Exception error, IReadOnlyList<string> invalidIndexes)
+    {
+        var pg = error as PostgresException;
+        int? line = null;
+        if (statement is not null)
+        {
+            var offset = statement.Offset + (pg is { Position: > 0 } ? pg.Position - 1 : 0);
+            line = SqlScriptParser.LineAt(script.Sql, offset);
+        }
+
+        Log.ScriptFailed(_logger, error, action, script.TrackingKey, script.Origin, line, pg?.SqlState);
+        var what = action == "apply" ? "Migration" : "Rollback of";
+        var where = line is null ? string.Empty : $" line {line}";
+        var state = pg is null ? string.Empty : $" SQLSTATE {pg.SqlState}:";
+        var detail = pg is null ? error.Message : pg.MessageText + (pg.Detail is { Length: > 0 } d ? " (" + d + ")" : string.Empty);
+        var outcome = transactional
+            ? " The script was rolled back; fix it and run again."
+            : " The script ran outside a transaction: the statements before the failing one stay applied; make them idempotent (IF NOT EXISTS) or undo them, then run again.";
+        var indexes = invalidIndexes.Count == 0 ? string.Empty
+            : $" INVALID indexes left behind: {string.Join(", ", invalidIndexes)}; drop each with DROP INDEX CONCURRENTLY before running again.";
+        return new MigrationException($"{what} {script.TrackingKey} ('{script.Origin}'{where}) failed:{state} {detail}.{outcome}{indexes}", error)
+        {
+            Version = script.TrackingKey,
+            Origin = script.Origin,
+            Line = line,
+            SqlState = pg?.SqlState,
+            InvalidIndexes = invalidIndexes,
+        };
+    }
+
+    private int CommandTimeoutSeconds => (int)Math.Ceiling(_options.CommandTimeout.TotalSeconds);
+
+    private static string KindName(MigrationKind kind) => kind switch
+    {
+        MigrationKind.Seed => "seed",
+        MigrationKind.Repeatable => "repeatable",
+        _ => "versioned",
+    };
+
+    private string RestorePointName(string action, string key)
+    {
+        var safe = new string(key.Select(c => char.IsAsciiLetterOrDigit(c) || c == '.' ? c : '_').ToArray());
+        var name = string.Create(CultureInfo.InvariantCulture, $"dbr_{action}_{safe}_{_time.GetUtcNow():yyyyMMdd'T'HHmmssfff'Z'}");
+        return name.Length <= 63 ? name : name[..63];
+    }
+
+    private async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (NpgsqlException ex)
+        {
+            throw new MigrationException($"Cannot connect to the database to run migrations: {ex.Message}", ex);
+        }
+    }
+
+    private async Task<bool> CanCreateRestorePointsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        if (!_options.CreateRestorePoints)
+        {
+            return false;
+        }
+
+        const string sql = """
+            SELECT pg_catalog.has_function_privilege('pg_catalog.pg_create_restore_point(text)', 'EXECUTE'),
+                   pg_catalog.current_setting('wal_level') <> 'minimal',
+                   NOT pg_catalog.pg_is_in_recovery()
+            """;
+        var command = new NpgsqlCommand(sql, connection);
+        await using (command.ConfigureAwait(false))
+        {
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                var reason = !reader.GetBoolean(0) ? "the role may not execute pg_create_restore_point; GRANT EXECUTE ON FUNCTION pg_create_restore_point(text) to it"
+                    : !reader.GetBoolean(1) ? "wal_level is minimal; set it to replica"
+                    : !reader.GetBoolean(2) ? "the server is in recovery"
+                    : null;
+                if (reason is null)
+                {
+                    return true;
+                }
+
+                Log.RestorePointsUnavailable(_logger, reason);
+                return false;
+            }
+        }
+    }
+
+    private async Task EnsureTablesAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var exists = new NpgsqlCommand(_tracking.ExistsSql, connection);
+        await using (exists.ConfigureAwait(false))
+        {
+            if (await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true)
+            {
+                return;
+            }
+        }
+
+        var schemaExists = new NpgsqlCommand(_tracking.SchemaExistsSql, connection);
+        await using (schemaExists.ConfigureAwait(false))
+        {
+            if (await schemaExists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not true)
+            {
+                var createSchema = new NpgsqlCommand(_tracking.CreateSchemaSql, connection);
+                await using (createSchema.ConfigureAwait(false))
+                {
+                    await createSchema.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+
+        var create = new NpgsqlCommand(_tracking.CreateSql, connection);
+        await using (create.ConfigureAwait(false))
+        {
+            await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<Dictionary<string, TrackedMigration>> ReadTrackedAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<string, TrackedMigration>(StringComparer.Ordinal);
+        var exists = new NpgsqlCommand(_tracking.ExistsSql, connection);
+        await using (exists.ConfigureAwait(false))
+        {
+            if (await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not true)
+            {
+                return result;
+            }
+        }
+
+        var command = new NpgsqlCommand(_tracking.SelectSql, connection);
+        await using (command.ConfigureAwait(false))
+        {
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    var row = new TrackedMigration(
+                        reader.GetString(0),
+                        reader.GetString(1),
+                        reader.GetString(2),
+                        reader.GetString(3),
+                        reader.GetString(4),
+                        reader.IsDBNull(5) ? null : new DateTimeOffset(reader.GetDateTime(5), TimeSpan.Zero),
+                        reader.IsDBNull(6) ? null : reader.GetInt64(6),
+                        reader.IsDBNull(7) ? null : reader.GetString(7));
+                    result[row.Version] = row;
+                }
+            }
+        }
+
+        return result;
+    }
+
+    private async Task<List<MigrationProblem>> FindMissingObjectsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var problems = new List<MigrationProblem>();
+        var expected = _options.ExpectedTables.Select(t => (Name: t, Kinds: "rpvmf", What: "table"))
+            .Concat(_options.ExpectedIndexes.Select(i => (Name: i, Kinds: "iI", What: "index")));
+        foreach (var (name, kinds, what) in expected)
+        {
+            const string sql = """
+                SELECT c.relkind::text, coalesce(i.indisvalid, true)
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_index i ON i.indexrelid = c.oid
+                WHERE c.oid = pg_catalog.to_regclass($1)
+                """;
+            var command = new NpgsqlCommand(sql, connection) { Parameters = { new NpgsqlParameter { Value = name } } };
+            await using (command.ConfigureAwait(false))
+            {
+                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    var found = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                    if (!found || !kinds.Contains(reader.GetString(0), StringComparison.Ordinal))
+                    {
+                        problems.Add(new MigrationProblem(MigrationProblemKind.MissingObject, name, $"The expected {what} '{name}' does not exist."));
+                    }
+                    else if (!reader.GetBoolean(1))
+                    {
+                        problems.Add(new MigrationProblem(MigrationProblemKind.MissingObject, name, $"The expected index '{name}' is INVALID: drop it with DROP INDEX CONCURRENTLY and build it again."));
+                    }
+                }
+            }
+        }
+
+        return problems;
+    }
+
+    private async Task AcquireLockAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var started = _time.GetTimestamp();
+        var delay = TimeSpan.FromMilliseconds(20);
+        var logged = false;
+        var command = new NpgsqlCommand("SELECT pg_catalog.pg_try_advisory_lock($1)", connection) { Parameters = { new NpgsqlParameter { Value = _tracking.LockKey } } };
+        await using (command.ConfigureAwait(false))
+        {
+            while (true)
+            {
+                if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true)
+                {
+                    Log.LockAcquired(_logger, (long)_time.GetElapsedTime(started).TotalMilliseconds);
+                    return;
+                }
+
+                var waited = _time.GetElapsedTime(started);
+                if (waited >= _options.LockTimeout)
+                {
+                    var holder = await DescribeLockHolderAsync(connection, cancellationToken).ConfigureAwait(false);
+                    throw new MigrationLockTimeoutException(
+                        $"The migration lock (schema '{_options.Schema}') is held by {holder}; gave up after {waited.TotalSeconds:F0} s (MigrationOptions.LockTimeout). "
+                        + "Wait for that migration to finish, or end that session with pg_terminate_backend(pid) if it is stuck: PostgreSQL releases the lock when it ends.");
+                }
+
+                if (!logged)
+                {
+                    Log.WaitingForLock(_logger, await DescribeLockHolderAsync(connection, cancellationToken).ConfigureAwait(false));
+                    logged = true;
+                }
+
+                var jitter = TimeSpan.FromMilliseconds(RandomNumberGenerator.GetInt32(0, (int)delay.TotalMilliseconds + 1));
+                var remaining = _options.LockTimeout - waited;
+                await Task.Delay(Min(delay + jitter, remaining), _time, cancellationToken).ConfigureAwait(false);
+                delay = Min(delay * 2, TimeSpan.FromMilliseconds(500));
+            }
+        }
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    private async Task<string> DescribeLockHolderAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        const string sql = """
+            SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.client_addr::text, 'local socket'), a.backend_start, coalesce(a.state, '')
+            FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
+            WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+              AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())
+              AND l.classid = ($1::bigint)::oid AND l.objid = ($2::bigint)::oid
+            """;
+        var key = _tracking.LockKey;
+        var command = new NpgsqlCommand(sql, connection)
+        {
+            Parameters =
+            {
+                new NpgsqlParameter { Value = (key >> 32) & 0xFFFFFFFFL },
+                new NpgsqlParameter { Value = key & 0xFFFFFFFFL },
+            },
+        };
+        await using (command.ConfigureAwait(false))
+        {
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    return "another session (it has just released it)";
+                }
+
+                return string.Create(CultureInfo.InvariantCulture,
+                    $"pid {reader.GetInt32(0)} (application '{reader.GetString(1)}', client {reader.GetString(2)}, connected at {reader.GetDateTime(3):u}, {reader.GetString(4)})");
+            }
+        }
+    }
+
+    private async Task ReleaseLockAsync(NpgsqlConnection connection)
+    {
+        if (connection.State != System.Data.ConnectionState.Open)
+        {
+            return;
+        }
+
+        try
+        {
+            var command = new NpgsqlCommand("SELECT pg_catalog.pg_advisory_unlock($1)", connection) { Parameters = { new NpgsqlParameter { Value = _tracking.LockKey } } };
+            await using (command.ConfigureAwait(false))
+            {
+                await command.ExecuteScalarAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (NpgsqlException)
+        {
+            // A broken connection has already released the lock: the session ended.
+        }
+    }
+
+    /// <summary>The state of one migrate or rollback run.</summary>
+    private sealed class RunContext(bool restorePoints)
+    {
+        public bool RestorePoints { get; } = restorePoints;
+
+        /// <summary>Gets or sets the history row and row count of the last transactional script, not yet written.</summary>
+        public (long Id, long Rows)? PendingRows { get; set; }
+    }
+}

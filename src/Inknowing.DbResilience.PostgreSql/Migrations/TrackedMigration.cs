@@ -1,0 +1,12 @@
+namespace Inknowing.DbResilience.PostgreSql.Migrations;
+
+/// <summary>One row of <c>schema_migrations</c>.</summary>
+internal sealed record TrackedMigration(
+    string Version,
+    string Name,
+    string Kind,
+    string Status,
+    string Checksum,
+    DateTimeOffset? AppliedAt,
+    long? ExecutionTimeMs,
+    string? RollbackSql);

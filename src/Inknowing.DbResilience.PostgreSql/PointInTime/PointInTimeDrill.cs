@@ -1,0 +1,207 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Inknowing.DbResilience.PostgreSql.PointInTime;
+
+/// <summary>
+/// A point-in-time recovery drill: inserts a marker row, notes the time, deletes the row, restores to before the delete into a
+/// throwaway cluster, checks the marker is back, and reports the RTO and the measured RPO. Never touches the live data except
+/// its own table <c>dbresilience_pitr_drill</c>.
+/// </summary>
+public sealed class PointInTimeDrill
+{
+    private readonly BaseBackupService _baseBackups;
+    private readonly PointInTimeRestorer _restorer;
+    private readonly PostgreSqlOptions _postgreSql;
+    private readonly TimeProvider _timeProvider;
+
+    /// <summary>Initializes a new instance of the <see cref="PointInTimeDrill"/> class.</summary>
+    /// <param name="baseBackups">The base backups (one is taken when none can be restored).</param>
+    /// <param name="restorer">The restorer.</param>
+    /// <param name="postgreSql">The database's options.</param>
+    /// <param name="timeProvider">The clock.</param>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    public PointInTimeDrill(BaseBackupService baseBackups, PointInTimeRestorer restorer, IOptions<PostgreSqlOptions> postgreSql, TimeProvider timeProvider)
+    {
+        ArgumentNullException.ThrowIfNull(baseBackups);
+        ArgumentNullException.ThrowIfNull(restorer);
+        ArgumentNullException.ThrowIfNull(postgreSql);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        _baseBackups = baseBackups;
+        _restorer = restorer;
+        _postgreSql = postgreSql.Value;
+        _timeProvider = timeProvider;
+    }
+
+    /// <summary>Gets or sets how long the drill waits for the WAL of its delete to reach storage. The default value is 2 minutes.</summary>
+    public TimeSpan ArchiveTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Runs the drill. A failed step ends the drill and is reported, not thrown.</summary>
+    /// <param name="cancellationToken">Cancels the drill; the throwaway cluster is removed.</param>
+    /// <returns>The report.</returns>
+    public async Task<PointInTimeDrillReport> RunAsync(CancellationToken cancellationToken = default)
+    {
+        var total = Stopwatch.StartNew();
+        var steps = new List<PointInTimeDrillStep>();
+        var marker = "drill-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(6)).ToLowerInvariant();
+        var report = new PointInTimeDrillReport { Passed = false, Steps = steps, Marker = marker, Duration = TimeSpan.Zero };
+        var scratch = Path.Combine(Path.GetTempPath(), "dbresilience-pitr-drill-" + marker);
+        try
+        {
+            var window = await StepAsync(steps, "window", async () =>
+            {
+                var found = await _restorer.GetWindowAsync(cancellationToken).ConfigureAwait(false);
+                if (!found.IsRecoverable)
+                {
+                    await _baseBackups.CreateAsync(cancellationToken).ConfigureAwait(false);
+                    return (found, "no restorable base backup: took one");
+                }
+
+                return (found, "recoverable " + found.Describe());
+            }).ConfigureAwait(false);
+
+            var connection = new NpgsqlConnection(_postgreSql.ConnectionString);
+            await using (connection.ConfigureAwait(false))
+            {
+                await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+                var rpo = window.Latest is { } latest ? await ServerNowAsync(connection, cancellationToken).ConfigureAwait(false) - latest : (TimeSpan?)null;
+                report = report with { Rpo = rpo is { } r && r < TimeSpan.Zero ? TimeSpan.Zero : rpo };
+
+                var (target, deletedAt) = await StepAsync(steps, "marker", async () =>
+                {
+                    await ExecuteAsync(connection, "CREATE TABLE IF NOT EXISTS dbresilience_pitr_drill (marker text PRIMARY KEY, inserted_at timestamptz NOT NULL DEFAULT clock_timestamp())", marker, cancellationToken).ConfigureAwait(false);
+                    await ExecuteAsync(connection, "INSERT INTO dbresilience_pitr_drill (marker) VALUES (@marker)", marker, cancellationToken).ConfigureAwait(false);
+                    var time = await ServerNowAsync(connection, cancellationToken).ConfigureAwait(false);
+                    await Task.Delay(TimeSpan.FromMilliseconds(20), _timeProvider, cancellationToken).ConfigureAwait(false);
+                    await ExecuteAsync(connection, "DELETE FROM dbresilience_pitr_drill WHERE marker = @marker", marker, cancellationToken).ConfigureAwait(false);
+                    var deleted = await ServerNowAsync(connection, cancellationToken).ConfigureAwait(false);
+                    return ((time, deleted), $"inserted {marker}, noted {time:O}, deleted it");
+                }).ConfigureAwait(false);
+                report = report with { TargetTime = target };
+
+                var lag = await StepAsync(steps, "archive", async () =>
+                {
+                    await ExecuteAsync(connection, "SELECT pg_switch_wal()", null, cancellationToken).ConfigureAwait(false);
+                    var waited = Stopwatch.StartNew();
+                    while (true)
+                    {
+                        var current = await _restorer.GetWindowAsync(cancellationToken).ConfigureAwait(false);
+                        if (current.Latest > deletedAt)
+                        {
+                            var stored = await ServerNowAsync(connection, cancellationToken).ConfigureAwait(false) - deletedAt;
+                            return (stored, $"the delete's WAL was in storage {stored.TotalSeconds:F1} s after its commit");
+                        }
+
+                        if (waited.Elapsed > ArchiveTimeout)
+                        {
+                            throw new PointInTimeException(
+                                $"The WAL holding the drill's delete did not reach storage within {ArchiveTimeout}: check archive_command (dbresilience wal-push %p) or the streaming receiver.");
+                        }
+
+                        await Task.Delay(TimeSpan.FromMilliseconds(250), _timeProvider, cancellationToken).ConfigureAwait(false);
+                    }
+                }).ConfigureAwait(false);
+                report = report with { ArchiveLag = lag };
+            }
+
+            var rto = Stopwatch.StartNew();
+            var result = await StepAsync(steps, "restore", async () =>
+            {
+                var restored = await _restorer.RestoreAsync(
+                    new PointInTimeRestoreRequest
+                    {
+                        TargetDirectory = Path.Combine(scratch, "data"),
+                        Target = RecoveryTarget.AtTime(report.TargetTime!.Value),
+                        Start = true,
+                        Settings = new Dictionary<string, string> { ["fsync"] = "off" },
+                    },
+                    cancellationToken).ConfigureAwait(false);
+                return (restored, $"base backup {restored.BaseBackup.Id}, {restored.WalFilesStaged} WAL file(s), {restored.RecoveryStop}");
+            }).ConfigureAwait(false);
+
+            await using (result.Cluster!.ConfigureAwait(false))
+            {
+                await StepAsync(steps, "verify", async () =>
+                {
+                    var database = new NpgsqlConnectionStringBuilder(_postgreSql.ConnectionString).Database ?? "postgres";
+                    var restoredConnection = new NpgsqlConnection(result.Cluster!.GetConnectionString(database));
+                    await using (restoredConnection.ConfigureAwait(false))
+                    {
+                        await restoredConnection.OpenAsync(cancellationToken).ConfigureAwait(false);
+                        var command = new NpgsqlCommand("SELECT count(*) FROM dbresilience_pitr_drill WHERE marker = @marker", restoredConnection);
+                        await using (command.ConfigureAwait(false))
+                        {
+                            command.Parameters.AddWithValue("marker", marker);
+                            var count = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+                            return count == 1
+                                ? (true, $"marker {marker} is back in the restored cluster")
+                                : throw new PointInTimeException($"The marker {marker} is missing from the cluster restored to {report.TargetTime:O}.");
+                        }
+                    }
+                }).ConfigureAwait(false);
+            }
+
+            report = report with { Passed = true, Rto = rto.Elapsed, BaseBackupId = result.BaseBackup.Id, RecoveryStop = result.RecoveryStop };
+        }
+        catch (Exception ex) when (ex is DbResilienceException or NpgsqlException or IOException or TimeoutException)
+        {
+            // The failed step is already in the report.
+        }
+        finally
+        {
+            if (Directory.Exists(scratch))
+            {
+                Directory.Delete(scratch, recursive: true);
+            }
+
+            if (Directory.Exists(scratch + "-wal"))
+            {
+                Directory.Delete(scratch + "-wal", recursive: true);
+            }
+        }
+
+        return report with { Duration = total.Elapsed };
+    }
+
+    private static async Task<T> StepAsync<T>(List<PointInTimeDrillStep> steps, string name, Func<Task<(T Value, string Detail)>> action)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        try
+        {
+            var (value, detail) = await action().ConfigureAwait(false);
+            steps.Add(new PointInTimeDrillStep(name, true, stopwatch.Elapsed, detail));
+            return value;
+        }
+        catch (Exception ex) when (ex is DbResilienceException or NpgsqlException or IOException or TimeoutException)
+        {
+            steps.Add(new PointInTimeDrillStep(name, false, stopwatch.Elapsed, ex.Message));
+            throw;
+        }
+    }
+
+    private static async Task<DateTimeOffset> ServerNowAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var command = new NpgsqlCommand("SELECT clock_timestamp()", connection);
+        await using (command.ConfigureAwait(false))
+        {
+            var value = (DateTime)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            return new DateTimeOffset(DateTime.SpecifyKind(value, DateTimeKind.Utc));
+        }
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, string? marker, CancellationToken cancellationToken)
+    {
+        var command = new NpgsqlCommand(sql, connection);
+        await using (command.ConfigureAwait(false))
+        {
+            if (marker is not null && sql.Contains("@marker", StringComparison.Ordinal))
+            {
+                command.Parameters.AddWithValue("marker", marker);
+            }
+
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,29 @@
+namespace Inknowing.DbResilience.PostgreSql.PointInTime;
+
+/// <summary>What to restore, where, and whether to start the restored cluster.</summary>
+public sealed record PointInTimeRestoreRequest
+{
+    /// <summary>Gets the data directory to create; it must not exist or be empty.</summary>
+    public required string TargetDirectory { get; init; }
+
+    /// <summary>Gets the point to recover to.</summary>
+    public required RecoveryTarget Target { get; init; }
+
+    /// <summary>
+    /// Gets the base backup to start from. The default value is <see langword="null"/>: the newest one before a time or LSN
+    /// target; for a transaction id or restore point, the oldest restorable one (the target may lie anywhere in the window).
+    /// </summary>
+    public string? BaseBackupId { get; init; }
+
+    /// <summary>Gets the TCP port the restored cluster listens on (on 127.0.0.1). The default value is 0: a free port.</summary>
+    public int Port { get; init; }
+
+    /// <summary>
+    /// Gets a value indicating whether to start the restored cluster, wait until recovery has ended and check the target was
+    /// reached. The default value is <see langword="false"/>: only prepare the directory.
+    /// </summary>
+    public bool Start { get; init; }
+
+    /// <summary>Gets more server settings for the restored cluster, such as <c>fsync = off</c> for a throwaway drill.</summary>
+    public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
+}

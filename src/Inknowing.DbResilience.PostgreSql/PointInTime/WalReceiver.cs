@@ -1,0 +1,211 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Npgsql.Replication;
+using NpgsqlTypes;
+
+namespace Inknowing.DbResilience.PostgreSql.PointInTime;
+
+/// <summary>
+/// Streams WAL over the replication protocol from a physical replication slot into storage as it arrives: complete segments
+/// under their own names, the segment being written as <c>.partial</c> every <see cref="PointInTimeOptions.PartialFlushInterval"/>
+/// (or after every message in synchronous mode). The server is told only what is safely stored, so the slot keeps the rest and
+/// a restart resumes without a gap.
+/// </summary>
+public sealed class WalReceiver : IDisposable
+{
+    private readonly WalArchive _archive;
+    private readonly PostgreSqlOptions _postgreSql;
+    private readonly PointInTimeOptions _options;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly byte[] _buffer = new byte[WalSegmentName.SegmentSize];
+    private WalSegmentName _segment;
+    private int _length;
+    private int _storedLength;
+    private long _storedLsn;
+
+    /// <summary>Initializes a new instance of the <see cref="WalReceiver"/> class.</summary>
+    /// <param name="archive">The WAL archive to store into.</param>
+    /// <param name="postgreSql">The database's options; the connection's role needs the REPLICATION attribute.</param>
+    /// <param name="options">The slot, flush interval and synchronous mode.</param>
+    /// <param name="logger">The logger; <see langword="null"/> for none.</param>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    public WalReceiver(WalArchive archive, IOptions<PostgreSqlOptions> postgreSql, IOptions<PointInTimeOptions> options, ILogger<WalReceiver>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(archive);
+        ArgumentNullException.ThrowIfNull(postgreSql);
+        ArgumentNullException.ThrowIfNull(options);
+        _archive = archive;
+        _postgreSql = postgreSql.Value;
+        _options = options.Value;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+    }
+
+    /// <summary>Releases the lock that guards the segment buffer.</summary>
+    public void Dispose() => _gate.Dispose();
+
+    /// <summary>Gets the WAL location up to which everything received is safely in storage.</summary>
+    public NpgsqlLogSequenceNumber StoredLsn => new((ulong)Interlocked.Read(ref _storedLsn));
+
+    /// <summary>
+    /// Streams until cancelled: creates the slot when missing, resumes at the start of the segment that holds the slot's
+    /// restart point, and stores what it has when cancelled.
+    /// </summary>
+    /// <param name="cancellationToken">Stops the stream; the segment being written is stored as <c>.partial</c> first.</param>
+    /// <returns>A task that completes when cancelled.</returns>
+    /// <exception cref="NpgsqlException">The connection failed (the hosted service reconnects).</exception>
+    /// <exception cref="PointInTimeException">The server sent WAL out of order.</exception>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(_postgreSql.ConnectionString) { ApplicationName = _options.ApplicationName };
+        var connection = new PhysicalReplicationConnection(builder.ConnectionString)
+        {
+            WalReceiverStatusInterval = _options.PartialFlushInterval,
+        };
+        await using (connection.ConfigureAwait(false))
+        {
+            await connection.Open(cancellationToken).ConfigureAwait(false);
+            var system = await connection.IdentifySystem(cancellationToken).ConfigureAwait(false);
+            var slot = await connection.ReadReplicationSlot(_options.SlotName, cancellationToken).ConfigureAwait(false);
+            if (slot?.RestartLsn is null)
+            {
+                slot = await connection.CreateReplicationSlot(_options.SlotName, isTemporary: false, reserveWal: true, cancellationToken).ConfigureAwait(false);
+                slot = await connection.ReadReplicationSlot(_options.SlotName, cancellationToken).ConfigureAwait(false) ?? slot;
+            }
+
+            var timeline = system.Timeline;
+            var resumeAt = slot.RestartLsn ?? system.XLogPos;
+            _segment = WalSegmentName.FromLsn(timeline, resumeAt);
+            _length = 0;
+            _storedLength = 0;
+            Interlocked.Exchange(ref _storedLsn, (long)(ulong)_segment.StartLsn);
+            Log.ReceiverStarted(_logger, _options.SlotName, _segment.ToString(), _options.Synchronous);
+
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var flusher = _options.Synchronous ? Task.CompletedTask : FlushPeriodicallyAsync(connection, stop.Token);
+            try
+            {
+                await foreach (var message in connection.StartReplication(slot, _segment.StartLsn, cancellationToken, timeline).ConfigureAwait(false))
+                {
+                    await ReceiveAsync(message, cancellationToken).ConfigureAwait(false);
+                    if (_options.Synchronous)
+                    {
+                        await FlushPartialAsync(connection, cancellationToken).ConfigureAwait(false);
+                        await connection.SendStatusUpdate(cancellationToken).ConfigureAwait(false);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Stopping: store what has arrived below.
+            }
+            finally
+            {
+                await stop.CancelAsync().ConfigureAwait(false);
+                await flusher.ConfigureAwait(false);
+            }
+
+            await FlushPartialAsync(connection, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ReceiveAsync(XLogDataMessage message, CancellationToken cancellationToken)
+    {
+        var expected = (ulong)_segment.StartLsn + (ulong)_length;
+        if ((ulong)message.WalStart != expected)
+        {
+            throw new PointInTimeException($"The server sent WAL from {message.WalStart} but {new NpgsqlLogSequenceNumber(expected)} was expected: refusing a gap.");
+        }
+
+        var data = message.Data;
+        var chunk = new byte[1 << 16];
+        while (true)
+        {
+            var read = await data.ReadAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, WalSegmentName.SegmentSize - _length)), cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                break;
+            }
+
+            await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                chunk.AsSpan(0, read).CopyTo(_buffer.AsSpan(_length));
+                _length += read;
+            }
+            finally
+            {
+                _gate.Release();
+            }
+
+            if (_length == WalSegmentName.SegmentSize)
+            {
+                await CompleteSegmentAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task CompleteSegmentAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var file = WalFileName.Parse(_segment.ToString());
+            await _archive.StoreAsync(file, _buffer, cancellationToken).ConfigureAwait(false);
+            await _archive.DeleteAsync(file.Key + ".partial", cancellationToken).ConfigureAwait(false);
+            Interlocked.Exchange(ref _storedLsn, (long)(ulong)_segment.EndLsn);
+            Log.ReceiverSegmentStored(_logger, file.Name);
+            _segment = _segment.Next();
+            _length = 0;
+            _storedLength = 0;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task FlushPeriodicallyAsync(PhysicalReplicationConnection connection, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(_options.PartialFlushInterval, cancellationToken).ConfigureAwait(false);
+                await FlushPartialAsync(connection, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (DbResilienceException ex)
+            {
+                // A storage hiccup: the next flush tries again, and the server keeps the WAL meanwhile.
+                Log.ReceiverFlushFailed(_logger, ex.Message);
+            }
+        }
+    }
+
+    private async Task FlushPartialAsync(PhysicalReplicationConnection connection, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_length > _storedLength)
+            {
+                var file = WalFileName.Parse(_segment + ".partial");
+                await _archive.StoreAsync(file, _buffer.AsMemory(0, _length), cancellationToken).ConfigureAwait(false);
+                _storedLength = _length;
+                Interlocked.Exchange(ref _storedLsn, (long)((ulong)_segment.StartLsn + (ulong)_length));
+            }
+
+            connection.SetReplicationStatus(StoredLsn);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+}

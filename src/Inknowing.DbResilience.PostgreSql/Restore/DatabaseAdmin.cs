@@ -1,0 +1,36 @@
+using Inknowing.DbResilience.Restore;
+using Npgsql;
+
+namespace Inknowing.DbResilience.PostgreSql.Restore;
+
+/// <summary>Creates, drops and probes databases through the maintenance database, quoting every name.</summary>
+internal sealed class DatabaseAdmin(string connectionString, string maintenanceDatabase)
+{
+    public string ConnectionString { get; } = connectionString;
+
+    public string ConnectionStringFor(string database) => PostgreSqlConnections.WithDatabase(ConnectionString, database);
+
+    public async Task<bool> ExistsAsync(string database, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenMaintenanceAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = database });
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    public Task CreateAsync(string database, CancellationToken cancellationToken)
+        => ExecuteAsync($"CREATE DATABASE {TableName.QuoteIdentifier(database)} TEMPLATE template0", cancellationToken);
+
+    public Task DropAsync(string database, CancellationToken cancellationToken)
+        => ExecuteAsync($"DROP DATABASE IF EXISTS {TableName.QuoteIdentifier(database)} WITH (FORCE)", cancellationToken);
+
+    private async Task ExecuteAsync(string sql, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenMaintenanceAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private Task<NpgsqlConnection> OpenMaintenanceAsync(CancellationToken cancellationToken)
+        => PostgreSqlConnections.OpenAsync(ConnectionStringFor(maintenanceDatabase), cancellationToken);
+}

@@ -1,0 +1,103 @@
+using Inknowing.DbResilience.Restore;
+
+namespace Inknowing.DbResilience.PostgreSql.Restore;
+
+/// <summary>
+/// A verified, decoded local copy of a backup (a file, or an extracted directory for the directory format), deleted on disposal.
+/// Parallel pg_restore needs one, because it refuses standard input.
+/// </summary>
+internal sealed class LocalBackupCopy : IAsyncDisposable
+{
+    private readonly string _directory;
+
+    private LocalBackupCopy(string directory, string path, long bytesRead)
+    {
+        _directory = directory;
+        Path = path;
+        BytesRead = bytesRead;
+    }
+
+    /// <summary>Gets the file or directory to hand to pg_restore.</summary>
+    public string Path { get; }
+
+    /// <summary>Gets the number of stored bytes read.</summary>
+    public long BytesRead { get; }
+
+    /// <summary>Copies the stored bytes to a 0600 file while hashing them, refuses a mismatch, then decodes (and extracts a directory tar).</summary>
+    /// <exception cref="RestoreException">The SHA-256 does not match the manifest.</exception>
+    public static async Task<LocalBackupCopy> CreateAsync(RestoreSource source, string? tempDirectory, CancellationToken cancellationToken)
+    {
+        var directory = System.IO.Path.Combine(tempDirectory ?? System.IO.Path.GetTempPath(), "dbresilience-restore-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(directory);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        try
+        {
+            var stored = System.IO.Path.Combine(directory, "stored");
+            string sha256;
+            long bytesRead;
+            await using (var hashing = new HashingReadStream(await source.OpenAsync(cancellationToken).ConfigureAwait(false)))
+            {
+                await using (var file = new FileStream(stored, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+                {
+                    await hashing.CopyToAsync(file, 1 << 16, cancellationToken).ConfigureAwait(false);
+                }
+
+                sha256 = await hashing.FinishAsync(cancellationToken).ConfigureAwait(false);
+                bytesRead = hashing.BytesRead;
+            }
+
+            RestoreChecks.EnsureChecksum(source, sha256, bytesRead);
+            var decoded = stored;
+            if (source.Decode is { } decode)
+            {
+                decoded = System.IO.Path.Combine(directory, "decoded");
+                await using (var input = decode(File.OpenRead(stored)))
+                await using (var output = new FileStream(decoded, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+                {
+                    await input.CopyToAsync(output, 1 << 16, cancellationToken).ConfigureAwait(false);
+                }
+
+                File.Delete(stored);
+            }
+
+            if (source.Format == RestoreSourceFormat.DirectoryTar)
+            {
+                var extracted = System.IO.Path.Combine(directory, "dump");
+                Directory.CreateDirectory(extracted);
+                await System.Formats.Tar.TarFile.ExtractToDirectoryAsync(decoded, extracted, overwriteFiles: false, cancellationToken).ConfigureAwait(false);
+                File.Delete(decoded);
+                return new LocalBackupCopy(directory, extracted, bytesRead);
+            }
+
+            return new LocalBackupCopy(directory, decoded, bytesRead);
+        }
+        catch (DbResilienceException ex) when (ex is not RestoreException)
+        {
+            Directory.Delete(directory, recursive: true);
+            throw RestoreChecks.Unreadable(source, ex);
+        }
+        catch
+        {
+            Directory.Delete(directory, recursive: true);
+            throw;
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: a temporary directory left behind is harmless.
+        }
+
+        return ValueTask.CompletedTask;
+    }
+}

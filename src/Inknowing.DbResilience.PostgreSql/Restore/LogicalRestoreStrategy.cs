@@ -1,0 +1,185 @@
+using System.Globalization;
+using Inknowing.DbResilience.PostgreSql.Tools;
+using Inknowing.DbResilience.Restore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Inknowing.DbResilience.PostgreSql.Restore;
+
+/// <summary>
+/// The flow every logical restore shares: refuse an existing target without force, verify the SHA-256 before anything
+/// is changed, replace or create the target, run the tool, and drop a target it created if the tool fails.
+/// </summary>
+internal abstract class LogicalRestoreStrategy(
+    IOptions<PostgreSqlOptions> postgreSqlOptions,
+    IOptions<RestoreOptions> restoreOptions,
+    TimeProvider timeProvider,
+    ILogger logger) : IRestoreStrategy
+{
+    public abstract string Name { get; }
+
+    protected PostgreSqlOptions PostgreSqlOptions => postgreSqlOptions.Value;
+
+    protected RestoreOptions RestoreOptions => restoreOptions.Value;
+
+    public abstract bool CanRestore(RestoreSource source, RestoreRequest request);
+
+    public async Task<RestoreResult> RestoreAsync(RestoreSource source, RestoreRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(request);
+        RestoreChecks.Validate(source, request);
+        var startedAt = timeProvider.GetUtcNow();
+        var started = timeProvider.GetTimestamp();
+        var admin = new DatabaseAdmin(PostgreSqlOptions.ConnectionString!, RestoreOptions.MaintenanceDatabase);
+        var target = request.TargetDatabase;
+        var exists = await admin.ExistsAsync(target, cancellationToken).ConfigureAwait(false);
+        var selective = RestoreChecks.IsSelective(request);
+        if (exists && !request.Force)
+        {
+            throw new RestoreException(
+                $"Database '{target}' already exists; restoring backup {source.BackupId} over it needs force (--force), which "
+                + (selective ? "drops and recreates the selected objects" : "drops the whole database and creates it again")
+                + ". Or choose another --target-database. Nothing was changed.")
+            {
+                BackupId = source.BackupId,
+                NothingChanged = true,
+            };
+        }
+
+        if (!exists && request.DataOnly)
+        {
+            throw new RestoreException($"A data-only restore loads rows into existing tables, but database '{target}' does not exist. Restore the schema first, or drop --data-only. Nothing was changed.")
+            {
+                BackupId = source.BackupId,
+                NothingChanged = true,
+            };
+        }
+
+        Log.RestoreStarting(logger, source.BackupId, target, request.Jobs);
+        LocalBackupCopy? copy = null;
+        long bytesRead;
+        if (NeedsLocalCopy(source, request))
+        {
+            copy = await LocalBackupCopy.CreateAsync(source, RestoreOptions.TempDirectory, cancellationToken).ConfigureAwait(false);
+            bytesRead = copy.BytesRead;
+        }
+        else
+        {
+            bytesRead = await RestoreChecks.VerifyByReadingAsync(source, cancellationToken).ConfigureAwait(false);
+        }
+
+        var verification = timeProvider.GetElapsedTime(started);
+        await using (copy)
+        {
+            if (request.RestoreGlobals)
+            {
+                await RestoreGlobalsAsync(source, cancellationToken).ConfigureAwait(false);
+            }
+
+            var replace = exists && !selective;
+            if (replace)
+            {
+                await admin.DropAsync(target, cancellationToken).ConfigureAwait(false);
+            }
+
+            var created = replace || !exists;
+            if (created)
+            {
+                await admin.CreateAsync(target, cancellationToken).ConfigureAwait(false);
+            }
+
+            try
+            {
+                await RunToolAsync(source, request, copy, admin.ConnectionStringFor(target), selective && exists, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (created && ex is ExternalToolException or RestoreException or IOException or OperationCanceledException)
+            {
+                await admin.DropAsync(target, CancellationToken.None).ConfigureAwait(false);
+                if (ex is OperationCanceledException)
+                {
+                    throw;
+                }
+
+                throw new RestoreException(
+                    $"Restore of backup {source.BackupId} into '{target}' failed, and the half-restored database was dropped: {ex.Message}", ex)
+                {
+                    BackupId = source.BackupId,
+                };
+            }
+
+            var result = new RestoreResult
+            {
+                BackupId = source.BackupId,
+                TargetDatabase = target,
+                Strategy = Name,
+                StartedAt = startedAt,
+                Duration = timeProvider.GetElapsedTime(started),
+                VerificationDuration = verification,
+                Sha256 = source.Sha256.ToLowerInvariant(),
+                BytesRead = bytesRead,
+                Jobs = copy is null ? 1 : request.Jobs,
+                ReplacedExisting = exists,
+            };
+            Log.RestoreCompleted(logger, source.BackupId, target, result.Duration.TotalSeconds);
+            return result;
+        }
+    }
+
+    /// <summary>Tells whether the bytes must be landed in a local file first (parallel jobs, directory format).</summary>
+    protected abstract bool NeedsLocalCopy(RestoreSource source, RestoreRequest request);
+
+    /// <summary>Runs the tool into the target database, from the local copy or streaming the source into its standard input.</summary>
+    protected abstract Task RunToolAsync(RestoreSource source, RestoreRequest request, LocalBackupCopy? copy, string targetConnectionString, bool overExisting, CancellationToken cancellationToken);
+
+    /// <summary>Streams the source (hashed again, then decoded) into the tool's standard input and waits for it to succeed.</summary>
+    /// <exception cref="RestoreException">The bytes changed since they were verified.</exception>
+    /// <exception cref="ExternalToolException">The tool failed.</exception>
+    protected static async Task StreamIntoAsync(ToolProcess tool, RestoreSource source, CancellationToken cancellationToken)
+    {
+        string sha256;
+        long bytesRead;
+        await using (var hashing = new HashingReadStream(await source.OpenAsync(cancellationToken).ConfigureAwait(false)))
+        {
+            try
+            {
+                var decoded = source.Decode is { } decode ? decode(hashing) : hashing;
+                await decoded.CopyToAsync(tool.StandardInput, 1 << 16, cancellationToken).ConfigureAwait(false);
+                await tool.StandardInput.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (IOException)
+            {
+                // The tool closed its input early: it failed, and its exit code and standard error say why.
+                await tool.WaitForSuccessAsync(cancellationToken).ConfigureAwait(false);
+                throw;
+            }
+
+            sha256 = await hashing.FinishAsync(cancellationToken).ConfigureAwait(false);
+            bytesRead = hashing.BytesRead;
+        }
+
+        await tool.WaitForSuccessAsync(cancellationToken).ConfigureAwait(false);
+        RestoreChecks.EnsureChecksum(source, sha256, bytesRead);
+    }
+
+    private async Task RestoreGlobalsAsync(RestoreSource source, CancellationToken cancellationToken)
+    {
+        var globals = source.Globals ?? throw new RestoreException(
+            $"Backup {source.BackupId} has no globals (roles, tablespaces) to restore; drop the roles option or take backups with globals. Nothing was changed.")
+        {
+            BackupId = source.BackupId,
+            NothingChanged = true,
+        };
+        await RestoreChecks.VerifyByReadingAsync(globals, cancellationToken).ConfigureAwait(false);
+        var start = new ToolStartInfo(ToolLocator.FindClientTool("psql", PostgreSqlOptions.ToolsDirectory)) { RedirectStandardInput = true };
+        LibpqConnection.Apply(start, PostgreSqlOptions.ConnectionString!);
+
+        // Roles that already exist make CREATE ROLE fail; that is expected, so psql carries on (ON_ERROR_STOP=0).
+        start.Arguments.AddRange(["-X", "-q", "-v", "ON_ERROR_STOP=0", "-d", LibpqConnection.DatabaseOnly(RestoreOptions.MaintenanceDatabase), "-f", "-"]);
+        await using var tool = ToolProcess.Start(start);
+        await StreamIntoAsync(tool, globals, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Formats a job count for messages.</summary>
+    protected static string Jobs(int jobs) => jobs.ToString(CultureInfo.InvariantCulture);
+}

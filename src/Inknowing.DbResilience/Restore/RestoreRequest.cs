@@ -1,0 +1,45 @@
+namespace Inknowing.DbResilience.Restore;
+
+/// <summary>What to restore, and where.</summary>
+public sealed class RestoreRequest
+{
+    /// <summary>Gets or sets the backup to restore: an id, or <c>latest</c>. The default value is <c>latest</c>.</summary>
+    public string BackupId { get; set; } = "latest";
+
+    /// <summary>Gets or sets the database to restore into, on the configured server. Required.</summary>
+    public string TargetDatabase { get; set; } = string.Empty;
+
+    /// <summary>
+    /// Gets or sets a value indicating whether an existing target database may be replaced (dropped and created again, the
+    /// effect of <c>pg_restore --clean --create --if-exists</c>). Without it, an existing target is refused before anything
+    /// is read. The default value is <see langword="false"/>.
+    /// </summary>
+    public bool Force { get; set; }
+
+    /// <summary>
+    /// Gets or sets the number of parallel pg_restore jobs. Above 1 the backup is first written to a local temporary file,
+    /// because pg_restore cannot restore in parallel from standard input. The default value is 1.
+    /// </summary>
+    public int Jobs { get; set; } = 1;
+
+    /// <summary>Gets the tables to restore; empty restores every table.</summary>
+    public IList<TableName> Tables { get; } = new List<TableName>();
+
+    /// <summary>Gets the schemas to restore; empty restores every schema.</summary>
+    public IList<string> Schemas { get; } = new List<string>();
+
+    /// <summary>Gets or sets a value indicating whether only definitions are restored, no rows. The default value is <see langword="false"/>.</summary>
+    public bool SchemaOnly { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether only rows are restored, into existing tables. The default value is <see langword="false"/>.</summary>
+    public bool DataOnly { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether the roles of the backup's globals are created first. The default value is <see langword="false"/>.</summary>
+    public bool RestoreGlobals { get; set; }
+
+    /// <summary>
+    /// Gets or sets a value indicating whether ownership and privileges are left out (<c>--no-owner --no-privileges</c>),
+    /// for a server that lacks the backup's roles. The default value is <see langword="false"/>.
+    /// </summary>
+    public bool SkipOwnership { get; set; }
+}

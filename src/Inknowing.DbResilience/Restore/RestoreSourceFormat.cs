@@ -1,0 +1,14 @@
+namespace Inknowing.DbResilience.Restore;
+
+/// <summary>How the bytes of a logical backup are laid out.</summary>
+public enum RestoreSourceFormat
+{
+    /// <summary>pg_dump's custom format (<c>-Fc</c>), restored with pg_restore; selective and parallel restores work.</summary>
+    Custom = 0,
+
+    /// <summary>pg_dump's directory format (<c>-Fd</c>) packed as one tar stream; extracted to a local directory, then restored with pg_restore.</summary>
+    DirectoryTar = 1,
+
+    /// <summary>Plain SQL (<c>-Fp</c>), replayed with psql; only full restores.</summary>
+    Plain = 2,
+}

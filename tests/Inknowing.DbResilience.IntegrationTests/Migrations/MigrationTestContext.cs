@@ -1,0 +1,75 @@
+using Inknowing.DbResilience.DependencyInjection;
+using Inknowing.DbResilience.Migrations;
+using Inknowing.DbResilience.PostgreSql.DependencyInjection;
+using Inknowing.DbResilience.PostgreSql.Migrations;
+using Inknowing.DbResilience.IntegrationTests.Infrastructure;
+using Npgsql;
+
+namespace Inknowing.DbResilience.IntegrationTests.Migrations;
+
+/// <summary>A fresh database and a migrations directory for one test, with a runner over both.</summary>
+internal sealed class MigrationTestContext : IAsyncDisposable
+{
+    private readonly List<DbResilienceHost> _hosts = new();
+
+    private MigrationTestContext(string connectionString, string directory)
+    {
+        ConnectionString = connectionString;
+        Directory = directory;
+    }
+
+    public string ConnectionString { get; }
+
+    public string Directory { get; }
+
+    public static async Task<MigrationTestContext> CreateAsync()
+    {
+        var connectionString = await TestServers.CreateDatabaseAsync("mig");
+        var directory = Path.Combine(Path.GetTempPath(), "dbr-migrations-" + Guid.NewGuid().ToString("N"));
+        System.IO.Directory.CreateDirectory(directory);
+        return new MigrationTestContext(connectionString, directory);
+    }
+
+    public void Write(string fileName, string sql) => File.WriteAllText(Path.Combine(Directory, fileName), sql);
+
+    public IMigrationRunner Runner(Action<MigrationOptions>? configure = null)
+    {
+        var host = new DbResilienceBuilder()
+            .UsePostgreSql(ConnectionString)
+            .AddMigrations(m =>
+            {
+                m.FromDirectory(Directory);
+                configure?.Invoke(m);
+            })
+            .Build();
+        _hosts.Add(host);
+        return host.GetRequiredService<IMigrationRunner>();
+    }
+
+    public async Task<T?> ScalarAsync<T>(string sql)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        var value = await command.ExecuteScalarAsync();
+        return value is DBNull or null ? default : (T)value;
+    }
+
+    public async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var host in _hosts)
+        {
+            await host.DisposeAsync();
+        }
+
+        System.IO.Directory.Delete(Directory, recursive: true);
+    }
+}

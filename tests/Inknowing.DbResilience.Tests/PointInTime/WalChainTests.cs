@@ -1,0 +1,161 @@
+using Inknowing.DbResilience.PostgreSql.PointInTime;
+using Inknowing.DbResilience.Storage;
+
+namespace Inknowing.DbResilience.Tests.PointInTime;
+
+public sealed class WalChainTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 21, 2, 0, 0, TimeSpan.Zero);
+
+    [Test]
+    public void Analyze_WholeChain_WindowFromBackupStopToLastSegment()
+    {
+        var chain = Analyze([Backup("a", "0/2000028", "0/2000100")], Segments(1, 2, 3, 4, 5));
+
+        chain.Window.Problems.Should().BeEmpty();
+        chain.Window.RestorableBaseBackups.Should().Equal("a");
+        chain.Window.EarliestLsn.Should().Be("0/2000100");
+        chain.Window.LatestLsn.Should().Be("0/6000000");
+        chain.Window.Latest.Should().Be(T0.AddMinutes(5));
+    }
+
+    [Test]
+    public void Analyze_MissingSegment_ReportsGapAndStopsWindowBeforeIt()
+    {
+        var chain = Analyze([Backup("a", "0/2000028", "0/2000100")], Segments(1, 2, 3, 5, 6));
+
+        var gap = chain.Window.Problems.Should().ContainSingle().Which;
+        gap.Kind.Should().Be(WalChainProblemKind.Gap);
+        gap.Missing.Should().Be("000000010000000000000004");
+        chain.Window.LatestLsn.Should().Be("0/4000000");
+    }
+
+    [Test]
+    public void Analyze_BackupWithoutItsWal_IsNotRestorable()
+    {
+        var chain = Analyze([Backup("a", "0/2000028", "0/3000100")], Segments(1, 2));
+
+        chain.Window.IsRecoverable.Should().BeFalse();
+        chain.Window.Problems.Should().ContainSingle(p => p.Kind == WalChainProblemKind.UnrestorableBaseBackup && p.Missing == "000000010000000000000003");
+    }
+
+    [Test]
+    public void Analyze_TimelineSwitchWithHistory_FollowsNewTimeline()
+    {
+        var files = Segments(1, 2, 3).Concat(Segments(2, 3, 4)).ToList();
+        var histories = new Dictionary<uint, (uint, ulong)> { [2] = (1, 0x3_000_100) };
+        var chain = WalChain.Analyze([Backup("a", "0/2000028", "0/2000100")], files, histories);
+
+        chain.Window.Problems.Should().BeEmpty();
+        chain.Window.LatestTimeline.Should().Be(2);
+        chain.Window.LatestLsn.Should().Be("0/5000000");
+    }
+
+    [Test]
+    public void Analyze_TimelineWithoutHistory_ReportsMissingHistory()
+    {
+        var files = Segments(1, 2, 3).Concat(Segments(2, 4)).ToList();
+        var chain = Analyze([Backup("a", "0/2000028", "0/2000100")], files);
+
+        chain.Window.Problems.Should().Contain(p => p.Kind == WalChainProblemKind.MissingHistory && p.Missing == "00000002.history");
+    }
+
+    [Test]
+    public void ParseHistory_LastLine_IsParentAndSwitchPoint()
+        => WalChain.ParseHistory("1\t0/3000100\tno recovery target specified\n2\t0/5000000\tbefore 2026-11-21\n")
+            .Should().Be(((uint)2, (ulong)0x5000000));
+
+    [Test]
+    public void ChooseBaseBackup_TimeBeforeWindow_ThrowsWithWindow()
+    {
+        var chain = Analyze([Backup("a", "0/2000028", "0/2000100")], Segments(1, 2, 3));
+        var request = new PointInTimeRestoreRequest { TargetDirectory = "/x", Target = RecoveryTarget.AtTime(T0.AddDays(-1)) };
+
+        FluentActions.Invoking(() => PointInTimeRestorer.ChooseBaseBackup(chain, request))
+            .Should().Throw<PointInTimeException>().WithMessage("*outside the recoverable window*0/2000100*");
+    }
+
+    [Test]
+    public void ChooseBaseBackup_Time_NewestBackupEndedBeforeIt()
+    {
+        var chain = Analyze([Backup("a", "0/2000028", "0/2000100"), Backup("b", "0/4000028", "0/4000100", 4)], Segments(1, 2, 3, 4, 5, 6));
+
+        PointInTimeRestorer.ChooseBaseBackup(chain, new PointInTimeRestoreRequest { TargetDirectory = "/x", Target = RecoveryTarget.AtTime(T0.AddMinutes(3)) }).Id.Should().Be("a");
+        PointInTimeRestorer.ChooseBaseBackup(chain, new PointInTimeRestoreRequest { TargetDirectory = "/x", Target = RecoveryTarget.AtTime(T0.AddMinutes(5)) }).Id.Should().Be("b");
+        PointInTimeRestorer.ChooseBaseBackup(chain, new PointInTimeRestoreRequest { TargetDirectory = "/x", Target = RecoveryTarget.AtRestorePoint("p") }).Id.Should().Be("a");
+    }
+
+    [Test]
+    public void RecoveryTarget_Time_WritesUtcRecoveryTargetTime()
+        => RecoveryTarget.AtTime(new DateTimeOffset(2026, 11, 21, 3, 4, 5, 678, TimeSpan.FromHours(1))).Value.Should().Be("2026-11-21 02:04:05.678000+00");
+
+    [Test]
+    public void FindRecoveryStop_Log_PrefersTheStoppingLine()
+        => PointInTimeRestorer.FindRecoveryStop(
+                "LOG:  recovery stopping before commit of transaction 812, time 2026-11-21\nLOG:  redo done at 0/3000100\nLOG:  archive recovery complete\n")
+            .Should().Be("recovery stopping before commit of transaction 812, time 2026-11-21");
+
+    [Test]
+    public void RetentionPlan_KeepOne_RemovesOlderBackupAndOnlyWalBeforeTheKeptStart()
+    {
+        var files = Segments(1, 2, 3, 4, 5, 6).ToList();
+        var chain = Analyze([Backup("a", "0/2000028", "0/2000100"), Backup("b", "0/4000028", "0/4000100", 4)], files);
+        var history = WalFileName.Parse("00000002.history");
+
+        var plan = PointInTimeRetention.Plan(chain.Window, files.Select(f => f.Item1).Append(history).ToList(), keepBaseBackups: 1);
+
+        plan.KeptBaseBackups.Should().Equal("b");
+        plan.RemovedBaseBackups.Should().Equal("a");
+        plan.OldestNeededSegment.Should().Be("000000010000000000000004");
+        plan.RemovedWalFiles.Should().Equal("wal/00000001/000000010000000000000002", "wal/00000001/000000010000000000000003");
+    }
+
+    [Test]
+    public void RetentionPlan_NothingRestorable_RemovesNothing()
+    {
+        var chain = Analyze([Backup("a", "0/2000028", "0/3000100")], Segments(1, 2));
+
+        var plan = PointInTimeRetention.Plan(chain.Window, Segments(1, 2).Select(f => f.Item1).ToList(), keepBaseBackups: 1);
+
+        plan.RemovedBaseBackups.Should().BeEmpty();
+        plan.RemovedWalFiles.Should().BeEmpty();
+    }
+
+    [Test]
+    public void RetentionPlan_NewerUnrestorableBackup_KeepsTheRestorableOneAndItsWal()
+    {
+        var files = Segments(1, 2, 3).ToList();
+        var chain = Analyze([Backup("a", "0/2000028", "0/2000100"), Backup("b", "0/5000028", "0/5000100", 5)], files);
+
+        var plan = PointInTimeRetention.Plan(chain.Window, files.Select(f => f.Item1).ToList(), keepBaseBackups: 1);
+
+        plan.KeptBaseBackups.Should().Equal("a", "b");
+        plan.RemovedWalFiles.Should().BeEmpty();
+    }
+
+    private static WalChain Analyze(IReadOnlyList<BaseBackupManifest> backups, IEnumerable<(WalFileName, StorageObjectInfo)> files)
+        => WalChain.Analyze(backups, files, new Dictionary<uint, (uint, ulong)>());
+
+    private static BaseBackupManifest Backup(string id, string start, string stop, int minute = 2) => new()
+    {
+        Id = id,
+        DataKey = $"base/{id}/base.tar.lz4",
+        Compression = BaseBackupCompression.Lz4,
+        Size = 1,
+        Sha256 = new string('0', 64),
+        StartLsn = start,
+        StopLsn = stop,
+        Timeline = 1,
+        StartTime = T0.AddMinutes(minute - 1),
+        StopTime = T0.AddMinutes(minute),
+        PostgreSqlVersion = "15.8",
+    };
+
+    private static IEnumerable<(WalFileName, StorageObjectInfo)> Segments(uint timeline, params int[] numbers)
+        => numbers.Select(n =>
+        {
+            var name = new WalSegmentName(timeline, 0, (uint)n).ToString();
+            var file = WalFileName.Parse(name);
+            return (file, new StorageObjectInfo(file.Key, WalSegmentName.SegmentSize, T0.AddMinutes(n), null));
+        });
+}

@@ -1,0 +1,50 @@
+using Inknowing.DbResilience.Restore;
+
+namespace Inknowing.DbResilience.Tests.Restore;
+
+public sealed class TableNameTests
+{
+    [TestCase("public.film", "public", "film")]
+    [TestCase("film", "public", "film")]
+    [TestCase("Sales.Orders", "sales", "orders")]
+    [TestCase("\"Sales\".\"Order Lines\"", "Sales", "Order Lines")]
+    [TestCase("\"my.schema\".\"a\"\"b\"", "my.schema", "a\"b")]
+    [TestCase("public.\"Fïlm Notes ✓\"", "public", "Fïlm Notes ✓")]
+    public void Parse_ValidName_KeepsQuotedSpellingAndFoldsUnquoted(string text, string schema, string name)
+    {
+        var table = TableName.Parse(text);
+
+        table.Schema.Should().Be(schema);
+        table.Name.Should().Be(name);
+    }
+
+    [TestCase("")]
+    [TestCase("a.b.c")]
+    [TestCase("\"unclosed.table")]
+    [TestCase("public.")]
+    [TestCase("pu\"blic.x")]
+    [TestCase("\"a\"x.y")]
+    public void Parse_InvalidName_ThrowsFormatExceptionWithTheFix(string text)
+    {
+        var parse = () => TableName.Parse(text);
+
+        parse.Should().Throw<FormatException>().WithMessage("*SCHEMA.TABLE*");
+    }
+
+    [Test]
+    public void Quoted_AnySpelling_RoundTripsThroughParse()
+    {
+        var table = new TableName("Mixed \"Schema\"", "tä.ble");
+
+        table.Quoted.Should().Be("\"Mixed \"\"Schema\"\"\".\"tä.ble\"");
+        TableName.Parse(table.Quoted).Should().Be(table);
+    }
+
+    [Test]
+    public void QuoteIdentifier_Nul_Throws()
+    {
+        var quote = () => TableName.QuoteIdentifier("a\0b");
+
+        quote.Should().Throw<ArgumentException>();
+    }
+}
