@@ -55,7 +55,7 @@ internal sealed class PgDumpBackupTarget(
         var snapshot = await ExportSnapshotAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
 
         var start = new ToolStartInfo(pgDump);
-        PgToolConnection.Apply(start, connectionString);
+        LibpqConnection.Apply(start, connectionString);
         start.Arguments.Add("--dbname=" + database);
         if (snapshot is not null)
         {
@@ -189,13 +189,13 @@ internal sealed class PgDumpBackupTarget(
             if (manifest.Format == BackupFormat.Plain)
             {
                 start = new ToolStartInfo(ToolLocator.FindClientTool("psql", postgreSqlOptions.Value.ToolsDirectory));
-                PgToolConnection.Apply(start, target);
+                LibpqConnection.Apply(start, target);
                 start.Arguments.AddRange(["--dbname=" + scratch, "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", "--file=-"]);
             }
             else
             {
                 start = new ToolStartInfo(ToolLocator.FindClientTool("pg_restore", postgreSqlOptions.Value.ToolsDirectory));
-                PgToolConnection.Apply(start, target);
+                LibpqConnection.Apply(start, target);
                 start.Arguments.AddRange(["--dbname=" + scratch, "--no-owner", "--no-acl", "--exit-on-error"]);
                 if (manifest.Format == BackupFormat.Directory)
                 {
@@ -440,7 +440,7 @@ internal sealed class PgDumpBackupTarget(
     private async Task DumpGlobalsAsync(NpgsqlConnectionStringBuilder connectionString, string database, IBackupFileSink sink, CancellationToken cancellationToken)
     {
         var start = new ToolStartInfo(ToolLocator.FindClientTool("pg_dumpall", postgreSqlOptions.Value.ToolsDirectory));
-        PgToolConnection.Apply(start, connectionString);
+        LibpqConnection.Apply(start, connectionString);
         start.Arguments.Add("--database=" + database);
         start.Arguments.Add("--globals-only");
         await using var process = ToolProcess.Start(start);

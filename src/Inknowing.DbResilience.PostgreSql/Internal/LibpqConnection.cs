@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Inknowing.DbResilience.PostgreSql.Tools;
 using Npgsql;
@@ -9,35 +10,46 @@ internal static class LibpqConnection
 {
     /// <summary>Puts the connection's host, port, user and password into the tool's environment (never its arguments).</summary>
     public static void Apply(ToolStartInfo start, string connectionString)
+        => Apply(start, new NpgsqlConnectionStringBuilder(connectionString));
+
+    /// <summary>
+    /// Puts the connection's host, port, user, password, passfile, SSL mode and connect timeout into the tool's environment,
+    /// the password redacted from its messages, and adds <c>--no-password</c> so a tool never waits at a prompt.
+    /// </summary>
+    public static void Apply(ToolStartInfo start, NpgsqlConnectionStringBuilder connection)
     {
-        var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        if (!string.IsNullOrEmpty(builder.Host))
+        if (!string.IsNullOrEmpty(connection.Host))
         {
-            start.Environment["PGHOST"] = builder.Host;
+            start.Environment["PGHOST"] = connection.Host;
         }
 
-        start.Environment["PGPORT"] = builder.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        if (!string.IsNullOrEmpty(builder.Username))
+        start.Environment["PGPORT"] = connection.Port.ToString(CultureInfo.InvariantCulture);
+        if (!string.IsNullOrEmpty(connection.Username))
         {
-            start.Environment["PGUSER"] = builder.Username;
+            start.Environment["PGUSER"] = connection.Username;
         }
 
-        if (!string.IsNullOrEmpty(builder.Password))
+        if (!string.IsNullOrEmpty(connection.Password))
         {
-            start.Environment["PGPASSWORD"] = builder.Password;
-            start.Secrets.Add(builder.Password);
+            start.Environment["PGPASSWORD"] = connection.Password;
+            start.Secrets.Add(connection.Password);
         }
 
-        if (!string.IsNullOrEmpty(builder.Passfile))
+        if (!string.IsNullOrEmpty(connection.Passfile))
         {
-            start.Environment["PGPASSFILE"] = builder.Passfile;
+            start.Environment["PGPASSFILE"] = connection.Passfile;
         }
 
-        if (builder.SslMode != SslMode.Disable && builder.SslMode != SslMode.Prefer)
+        start.Environment["PGSSLMODE"] = connection.SslMode switch
         {
-            start.Environment["PGSSLMODE"] = builder.SslMode.ToString().ToLowerInvariant().Replace("verify", "verify-", StringComparison.Ordinal);
-        }
-
+            SslMode.Disable => "disable",
+            SslMode.Allow => "allow",
+            SslMode.Require => "require",
+            SslMode.VerifyCA => "verify-ca",
+            SslMode.VerifyFull => "verify-full",
+            _ => "prefer",
+        };
+        start.Environment["PGCONNECT_TIMEOUT"] = Math.Max(connection.Timeout, 2).ToString(CultureInfo.InvariantCulture);
         start.Environment["PGAPPNAME"] = "dbresilience";
         start.Arguments.Add("--no-password");
     }

@@ -68,7 +68,7 @@ public sealed partial class BaseBackupService
         var dataKey = $"{Prefix}{id}/base.tar.{extension}";
 
         var start = new ToolStartInfo(ToolLocator.FindClientTool("pg_basebackup", _postgreSql.ToolsDirectory));
-        ConnectionArguments.Apply(start, connectionString);
+        LibpqConnection.Apply(start, connectionString);
         start.Arguments.AddRange(
         [
             "-D", "-", "-F", "t", "-X", "fetch", "-c", "fast", "-v", "-l", "dbresilience " + id,

@@ -1,5 +1,6 @@
 using Inknowing.DbResilience.Backups;
 using Inknowing.DbResilience.IntegrationTests.Infrastructure;
+using Inknowing.DbResilience.PostgreSql;
 using Inknowing.DbResilience.PostgreSql.Backups;
 using Inknowing.DbResilience.PostgreSql.Tools;
 using Npgsql;
@@ -55,7 +56,7 @@ public sealed class PagilaRoundTripTests
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         var start = new ToolStartInfo(ToolLocator.FindClientTool("psql", null));
-        PgToolConnection.Apply(start, builder);
+        LibpqConnection.Apply(start, builder);
         start.Arguments.AddRange(["--dbname=" + builder.Database, "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1",
             "--file=" + Path.Combine(RepositoryPaths.Shared, "fixtures", "pagila", "pagila-schema.sql")]);
         await ToolProcess.RunAsync(start, CancellationToken.None);
