@@ -18,7 +18,9 @@ internal sealed class MigrationTracking
         History = s + ".migration_history";
         LockKey = ComputeLockKey(schema);
         var historyLiteral = "'" + History.Replace("'", "''", StringComparison.Ordinal) + "'";
-        CurrentHistoryId = $"pg_catalog.currval(pg_catalog.pg_get_serial_sequence({historyLiteral}, 'id'))";
+        // A scalar subquery, not a bare currval(): currval is volatile, so "id = currval(...)" cannot use the primary key and
+        // scans the whole history table, once per migration (1,000 migrations took 13 ms each instead of 3 ms).
+        CurrentHistoryId = $"(SELECT pg_catalog.currval(pg_catalog.pg_get_serial_sequence({historyLiteral}, 'id')))";
     }
 
     public string Schema { get; }
