@@ -27,11 +27,8 @@ public static class MigrationBuilderExtensions
         var services = builder.Services;
         services.AddPostgreSqlCore();
         services.Configure(configure);
-        if (!services.Any(d => d.ServiceType == typeof(MigrationOptionsValidator)))
+        if (services.TryAddValidatedOptions<MigrationOptions, MigrationOptionsValidator>())
         {
-            services.AddSingleton<MigrationOptionsValidator>();
-            services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MigrationOptions>, MigrationOptionsValidator>());
-            services.AddOptions<MigrationOptions>().ValidateOnStart();
             services.TryAddSingleton<IMigrationRunner, PostgreSqlMigrationRunner>();
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, MigrationHostedService>());
         }

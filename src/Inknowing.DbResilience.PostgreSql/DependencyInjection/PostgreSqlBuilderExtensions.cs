@@ -41,14 +41,11 @@ public static class PostgreSqlBuilderExtensions
     /// <returns>The services.</returns>
     internal static IServiceCollection AddPostgreSqlCore(this IServiceCollection services)
     {
-        if (services.Any(d => d.ServiceType == typeof(PostgreSqlOptionsValidator)))
+        if (!services.TryAddValidatedOptions<PostgreSqlOptions, PostgreSqlOptionsValidator>())
         {
             return services;
         }
 
-        services.AddSingleton<PostgreSqlOptionsValidator>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PostgreSqlOptions>, PostgreSqlOptionsValidator>());
-        services.AddOptions<PostgreSqlOptions>().ValidateOnStart();
         services.TryAddSingleton<IPostgreSqlInspector, PostgreSqlInspector>();
         services.TryAddSingleton(sp => NpgsqlDataSource.Create(sp.GetRequiredService<IOptions<PostgreSqlOptions>>().Value.ConnectionString!));
         services.AddPostgreSqlBackups();

@@ -30,14 +30,11 @@ public static class BackupBuilderExtensions
     /// <returns>The services.</returns>
     internal static IServiceCollection AddBackupsCore(this IServiceCollection services)
     {
-        if (services.Any(d => d.ServiceType == typeof(BackupOptionsValidator)))
+        if (!services.TryAddValidatedOptions<BackupOptions, BackupOptionsValidator>())
         {
             return services;
         }
 
-        services.AddSingleton<BackupOptionsValidator>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BackupOptions>, BackupOptionsValidator>());
-        services.AddOptions<BackupOptions>().ValidateOnStart();
         services.TryAddSingleton<IBackupService, BackupService>();
         return services;
     }

@@ -112,14 +112,11 @@ public static class StorageBuilderExtensions
     /// <returns>The services.</returns>
     internal static IServiceCollection AddStorageCore(this IServiceCollection services)
     {
-        if (services.Any(d => d.ServiceType == typeof(StorageSetOptionsValidator)))
+        if (!services.TryAddValidatedOptions<StorageSetOptions, StorageSetOptionsValidator>())
         {
             return services;
         }
 
-        services.AddSingleton<StorageSetOptionsValidator>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageSetOptions>, StorageSetOptionsValidator>());
-        services.AddOptions<StorageSetOptions>().ValidateOnStart();
         services.TryAddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<StorageSetOptions>>().Value;

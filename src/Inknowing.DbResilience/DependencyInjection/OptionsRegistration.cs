@@ -1,0 +1,29 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Inknowing.DbResilience.DependencyInjection;
+
+/// <summary>How every feature registers its options: validated at start-up (and by <see cref="DbResilienceBuilder.Build"/>), once.</summary>
+internal static class OptionsRegistration
+{
+    /// <summary>
+    /// Registers <typeparamref name="TOptions"/> validated by <typeparamref name="TValidator"/> when the host starts,
+    /// unless a previous call already did.
+    /// </summary>
+    /// <returns><see langword="true"/> on the first call, so the caller registers its services once too; otherwise <see langword="false"/>.</returns>
+    public static bool TryAddValidatedOptions<TOptions, TValidator>(this IServiceCollection services)
+        where TOptions : class
+        where TValidator : class, IValidateOptions<TOptions>
+    {
+        if (services.Any(d => d.ServiceType == typeof(TValidator)))
+        {
+            return false;
+        }
+
+        services.AddSingleton<TValidator>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TOptions>, TValidator>());
+        services.AddOptions<TOptions>().ValidateOnStart();
+        return true;
+    }
+}
