@@ -96,17 +96,26 @@ internal static class CliApplication
     public static DbResilienceHost BuildHost(ParseResult parse)
     {
         var builder = new DbResilienceBuilder();
-        var connection = parse.GetValue(GlobalOptions.Connection) ?? Environment.GetEnvironmentVariable(GlobalOptions.ConnectionVariable);
+        var connection = GetConnection(parse);
         builder.UsePostgreSql(o => o.ConnectionString = connection);
-        var storages = GetStorages(parse);
-        for (var i = 0; i < storages.Count; i++)
-        {
-            storages[i].AddTo(builder, primary: i == 0);
-        }
+        AddStorages(builder, GetStorages(parse));
 
         // Backups are encrypted whenever a key is in DBRESILIENCE_BACKUP_KEY (never on the command line); the same key decrypts.
         builder.ConfigureBackups(o => o.Encrypt = !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(Backups.BackupOptions.EncryptionKeyVariable)));
         return builder.Build();
+    }
+
+    /// <summary>Reads <c>--connection</c>, or <c>DBRESILIENCE_CONNECTION</c> when it is not given.</summary>
+    public static string? GetConnection(ParseResult parse)
+        => parse.GetValue(GlobalOptions.Connection) ?? Environment.GetEnvironmentVariable(GlobalOptions.ConnectionVariable);
+
+    /// <summary>Adds the storages to the builder: the first is the primary, the others are copies.</summary>
+    public static void AddStorages(DbResilienceBuilder builder, IReadOnlyList<StorageUri> storages)
+    {
+        for (var i = 0; i < storages.Count; i++)
+        {
+            storages[i].AddTo(builder, primary: i == 0);
+        }
     }
 
     /// <summary>Reads <c>--storage</c> values, or <c>DBRESILIENCE_STORAGE</c> when none is given.</summary>

@@ -41,7 +41,7 @@ internal static class MigrationCli
     public static (DbResilienceHost Host, IMigrationRunner Runner) Build(ParseResult parse, Action<MigrationOptions>? configure = null)
     {
         var builder = new DbResilienceBuilder();
-        var connection = parse.GetValue(GlobalOptions.Connection) ?? Environment.GetEnvironmentVariable(GlobalOptions.ConnectionVariable);
+        var connection = CliApplication.GetConnection(parse);
         builder.UsePostgreSql(o => o.ConnectionString = connection);
         builder.AddMigrations(m =>
         {

@@ -15,7 +15,7 @@ internal static class PitrHost
         var builder = new DbResilienceBuilder();
         if (database)
         {
-            var connection = parse.GetValue(GlobalOptions.Connection) ?? Environment.GetEnvironmentVariable(GlobalOptions.ConnectionVariable);
+            var connection = CliApplication.GetConnection(parse);
             builder.UsePostgreSql(o => o.ConnectionString = connection).EnablePointInTimeRecovery();
         }
 
@@ -26,11 +26,7 @@ internal static class PitrHost
                 $"No storage: pass --storage file:///abs/path or set {GlobalOptions.StorageVariable} (as archive_command, put it in the command itself).");
         }
 
-        for (var i = 0; i < storages.Count; i++)
-        {
-            storages[i].AddTo(builder, primary: i == 0);
-        }
-
+        CliApplication.AddStorages(builder, storages);
         return builder.Build();
     }
 }
