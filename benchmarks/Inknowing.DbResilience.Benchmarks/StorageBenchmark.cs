@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Amazon.Runtime;
 using Amazon.S3;
 using Inknowing.DbResilience.S3;
@@ -51,7 +49,7 @@ internal sealed class StorageBenchmark : IBenchmark
 
             foreach (var (server, compatibility) in new[] { ("s3rver", true), ("fauxqs", false) })
             {
-                await using var process = await NodeServer.StartAsync(server, work);
+                await using var process = server == "s3rver" ? await S3TestServer.StartS3rverAsync() : await S3TestServer.StartFauxqsAsync();
                 using var s3 = new S3StorageProvider(new S3StorageOptions
                 {
                     BucketName = "bench",
@@ -191,98 +189,6 @@ internal sealed class StorageBenchmark : IBenchmark
             var block = new byte[1024 * 1024];
             new Random(42).NextBytes(block);
             return block;
-        }
-    }
-
-    /// <summary>s3rver or fauxqs from eng/test-services, on a free 127.0.0.1 port, stopped on dispose.</summary>
-    private sealed class NodeServer : IAsyncDisposable
-    {
-        private readonly Process _process;
-
-        private NodeServer(Process process, int port)
-        {
-            _process = process;
-            Endpoint = new Uri($"http://127.0.0.1:{port}");
-        }
-
-        public Uri Endpoint { get; }
-
-        public static async Task<NodeServer> StartAsync(string name, string work)
-        {
-            var services = FindTestServices();
-            int port;
-            using (var listener = new TcpListener(IPAddress.Loopback, 0))
-            {
-                listener.Start();
-                port = ((IPEndPoint)listener.LocalEndpoint).Port;
-            }
-
-            var start = new ProcessStartInfo("node") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = services };
-            var portText = port.ToString(CultureInfo.InvariantCulture);
-            if (name == "s3rver")
-            {
-                var data = Path.Combine(work, "s3rver");
-                Directory.CreateDirectory(data);
-                foreach (var argument in new[] { Path.Combine(services, "node_modules", "s3rver", "bin", "s3rver.js"), "-d", data, "-a", "127.0.0.1", "-p", portText, "--no-vhost-buckets" })
-                {
-                    start.ArgumentList.Add(argument);
-                }
-
-                start.Environment["NODE_OPTIONS"] = "--openssl-legacy-provider";
-            }
-            else
-            {
-                start.ArgumentList.Add(Path.Combine(services, "start-fauxqs.mjs"));
-                start.ArgumentList.Add(portText);
-            }
-
-            var process = Process.Start(start)!;
-            process.OutputDataReceived += (_, _) => { };
-            process.ErrorDataReceived += (_, _) => { };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            var server = new NodeServer(process, port);
-            for (var attempt = 0; attempt < 300; attempt++)
-            {
-                try
-                {
-                    using var client = new TcpClient();
-                    await client.ConnectAsync(IPAddress.Loopback, port);
-                    return server;
-                }
-                catch (SocketException)
-                {
-                    await Task.Delay(100);
-                }
-            }
-
-            await server.DisposeAsync();
-            throw new TimeoutException($"{name} did not start on 127.0.0.1:{port}.");
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync();
-            }
-
-            _process.Dispose();
-        }
-
-        private static string FindTestServices()
-        {
-            for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-            {
-                var candidate = Path.Combine(directory.FullName, "eng", "test-services");
-                if (Directory.Exists(Path.Combine(candidate, "node_modules")))
-                {
-                    return candidate;
-                }
-            }
-
-            throw new InvalidOperationException("eng/test-services/node_modules was not found: run eng/install-prerequisites.sh.");
         }
     }
 }

@@ -5,8 +5,6 @@ internal static class RepositoryPaths
 {
     public static string Root { get; } = FindRoot();
 
-    public static string TestServices => Path.Combine(Root, "eng", "test-services");
-
     public static string Shared => Path.GetFullPath(Path.Combine(Root, "..", "shared"));
 
     private static string FindRoot()

@@ -1,10 +1,14 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 
-namespace Inknowing.DbResilience.IntegrationTests.Infrastructure;
+namespace Inknowing.DbResilience.Testing;
 
-/// <summary>An S3-compatible server from npm (s3rver or fauxqs), started on a free 127.0.0.1 port for the test run.</summary>
+/// <summary>
+/// An S3-compatible server from npm (s3rver or fauxqs, installed in eng/test-services), started on a free 127.0.0.1 port.
+/// Shared by the integration tests and the benchmarks (linked into both projects).
+/// </summary>
 public sealed class S3TestServer : IAsyncDisposable
 {
     private readonly Process _process;
@@ -37,12 +41,15 @@ public sealed class S3TestServer : IAsyncDisposable
     /// <summary>Gets the secret key the servers accept.</summary>
     public static string SecretKey => "S3RVER";
 
+    /// <summary>Gets eng/test-services of this repository, found above the running binaries.</summary>
+    public static string TestServices { get; } = FindTestServices();
+
     public static Task<S3TestServer> StartS3rverAsync()
     {
         var data = Path.Combine(Path.GetTempPath(), "dbresilience-s3rver-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(data);
         var port = FreePort();
-        var start = NodeStartInfo(Path.Combine(RepositoryPaths.TestServices, "node_modules", "s3rver", "bin", "s3rver.js"));
+        var start = NodeStartInfo(Path.Combine(TestServices, "node_modules", "s3rver", "bin", "s3rver.js"));
         start.ArgumentList.Add("-d");
         start.ArgumentList.Add(data);
         start.ArgumentList.Add("-a");
@@ -59,7 +66,7 @@ public sealed class S3TestServer : IAsyncDisposable
     public static Task<S3TestServer> StartFauxqsAsync()
     {
         var port = FreePort();
-        var start = NodeStartInfo(Path.Combine(RepositoryPaths.TestServices, "start-fauxqs.mjs"));
+        var start = NodeStartInfo(Path.Combine(TestServices, "start-fauxqs.mjs"));
         start.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return StartAsync("fauxqs", start, port, null, requiresCompatibilityMode: false);
     }
@@ -97,7 +104,7 @@ public sealed class S3TestServer : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = RepositoryPaths.TestServices,
+            WorkingDirectory = TestServices,
         };
         start.ArgumentList.Add(script);
         return start;
@@ -107,16 +114,33 @@ public sealed class S3TestServer : IAsyncDisposable
     {
         var process = Process.Start(start) ?? throw new InvalidOperationException($"node could not start {name}.");
         var server = new S3TestServer(name, process, port, data, requiresCompatibilityMode);
-        var stderr = process.StandardError.ReadToEndAsync();
+
+        // Both pipes are drained for the server's whole life (a full pipe would stall it); the start of stderr is kept for errors.
+        var stderr = new StringBuilder();
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            lock (stderr)
+            {
+                if (e.Data is not null && stderr.Length < 8192)
+                {
+                    stderr.AppendLine(e.Data);
+                }
+            }
+        };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (DateTime.UtcNow < deadline)
         {
             if (process.HasExited)
             {
                 var exitCode = process.ExitCode;
-                var error = await stderr;
                 await server.DisposeAsync();
-                throw new InvalidOperationException($"{name} exited with code {exitCode} at start: {error}");
+                lock (stderr)
+                {
+                    throw new InvalidOperationException($"{name} exited with code {exitCode} at start: {stderr}");
+                }
             }
 
             try
@@ -133,6 +157,20 @@ public sealed class S3TestServer : IAsyncDisposable
 
         await server.DisposeAsync();
         throw new TimeoutException($"{name} did not listen on 127.0.0.1:{port} within 30 seconds.");
+    }
+
+    private static string FindTestServices()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            var candidate = Path.Combine(directory.FullName, "eng", "test-services");
+            if (File.Exists(Path.Combine(directory.FullName, "Inknowing.DbResilience.sln")) && Directory.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new InvalidOperationException("eng/test-services was not found above " + AppContext.BaseDirectory + ": run the tests from the repository.");
     }
 
     private static int FreePort()
