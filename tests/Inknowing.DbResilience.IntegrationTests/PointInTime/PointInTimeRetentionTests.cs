@@ -51,35 +51,15 @@ public sealed class PointInTimeRetentionTests
         }
 
         await _cluster.ExecuteAsync("INSERT INTO marks VALUES ('after-3')");
-        var last = await ScalarAsync<string>("SELECT pg_walfile_name(pg_switch_wal())");
-        for (var i = 0; i < 600 && string.CompareOrdinal(await ScalarAsync<string>("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver"), last) < 0; i++)
-        {
-            await Task.Delay(100);
-        }
-
-        foreach (var file in Directory.EnumerateFiles(_cluster.ArchiveDirectory).Where(f => !f.EndsWith(".tmp", StringComparison.Ordinal)).Order())
-        {
-            await archive.PushAsync(file);
-        }
+        await PitrTestCluster.SwitchAndWaitForArchiveAsync(_cluster);
+        await PitrTestCluster.PushArchiveAsync(_cluster, archive);
     }
 
     [OneTimeTearDown]
     public async Task TearDown()
     {
-        if (_cluster is not null)
-        {
-            await _cluster.DisposeAsync();
-        }
-
-        if (_storage is not null)
-        {
-            await _storage.DisposeAsync();
-        }
-
-        if (_work is not null && Directory.Exists(_work))
-        {
-            Directory.Delete(_work, recursive: true);
-        }
+        _storage?.Dispose();
+        await PitrTestCluster.TearDownAsync(_cluster, _work);
     }
 
     [Test]
@@ -145,10 +125,5 @@ public sealed class PointInTimeRetentionTests
             .Order(StringComparer.Ordinal)
             .ToList();
 
-    private async Task<T> ScalarAsync<T>(string sql)
-    {
-        await using var connection = new NpgsqlConnection(_cluster.ConnectionString);
-        await connection.OpenAsync();
-        return (T)(await new NpgsqlCommand(sql, connection).ExecuteScalarAsync())!;
-    }
+    private Task<T> ScalarAsync<T>(string sql) => PitrTestCluster.ScalarAsync<T>(_cluster, sql);
 }

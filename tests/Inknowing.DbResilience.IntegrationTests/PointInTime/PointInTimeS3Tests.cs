@@ -56,16 +56,10 @@ public sealed class PointInTimeS3Tests
             _time = await ScalarAsync<DateTime>(_cluster, "SELECT clock_timestamp()");
             await Task.Delay(50);
             await _cluster.ExecuteAsync("INSERT INTO marks VALUES ('after-time')");
-            _lastSegment = await SwitchAndWaitForArchiveAsync();
+            _lastSegment = await PitrTestCluster.SwitchAndWaitForArchiveAsync(_cluster);
 
             // Everything but the last segment through the API; the last one through the CLI too, as archive_command would.
-            foreach (var file in Directory.EnumerateFiles(_cluster.ArchiveDirectory).Where(f => !f.EndsWith(".tmp", StringComparison.Ordinal)).Order())
-            {
-                if (Path.GetFileName(file) != _lastSegment)
-                {
-                    await both.Archive.PushAsync(file);
-                }
-            }
+            await PitrTestCluster.PushArchiveAsync(_cluster, both.Archive, except: _lastSegment);
         }
 
         // The CLI uses the default 16 MiB parts, over fauxqs's 11 MiB limit on a request body: fauxqs gets it through the API.
@@ -76,18 +70,7 @@ public sealed class PointInTimeS3Tests
     }
 
     [OneTimeTearDown]
-    public async Task TearDown()
-    {
-        if (_cluster is not null)
-        {
-            await _cluster.DisposeAsync();
-        }
-
-        if (_work is not null && Directory.Exists(_work))
-        {
-            Directory.Delete(_work, recursive: true);
-        }
-    }
+    public Task TearDown() => PitrTestCluster.TearDownAsync(_cluster, _work);
 
     [TestCase("s3rver")]
     [TestCase("fauxqs")]
@@ -169,12 +152,7 @@ public sealed class PointInTimeS3Tests
 
     private static S3TestServer Server(string name) => name == "s3rver" ? TestServers.S3rver : TestServers.Fauxqs;
 
-    private static async Task<T> ScalarAsync<T>(LocalPostgreSqlCluster cluster, string sql)
-    {
-        await using var connection = new NpgsqlConnection(cluster.ConnectionString);
-        await connection.OpenAsync();
-        return (T)(await new NpgsqlCommand(sql, connection).ExecuteScalarAsync())!;
-    }
+    private static Task<T> ScalarAsync<T>(LocalPostgreSqlCluster cluster, string sql) => PitrTestCluster.ScalarAsync<T>(cluster, sql);
 
     private PitrStorage CreateStorage(IEnumerable<S3TestServer> servers)
     {
@@ -200,22 +178,6 @@ public sealed class PointInTimeS3Tests
             ["AWS_SECRET_ACCESS_KEY"] = S3TestServer.SecretKey,
         },
         arguments);
-
-    private async Task<string> SwitchAndWaitForArchiveAsync()
-    {
-        var switched = await ScalarAsync<string>(_cluster, "SELECT pg_walfile_name(pg_switch_wal())");
-        for (var i = 0; i < 600; i++)
-        {
-            if (string.CompareOrdinal(await ScalarAsync<string>(_cluster, "SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver"), switched) >= 0)
-            {
-                return switched;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"{switched} was not archived within 60 s.");
-    }
 
     /// <summary>The point-in-time services over a set of S3 storages it owns.</summary>
     private sealed class PitrStorage : IAsyncDisposable
