@@ -12,7 +12,7 @@ namespace Inknowing.DbResilience.IntegrationTests.PointInTime;
 
 /// <summary>
 /// A base backup streamed to two real S3 servers at once (s3rver with the compatibility setting, fauxqs with the AWS SDK
-/// defaults), WAL pushed there by the API and (to s3rver) by the CLI's <c>wal-push</c>, then the window, <c>wal-fetch</c> and a restore to
+/// defaults), WAL pushed there by the API and by the CLI's <c>wal-push</c>, then the window, <c>wal-fetch</c> and a restore to
 /// a time from each S3 server alone, against a PostgreSQL 15 cluster of its own with archiving on.
 /// </summary>
 [TestFixture]
@@ -62,11 +62,12 @@ public sealed class PointInTimeS3Tests
             await PitrTestCluster.PushArchiveAsync(_cluster, both.Archive, except: _lastSegment);
         }
 
-        // The CLI uses the default 16 MiB parts, over fauxqs's 11 MiB limit on a request body: fauxqs gets it through the API.
-        var push = RunCli(TestServers.S3rver, "wal-push", Path.Combine(_cluster.ArchiveDirectory, _lastSegment));
-        push.ExitCode.Should().Be(0, push.Output);
-        await using var fauxqs = CreateStorage([TestServers.Fauxqs]);
-        (await fauxqs.Archive.PushAsync(Path.Combine(_cluster.ArchiveDirectory, _lastSegment))).AlreadyStored.Should().BeFalse();
+        // The last segment through the CLI, as archive_command would (fauxqs needs parts under its 11 MiB body limit: partSizeMiB=8).
+        foreach (var server in TestServers.S3Servers)
+        {
+            var push = RunCli(server, "wal-push", Path.Combine(_cluster.ArchiveDirectory, _lastSegment));
+            push.ExitCode.Should().Be(0, server.Name + ": " + push.Output);
+        }
     }
 
     [OneTimeTearDown]
@@ -114,6 +115,23 @@ public sealed class PointInTimeS3Tests
         cli.ExitCode.Should().Be(0, cli.Output);
         (await File.ReadAllBytesAsync(fetchedByCli)).Should().Equal(await File.ReadAllBytesAsync(segment));
         missing.ExitCode.Should().Be(1, "restore_command must fail for a segment that is not archived: " + missing.Output);
+    }
+
+    [Test]
+    public void WalFetch_StorageUriWithPartSizeUnderFiveMiB_ExitsTwoNamingTheParameter()
+    {
+        var result = PitrCli.RunCli(
+            new()
+            {
+                ["DBRESILIENCE_STORAGE"] = $"s3://{_bucket}/cluster?endpoint={TestServers.S3rver.Endpoint}&pathStyle=true&partSizeMiB=4",
+                ["AWS_ACCESS_KEY_ID"] = S3TestServer.AccessKey,
+                ["AWS_SECRET_ACCESS_KEY"] = S3TestServer.SecretKey,
+            },
+            ["wal-fetch", _lastSegment, Path.Combine(_work, "never-fetched")]);
+
+        result.ExitCode.Should().Be(2, result.Output);
+        result.Output.Should().Contain("partSizeMiB='4'").And.Contain("5 to 2047");
+        File.Exists(Path.Combine(_work, "never-fetched")).Should().BeFalse();
     }
 
     [TestCase("s3rver")]
@@ -173,7 +191,7 @@ public sealed class PointInTimeS3Tests
     private (int ExitCode, string Output) RunCli(S3TestServer server, params string[] arguments) => PitrCli.RunCli(
         new()
         {
-            ["DBRESILIENCE_STORAGE"] = $"s3://{_bucket}/cluster?endpoint={server.Endpoint}&region=us-east-1&pathStyle=true&compatibility={(server.RequiresCompatibilityMode ? "true" : "false")}",
+            ["DBRESILIENCE_STORAGE"] = $"s3://{_bucket}/cluster?endpoint={server.Endpoint}&region=us-east-1&pathStyle=true&compatibility={(server.RequiresCompatibilityMode ? "true" : "false")}&partSizeMiB={PartSizes[server.Name] / (1024 * 1024)}",
             ["AWS_ACCESS_KEY_ID"] = S3TestServer.AccessKey,
             ["AWS_SECRET_ACCESS_KEY"] = S3TestServer.SecretKey,
         },
