@@ -204,7 +204,7 @@ internal sealed class MigrationsBenchmark : IBenchmark
     {
         var after = await ServerCountersAsync(cluster, database, cancellationToken);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"    profile of {label}, per migration: {(after.Commits - before.Commits) / (double)count:F2} commits, {(after.Syncs - before.Syncs) / (double)count:F2} WAL flushes (fsync), {(after.Writes - before.Writes) / (double)count:F2} WAL writes, {(after.Records - before.Records) / (double)count:F1} WAL records, {(after.Bytes - before.Bytes) / (double)count:F0} WAL bytes"));
+            $"    profile of {label}, per migration: {(after.Commits - before.Commits) / (double)count:F2} transactions, {(after.Syncs - before.Syncs) / (double)count:F2} WAL flushes (fsync), {(after.Writes - before.Writes) / (double)count:F2} WAL writes, {(after.Records - before.Records) / (double)count:F1} WAL records, {(after.Bytes - before.Bytes) / (double)count:F0} WAL bytes"));
         await using var connection = new NpgsqlConnection(cluster.GetConnectionString("postgres"));
         await connection.OpenAsync(cancellationToken);
         await using var command = new NpgsqlCommand(

@@ -360,6 +360,7 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
         var key = script.TrackingKey;
         var started = _time.GetTimestamp();
         var statementIndex = -1;
+        var ran = 0;
         long affected = 0;
         long? historyId = null;
         (string Name, string Lsn)? restorePoint = null;
@@ -454,6 +455,8 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
                     {
                         affected += Math.Max(0, await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false));
                     }
+
+                    ran = statementIndex + 1;
                 }
 
                 statementIndex = -1;
@@ -484,13 +487,15 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
         {
             var elapsedMs = (long)_time.GetElapsedTime(started).TotalMilliseconds;
             var statement = statementIndex >= 0 && statementIndex < parsed.Statements.Count ? parsed.Statements[statementIndex] : null;
-            var failure = await RecordFailureAsync(connection, script, action, transactional, historyArgs, historyId, elapsedMs, rollbackSql, run, ex).ConfigureAwait(false);
+            var applied = transactional ? Array.Empty<SqlStatement>() : parsed.Statements.Take(ran).ToArray();
+            var appliedNote = transactional ? string.Empty : AppliedNote(parsed, applied, statement);
+            var failure = await RecordFailureAsync(connection, script, action, transactional, historyArgs, historyId, elapsedMs, rollbackSql, run, ex, appliedNote).ConfigureAwait(false);
             if (ex is OperationCanceledException)
             {
                 throw;
             }
 
-            throw CreateFailure(script, action, transactional, statement, ex, failure);
+            throw CreateFailure(script, action, transactional, statement, ex, failure, applied, appliedNote);
         }
 
         var duration = _time.GetElapsedTime(started);
@@ -607,7 +612,7 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
             : MigrationTracking.Command(_tracking.SetStatusSql, script.TrackingKey, "rolled_back");
 
     private async Task<IReadOnlyList<string>> RecordFailureAsync(
-        NpgsqlConnection connection, MigrationScript script, string action, bool transactional, object?[] historyArgs, long? historyId, long elapsedMs, string? rollbackSql, RunContext run, Exception error)
+        NpgsqlConnection connection, MigrationScript script, string action, bool transactional, object?[] historyArgs, long? historyId, long elapsedMs, string? rollbackSql, RunContext run, Exception error, string appliedNote)
     {
         // The caller's token may be the one that was cancelled: the record of the failure is written regardless.
         if (connection.FullState.HasFlag(System.Data.ConnectionState.Broken) || connection.State != System.Data.ConnectionState.Open)
@@ -617,7 +622,7 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
 
         try
         {
-            var message = error is PostgresException pg ? $"{pg.SqlState}: {pg.MessageText}" : error.Message;
+            var message = (error is PostgresException pg ? $"{pg.SqlState}: {pg.MessageText}" : error.Message) + appliedNote;
             var batch = new NpgsqlBatch(connection);
             await using (batch.ConfigureAwait(false))
             {
@@ -681,7 +686,33 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
         }
     }
 
-    private MigrationException CreateFailure(MigrationScript script, string action, bool transactional, SqlStatement? statement, Exception error, IReadOnlyList<string> invalidIndexes)
+    /// <summary>
+    /// Says which statements of a failed non-transactional script ran and stay applied, each with its line and its text
+    /// shortened to one line, so the operator can finish or undo them by hand.
+    /// </summary>
+    private static string AppliedNote(SqlScript parsed, SqlStatement[] applied, SqlStatement? failed)
+    {
+        var total = parsed.Statements.Count;
+        var failedAt = failed is null ? string.Empty : $" Statement {applied.Length + 1} (line {failed.Line}) failed and none after it ran.";
+        if (applied.Length == 0)
+        {
+            return $" No statement of the script ran: nothing of it is applied.{failedAt}";
+        }
+
+        var list = string.Join("; ", applied.Select((s, i) => $"{i + 1}. line {s.Line}: {Shorten(s.Text)}"));
+        var which = applied.Length == total ? $"All {total} statements ran and stay applied" : $"Statements 1 to {applied.Length} of {total} ran and stay applied";
+        return $" {which}: {list}.{failedAt}";
+    }
+
+    private static string Shorten(string statement)
+    {
+        var oneLine = string.Join(' ', statement.Split((char[])['\n', '\t', ' '], StringSplitOptions.RemoveEmptyEntries));
+        return oneLine.Length <= 120 ? oneLine : oneLine[..117] + "...";
+    }
+
+    private MigrationException CreateFailure(
+        MigrationScript script, string action, bool transactional, SqlStatement? statement, Exception error, IReadOnlyList<string> invalidIndexes,
+        IReadOnlyList<SqlStatement> applied, string appliedNote)
     {
         var pg = error as PostgresException;
         int? line = null;
@@ -698,7 +729,7 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
         var detail = pg is null ? error.Message : pg.MessageText + (pg.Detail is { Length: > 0 } d ? " (" + d + ")" : string.Empty);
         var outcome = transactional
             ? " The script was rolled back; fix it and run again."
-            : " The script ran outside a transaction: the statements before the failing one stay applied; make them idempotent (IF NOT EXISTS) or undo them, then run again.";
+            : $" The script ran outside a transaction.{appliedNote} Finish or undo the applied statements by hand (or make them idempotent, IF NOT EXISTS), then run again.";
         var indexes = invalidIndexes.Count == 0 ? string.Empty
             : $" INVALID indexes left behind: {string.Join(", ", invalidIndexes)}; drop each with DROP INDEX CONCURRENTLY before running again.";
         return new MigrationException($"{what} {script.TrackingKey} ('{script.Origin}'{where}) failed:{state} {detail}.{outcome}{indexes}", error)
@@ -708,6 +739,7 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
             Line = line,
             SqlState = pg?.SqlState,
             InvalidIndexes = invalidIndexes,
+            AppliedStatements = applied.Select(a => a.Text).ToArray(),
         };
     }
 

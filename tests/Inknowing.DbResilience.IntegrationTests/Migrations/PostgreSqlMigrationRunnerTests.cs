@@ -54,6 +54,7 @@ public sealed class PostgreSqlMigrationRunnerTests
         error.Version.Should().Be("2");
         error.Line.Should().Be(6);
         error.SqlState.Should().Be("42P01");
+        error.AppliedStatements.Should().BeEmpty("a transactional script is rolled back whole");
         error.Origin.Should().EndWith("V2__broken.sql");
         error.Message.Should().Contain("V2__broken.sql").And.Contain("line 6").And.Contain("42P01");
         (await context.ScalarAsync<object>("SELECT to_regclass('b')::text")).Should().BeNull("the failed migration is rolled back");
@@ -190,6 +191,41 @@ public sealed class PostgreSqlMigrationRunnerTests
         error.Message.Should().Contain("t_id_unique").And.Contain("DROP INDEX CONCURRENTLY");
         (await context.ScalarAsync<bool>("SELECT indisvalid FROM pg_index WHERE indexrelid = 't_id_idx'::regclass")).Should().BeTrue();
         (await context.ScalarAsync<bool>("SELECT (metadata->>'transactional')::boolean FROM migration_history WHERE version = '2'")).Should().BeFalse();
+    }
+
+    [Test]
+    public async Task MigrateAsync_NonTransactionalFailure_NamesEveryStatementThatRanAndStays()
+    {
+        await using var context = await MigrationTestContext.CreateAsync();
+        context.Write("V1__t.sql", "CREATE TABLE t (id int);");
+        context.Write("V2__partial.sql", "-- dbresilience:no-transaction\nCREATE TABLE a (id int);\n\nINSERT INTO t\n  VALUES (1);\nINSERT INTO missing VALUES (1);\nCREATE TABLE c (id int);\n");
+        var runner = context.Runner();
+
+        var act = () => runner.MigrateAsync();
+
+        var error = (await act.Should().ThrowAsync<MigrationException>()).Which;
+        error.AppliedStatements.Should().Equal("CREATE TABLE a (id int)", "INSERT INTO t\n  VALUES (1)");
+        error.Line.Should().Be(6);
+        error.Message.Should().Contain("Statements 1 to 2 of 4 ran and stay applied: 1. line 2: CREATE TABLE a (id int); 2. line 4: INSERT INTO t VALUES (1).")
+            .And.Contain("Statement 3 (line 6) failed and none after it ran.");
+        (await context.ScalarAsync<object>("SELECT to_regclass('a')::text")).Should().NotBeNull("the statement before the failure stays applied");
+        (await context.ScalarAsync<object>("SELECT to_regclass('c')::text")).Should().BeNull("nothing after the failure ran");
+        (await context.ScalarAsync<string>("SELECT error_message FROM migration_history WHERE version = '2'"))
+            .Should().StartWith("42P01: ").And.Contain("Statements 1 to 2 of 4 ran and stay applied");
+    }
+
+    [Test]
+    public async Task MigrateAsync_NonTransactionalFailureOnFirstStatement_SaysNothingIsApplied()
+    {
+        await using var context = await MigrationTestContext.CreateAsync();
+        context.Write("V1__idx.sql", "CREATE INDEX CONCURRENTLY missing_idx ON missing (id);\nCREATE TABLE c (id int);");
+        var runner = context.Runner();
+
+        var act = () => runner.MigrateAsync();
+
+        var error = (await act.Should().ThrowAsync<MigrationException>()).Which;
+        error.AppliedStatements.Should().BeEmpty();
+        error.Message.Should().Contain("No statement of the script ran: nothing of it is applied. Statement 1 (line 1) failed");
     }
 
     [Test]
