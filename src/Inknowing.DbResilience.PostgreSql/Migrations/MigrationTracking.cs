@@ -78,26 +78,26 @@ internal sealed class MigrationTracking
     public static string CreateRestorePointSql => $"SELECT pg_catalog.pg_create_restore_point($1)::text AS {RestorePointLsnColumn}";
 
     /// <summary>
-    /// Parameters: version, action, name, origin, checksum, transactional, restore point name, LSN. Opens the row of a
-    /// script that runs outside a transaction, before its first statement.
+    /// Parameters: version, action, metadata (JSON text). Opens the row of a script that runs outside a transaction,
+    /// before its first statement.
     /// </summary>
     public string InsertStartedHistorySql => $"""
         INSERT INTO {History} (version, action, started_at, metadata)
-        VALUES ($1, $2, pg_catalog.clock_timestamp(), {Metadata})
+        VALUES ($1, $2, pg_catalog.clock_timestamp(), $3::jsonb)
         RETURNING id AS {HistoryIdColumn}
         """;
 
     /// <summary>
-    /// Parameters: version, action, name, origin, checksum, transactional, restore point name, LSN, affected rows (null when
-    /// only known after the batch), kind, machine, rollback SQL. The last statement before COMMIT of a script applied in
+    /// Parameters: version, action, metadata (JSON text), affected rows (null when only known after the batch), name, kind,
+    /// checksum, machine, rollback SQL, origin. The last statement before COMMIT of a script applied in
     /// the current transaction: writes its whole history row (it started when the transaction did, <c>now()</c>) and its
     /// <c>completed</c> status in one statement, and returns the history row's id.
     /// </summary>
     public string ApplyCompletedSql => _applyCompleted ??= $"""
         WITH history AS ({CompletedHistoryInsert})
         {UpsertInto}
-        VALUES ($1, $3, $10, pg_catalog.clock_timestamp(), (extract(epoch FROM pg_catalog.clock_timestamp() - pg_catalog.now()) * 1000)::bigint,
-            $5, current_user || '@' || $11::text, $12, 'completed', $4)
+        VALUES ($1, $5, $6, pg_catalog.clock_timestamp(), (extract(epoch FROM pg_catalog.clock_timestamp() - pg_catalog.now()) * 1000)::bigint,
+            $7, current_user || '@' || $8::text, $9, 'completed', $10)
         {UpsertConflict}
         RETURNING (SELECT id FROM history) AS {HistoryIdColumn}
         """;
@@ -109,10 +109,10 @@ internal sealed class MigrationTracking
         RETURNING (SELECT id FROM history) AS {HistoryIdColumn}
         """;
 
-    /// <summary>Parameters: version, action, name, origin, checksum, transactional, restore point name, LSN, elapsed ms, error.</summary>
+    /// <summary>Parameters: version, action, metadata (JSON text), elapsed ms, error.</summary>
     public string InsertFailedHistorySql => $"""
         INSERT INTO {History} (version, action, started_at, completed_at, success, error_message, metadata)
-        VALUES ($1, $2, pg_catalog.clock_timestamp() - $9::bigint * interval '1 millisecond', pg_catalog.clock_timestamp(), false, $10, {Metadata})
+        VALUES ($1, $2, pg_catalog.clock_timestamp() - $4::bigint * interval '1 millisecond', pg_catalog.clock_timestamp(), false, $5, $3::jsonb)
         """;
 
     /// <summary>Parameters: history id, affected rows.</summary>
@@ -147,7 +147,7 @@ internal sealed class MigrationTracking
 
     private string CompletedHistoryInsert => $"""
         INSERT INTO {History} (version, action, started_at, completed_at, success, affected_rows, metadata)
-        VALUES ($1, $2, pg_catalog.now(), pg_catalog.clock_timestamp(), true, $9::bigint, {Metadata})
+        VALUES ($1, $2, pg_catalog.now(), pg_catalog.clock_timestamp(), true, $4::bigint, $3::jsonb)
         RETURNING id
         """;
 
@@ -158,12 +158,6 @@ internal sealed class MigrationTracking
     public string InsertVerifySql => $"""
         INSERT INTO {History} (version, action, started_at, completed_at, success, metadata)
         VALUES ('*', 'verify', pg_catalog.clock_timestamp(), pg_catalog.clock_timestamp(), $1, $2::jsonb)
-        """;
-
-    /// <summary>The history metadata from parameters $3 to $8.</summary>
-    private const string Metadata = """
-        pg_catalog.jsonb_build_object('name', $3::text, 'origin', $4::text, 'checksum', $5::text, 'transactional', $6::boolean,
-            'restorePointName', $7::text, 'restorePointLsn', $8::text)
         """;
 
     public static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";

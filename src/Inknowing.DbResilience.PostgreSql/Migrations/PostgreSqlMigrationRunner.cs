@@ -364,15 +364,14 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
         long affected = 0;
         long? historyId = null;
         (string Name, string Lsn)? restorePoint = null;
-        object?[] historyArgs = [key, action, script.Name, script.Origin, script.Checksum, transactional, null, null];
+        object?[] historyArgs = [key, action, Metadata(script, transactional, null)];
         try
         {
             // The restore point before this script was normally created by the previous script's round trip, right after
             // its COMMIT; only the first script of a run (or one whose restore point could not be made then) needs its own.
             restorePoint = run.NextRestorePoint ?? await CreateRestorePointAsync(connection, action, key, run, cancellationToken).ConfigureAwait(false);
             run.NextRestorePoint = null;
-            historyArgs[6] = restorePoint?.Name;
-            historyArgs[7] = restorePoint?.Lsn;
+            historyArgs[2] = Metadata(script, transactional, restorePoint);
             if (transactional)
             {
                 // One round trip and one commit: the script, its history row and its status commit together or not at all.
@@ -392,7 +391,8 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
                     }
 
                     batch.BatchCommands.Add(action == "apply"
-                        ? MigrationTracking.Command(_tracking.ApplyCompletedSql, [.. historyArgs, knownRows, KindName(script.Kind), MachineName, rollbackSql])
+                        ? MigrationTracking.Command(_tracking.ApplyCompletedSql,
+                            [.. historyArgs, knownRows, script.Name, KindName(script.Kind), script.Checksum, MachineName, rollbackSql, script.Origin])
                         : MigrationTracking.Command(_tracking.RollbackCompletedSql, [.. historyArgs, knownRows]));
                     batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
                     var committed = batch.BatchCommands.Count - 1;
@@ -502,6 +502,18 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
         Log.ScriptRan(_logger, action, key, script.Name, (long)duration.TotalMilliseconds, transactional ? "one transaction" : "outside a transaction");
         return new MigrationExecution(script.Kind, key, script.Name, script.Origin, action, transactional, script.Sql, duration, affected, restorePoint?.Name, restorePoint?.Lsn);
     }
+
+    /// <summary>Returns the history metadata of a script as JSON text: sent as one parameter, it costs the server no parsing of a twelve-argument jsonb_build_object.</summary>
+    private static string Metadata(MigrationScript script, bool transactional, (string Name, string Lsn)? restorePoint)
+        => JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["name"] = script.Name,
+            ["origin"] = script.Origin,
+            ["checksum"] = script.Checksum,
+            ["transactional"] = transactional,
+            ["restorePointName"] = restorePoint?.Name,
+            ["restorePointLsn"] = restorePoint?.Lsn,
+        });
 
     /// <summary>Creates the restore point before a script in its own round trip; returns null when restore points are off.</summary>
     private async Task<(string Name, string Lsn)?> CreateRestorePointAsync(NpgsqlConnection connection, string action, string key, RunContext run, CancellationToken cancellationToken)
