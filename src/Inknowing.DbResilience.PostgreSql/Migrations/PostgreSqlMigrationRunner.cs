@@ -464,8 +464,12 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
                 var finish = new NpgsqlBatch(connection);
                 await using (finish.ConfigureAwait(false))
                 {
+                    // An explicit transaction: the commands of one round trip otherwise share an implicit one, and a failed
+                    // restore point at its end would undo the record of a script whose statements have all run.
+                    finish.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
                     finish.BatchCommands.Add(MigrationTracking.Command(_tracking.CompleteHistorySql, historyId, true, affected, null));
                     finish.BatchCommands.Add(CompletionCommand(script, action, elapsed, rollbackSql));
+                    finish.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
                     var tracked = finish.BatchCommands.Count - 1;
                     var nextName = AddNextRestorePoint(finish, action, next, run);
                     var results = new BatchResults();
@@ -475,7 +479,7 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
                     }
                     catch (PostgresException ex) when (nextName is not null && FailedCommandIndex(finish) > tracked)
                     {
-                        // Outside a transaction the tracking statements have committed; only the next restore point failed.
+                        // The tracking statements have committed; only the next restore point failed.
                         Log.RestorePointDeferred(_logger, key, ex.SqlState);
                     }
 
@@ -638,11 +642,9 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
             var batch = new NpgsqlBatch(connection);
             await using (batch.ConfigureAwait(false))
             {
-                if (transactional)
-                {
-                    // Harmless (a warning) when the failure came before BEGIN, such as the restore point's own round trip.
-                    batch.BatchCommands.Add(new NpgsqlBatchCommand("ROLLBACK"));
-                }
+                // Ends the script's transaction, or the tracking transaction of a script run outside one; harmless (a warning)
+                // when no transaction is open, such as after a failed statement of a non-transactional script.
+                batch.BatchCommands.Add(new NpgsqlBatchCommand("ROLLBACK"));
 
                 AddPendingRows(batch, run);
                 batch.BatchCommands.Add(historyId is { } id
