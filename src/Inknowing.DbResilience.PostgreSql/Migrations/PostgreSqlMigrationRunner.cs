@@ -68,9 +68,10 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
 
                 var run = new RunContext(await CanCreateRestorePointsAsync(connection, cancellationToken).ConfigureAwait(false));
                 var executions = new List<MigrationExecution>(plan.Count);
-                foreach (var step in plan)
+                for (var i = 0; i < plan.Count; i++)
                 {
-                    executions.Add(await RunScriptAsync(connection, step.Script, "apply", step.RollbackSql, run, cancellationToken).ConfigureAwait(false));
+                    var next = i + 1 < plan.Count ? plan[i + 1].Script : null;
+                    executions.Add(await RunScriptAsync(connection, plan[i].Script, "apply", plan[i].RollbackSql, next, run, cancellationToken).ConfigureAwait(false));
                 }
 
                 await FlushAsync(connection, run, cancellationToken).ConfigureAwait(false);
@@ -109,9 +110,10 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
 
                 var run = new RunContext(scripts.Count > 0 && await CanCreateRestorePointsAsync(connection, cancellationToken).ConfigureAwait(false));
                 var executions = new List<MigrationExecution>(scripts.Count);
-                foreach (var script in scripts)
+                for (var i = 0; i < scripts.Count; i++)
                 {
-                    executions.Add(await RunScriptAsync(connection, script, "rollback", null, run, cancellationToken).ConfigureAwait(false));
+                    var next = i + 1 < scripts.Count ? scripts[i + 1] : null;
+                    executions.Add(await RunScriptAsync(connection, scripts[i], "rollback", null, next, run, cancellationToken).ConfigureAwait(false));
                 }
 
                 await FlushAsync(connection, run, cancellationToken).ConfigureAwait(false);
@@ -351,55 +353,80 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
     }
 
     private async Task<MigrationExecution> RunScriptAsync(
-        NpgsqlConnection connection, MigrationScript script, string action, string? rollbackSql, RunContext run, CancellationToken cancellationToken)
+        NpgsqlConnection connection, MigrationScript script, string action, string? rollbackSql, MigrationScript? next, RunContext run, CancellationToken cancellationToken)
     {
         var parsed = SqlScriptParser.Parse(script.Sql);
         var transactional = !parsed.RunsOutsideTransaction;
         var key = script.TrackingKey;
-        var restorePoint = run.RestorePoints ? RestorePointName(action, key) : null;
-        object?[] historyArgs = [key, action, script.Name, script.Origin, script.Checksum, transactional, restorePoint];
         var started = _time.GetTimestamp();
-        string? lsn = null;
         var statementIndex = -1;
+        var ran = 0;
         long affected = 0;
+        long? historyId = null;
+        (string Name, string Lsn)? restorePoint = null;
+        object?[] historyArgs = [key, action, Metadata(script, transactional, null)];
         try
         {
+            // The restore point before this script was normally created by the previous script's round trip, right after
+            // its COMMIT; only the first script of a run (or one whose restore point could not be made then) needs its own.
+            restorePoint = run.NextRestorePoint ?? await CreateRestorePointAsync(connection, action, key, run, cancellationToken).ConfigureAwait(false);
+            run.NextRestorePoint = null;
+            historyArgs[2] = Metadata(script, transactional, restorePoint);
             if (transactional)
             {
-                // One round trip: the tracking rows commit with the script or not at all. The script's row count is
-                // only known afterwards, so it is written by the next round trip (FlushAsync at the latest).
+                // One round trip and one commit: the script, its history row and its status commit together or not at all.
+                // The script's row count is only known afterwards: unless its statements cannot report one (plain DDL),
+                // it is written by the next round trip (FlushAsync at the latest).
+                var knownRows = parsed.ReportsRows ? (long?)null : 0L;
                 var batch = new NpgsqlBatch(connection) { Timeout = CommandTimeoutSeconds };
                 await using (batch.ConfigureAwait(false))
                 {
                     batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
                     batch.BatchCommands.Add(new NpgsqlBatchCommand("RESET ALL"));
                     AddPendingRows(batch, run);
-                    batch.BatchCommands.Add(MigrationTracking.Command(_tracking.InsertHistorySql, historyArgs));
                     var first = batch.BatchCommands.Count;
                     foreach (var statement in parsed.Statements)
                     {
                         batch.BatchCommands.Add(new NpgsqlBatchCommand(statement.Text));
                     }
 
-                    batch.BatchCommands.Add(MigrationTracking.Command(_tracking.CompleteHistorySql, true, null, null));
-                    batch.BatchCommands.Add(CompletionCommand(script, action, null, rollbackSql));
+                    batch.BatchCommands.Add(action == "apply"
+                        ? MigrationTracking.Command(_tracking.ApplyCompletedSql,
+                            [.. historyArgs, knownRows, script.Name, KindName(script.Kind), script.Checksum, MachineName, rollbackSql, script.Origin])
+                        : MigrationTracking.Command(_tracking.RollbackCompletedSql, [.. historyArgs, knownRows]));
                     batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+                    var committed = batch.BatchCommands.Count - 1;
+                    var nextName = AddNextRestorePoint(batch, action, next, run);
+                    var results = new BatchResults();
                     try
                     {
-                        (var id, lsn) = await ReadHistoryAsync(batch, cancellationToken).ConfigureAwait(false);
-                        run.PendingRows = null;
-                        for (var i = first; i < first + parsed.Statements.Count; i++)
-                        {
-                            affected += Math.Max(0, batch.BatchCommands[i].RecordsAffected);
-                        }
-
-                        run.PendingRows = (id, affected);
+                        await ReadAsync(batch, results, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (PostgresException ex) when (FailedCommandIndex(batch) > committed)
+                    {
+                        // The script committed; only the restore point for the next one failed. The next script tries again
+                        // in its own round trip, and fails (recorded) if it still cannot.
+                        Log.RestorePointDeferred(_logger, key, ex.SqlState);
                     }
                     catch (PostgresException)
                     {
                         statementIndex = FailedCommandIndex(batch) - first;
                         throw;
                     }
+
+                    run.PendingRows = null;
+                    historyId = results.HistoryId;
+                    for (var i = first; i < first + parsed.Statements.Count; i++)
+                    {
+                        affected += Math.Max(0, batch.BatchCommands[i].RecordsAffected);
+                    }
+
+                    if (knownRows is null && historyId is { } id)
+                    {
+                        run.PendingRows = (id, affected);
+                    }
+
+                    SetNextRestorePoint(run, nextName, results);
                 }
             }
             else
@@ -409,14 +436,16 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
                 {
                     begin.BatchCommands.Add(new NpgsqlBatchCommand("RESET ALL"));
                     AddPendingRows(begin, run);
-                    begin.BatchCommands.Add(MigrationTracking.Command(_tracking.InsertHistorySql, historyArgs));
+                    begin.BatchCommands.Add(MigrationTracking.Command(_tracking.InsertStartedHistorySql, historyArgs));
                     if (action == "apply")
                     {
-                        begin.BatchCommands.Add(MigrationTracking.Command(_tracking.UpsertSql, key, script.Name, KindName(script.Kind), null, script.Checksum, Environment.MachineName, rollbackSql, "running", script.Origin));
+                        begin.BatchCommands.Add(MigrationTracking.Command(_tracking.UpsertSql, key, script.Name, KindName(script.Kind), null, script.Checksum, MachineName, rollbackSql, "running", script.Origin));
                     }
 
-                    (_, lsn) = await ReadHistoryAsync(begin, cancellationToken).ConfigureAwait(false);
+                    var results = new BatchResults();
+                    await ReadAsync(begin, results, cancellationToken).ConfigureAwait(false);
                     run.PendingRows = null;
+                    historyId = results.HistoryId;
                 }
 
                 for (statementIndex = 0; statementIndex < parsed.Statements.Count; statementIndex++)
@@ -426,6 +455,8 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
                     {
                         affected += Math.Max(0, await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false));
                     }
+
+                    ran = statementIndex + 1;
                 }
 
                 statementIndex = -1;
@@ -433,9 +464,26 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
                 var finish = new NpgsqlBatch(connection);
                 await using (finish.ConfigureAwait(false))
                 {
-                    finish.BatchCommands.Add(MigrationTracking.Command(_tracking.CompleteHistorySql, true, affected, null));
+                    // An explicit transaction: the commands of one round trip otherwise share an implicit one, and a failed
+                    // restore point at its end would undo the record of a script whose statements have all run.
+                    finish.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
+                    finish.BatchCommands.Add(MigrationTracking.Command(_tracking.CompleteHistorySql, historyId, true, affected, null));
                     finish.BatchCommands.Add(CompletionCommand(script, action, elapsed, rollbackSql));
-                    await finish.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    finish.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+                    var tracked = finish.BatchCommands.Count - 1;
+                    var nextName = AddNextRestorePoint(finish, action, next, run);
+                    var results = new BatchResults();
+                    try
+                    {
+                        await ReadAsync(finish, results, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (PostgresException ex) when (nextName is not null && FailedCommandIndex(finish) > tracked)
+                    {
+                        // The tracking statements have committed; only the next restore point failed.
+                        Log.RestorePointDeferred(_logger, key, ex.SqlState);
+                    }
+
+                    SetNextRestorePoint(run, nextName, results);
                 }
             }
         }
@@ -443,19 +491,69 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
         {
             var elapsedMs = (long)_time.GetElapsedTime(started).TotalMilliseconds;
             var statement = statementIndex >= 0 && statementIndex < parsed.Statements.Count ? parsed.Statements[statementIndex] : null;
-            var failure = await RecordFailureAsync(connection, script, action, transactional, historyArgs, lsn, elapsedMs, rollbackSql, run, ex).ConfigureAwait(false);
+            var applied = transactional ? Array.Empty<SqlStatement>() : parsed.Statements.Take(ran).ToArray();
+            var appliedNote = transactional ? string.Empty : AppliedNote(parsed, applied, statement);
+            var failure = await RecordFailureAsync(connection, script, action, transactional, historyArgs, historyId, elapsedMs, rollbackSql, run, ex, appliedNote).ConfigureAwait(false);
             if (ex is OperationCanceledException)
             {
                 throw;
             }
 
-            throw CreateFailure(script, action, transactional, statement, ex, failure);
+            throw CreateFailure(script, action, transactional, statement, ex, failure, applied, appliedNote);
         }
 
         var duration = _time.GetElapsedTime(started);
         Log.ScriptRan(_logger, action, key, script.Name, (long)duration.TotalMilliseconds, transactional ? "one transaction" : "outside a transaction");
-        return new MigrationExecution(script.Kind, key, script.Name, script.Origin, action, transactional, script.Sql, duration, affected, restorePoint, lsn);
+        return new MigrationExecution(script.Kind, key, script.Name, script.Origin, action, transactional, script.Sql, duration, affected, restorePoint?.Name, restorePoint?.Lsn);
     }
+
+    /// <summary>Returns the history metadata of a script as JSON text: sent as one parameter, it costs the server no parsing of a twelve-argument jsonb_build_object.</summary>
+    private static string Metadata(MigrationScript script, bool transactional, (string Name, string Lsn)? restorePoint)
+        => JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["name"] = script.Name,
+            ["origin"] = script.Origin,
+            ["checksum"] = script.Checksum,
+            ["transactional"] = transactional,
+            ["restorePointName"] = restorePoint?.Name,
+            ["restorePointLsn"] = restorePoint?.Lsn,
+        });
+
+    /// <summary>Creates the restore point before a script in its own round trip; returns null when restore points are off.</summary>
+    private async Task<(string Name, string Lsn)?> CreateRestorePointAsync(NpgsqlConnection connection, string action, string key, RunContext run, CancellationToken cancellationToken)
+    {
+        if (!run.RestorePoints)
+        {
+            return null;
+        }
+
+        var name = RestorePointName(action, key);
+        var command = new NpgsqlCommand(MigrationTracking.CreateRestorePointSql, connection) { Parameters = { new NpgsqlParameter { Value = name } } };
+        await using (command.ConfigureAwait(false))
+        {
+            var lsn = (string)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            return (name, lsn);
+        }
+    }
+
+    /// <summary>
+    /// Appends, after the script's COMMIT, the restore point before the next script, so that it costs no round trip of its
+    /// own; returns its name, or null when there is no next script or restore points are off.
+    /// </summary>
+    private string? AddNextRestorePoint(NpgsqlBatch batch, string action, MigrationScript? next, RunContext run)
+    {
+        if (next is null || !run.RestorePoints)
+        {
+            return null;
+        }
+
+        var name = RestorePointName(action, next.TrackingKey);
+        batch.BatchCommands.Add(MigrationTracking.Command(MigrationTracking.CreateRestorePointSql, name));
+        return name;
+    }
+
+    private static void SetNextRestorePoint(RunContext run, string? name, BatchResults results)
+        => run.NextRestorePoint = name is not null && results.RestorePointLsn is { } lsn ? (name, lsn) : null;
 
     private void AddPendingRows(NpgsqlBatch batch, RunContext run)
     {
@@ -482,25 +580,31 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
         }
     }
 
-    /// <summary>Runs a batch whose first result is the new history row (id, restore point LSN), and reads every later result.</summary>
-    private static async Task<(long Id, string? Lsn)> ReadHistoryAsync(NpgsqlBatch batch, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs a batch and reads every result, keeping the history row id and the restore point LSN it returns (found by
+    /// column name). What was read before an error stays in <paramref name="results"/>.
+    /// </summary>
+    private static async Task ReadAsync(NpgsqlBatch batch, BatchResults results, CancellationToken cancellationToken)
     {
         var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using (reader.ConfigureAwait(false))
         {
-            long id = 0;
-            string? lsn = null;
-            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            do
             {
-                id = reader.GetInt64(0);
-                lsn = reader.IsDBNull(1) ? null : reader.GetString(1);
+                if (reader.FieldCount == 1 && await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    switch (reader.GetName(0))
+                    {
+                        case MigrationTracking.HistoryIdColumn:
+                            results.HistoryId = reader.GetInt64(0);
+                            break;
+                        case MigrationTracking.RestorePointLsnColumn:
+                            results.RestorePointLsn = reader.GetString(0);
+                            break;
+                    }
+                }
             }
-
-            while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
-            {
-            }
-
-            return (id, lsn);
+            while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false));
         }
     }
 
@@ -520,11 +624,11 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
 
     private NpgsqlBatchCommand CompletionCommand(MigrationScript script, string action, long? elapsedMs, string? rollbackSql)
         => action == "apply"
-            ? MigrationTracking.Command(_tracking.UpsertSql, script.TrackingKey, script.Name, KindName(script.Kind), elapsedMs, script.Checksum, Environment.MachineName, rollbackSql, "completed", script.Origin)
+            ? MigrationTracking.Command(_tracking.UpsertSql, script.TrackingKey, script.Name, KindName(script.Kind), elapsedMs, script.Checksum, MachineName, rollbackSql, "completed", script.Origin)
             : MigrationTracking.Command(_tracking.SetStatusSql, script.TrackingKey, "rolled_back");
 
     private async Task<IReadOnlyList<string>> RecordFailureAsync(
-        NpgsqlConnection connection, MigrationScript script, string action, bool transactional, object?[] historyArgs, string? lsn, long elapsedMs, string? rollbackSql, RunContext run, Exception error)
+        NpgsqlConnection connection, MigrationScript script, string action, bool transactional, object?[] historyArgs, long? historyId, long elapsedMs, string? rollbackSql, RunContext run, Exception error, string appliedNote)
     {
         // The caller's token may be the one that was cancelled: the record of the failure is written regardless.
         if (connection.FullState.HasFlag(System.Data.ConnectionState.Broken) || connection.State != System.Data.ConnectionState.Open)
@@ -534,24 +638,21 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
 
         try
         {
-            var message = error is PostgresException pg ? $"{pg.SqlState}: {pg.MessageText}" : error.Message;
+            var message = (error is PostgresException pg ? $"{pg.SqlState}: {pg.MessageText}" : error.Message) + appliedNote;
             var batch = new NpgsqlBatch(connection);
             await using (batch.ConfigureAwait(false))
             {
-                if (transactional)
-                {
-                    batch.BatchCommands.Add(new NpgsqlBatchCommand("ROLLBACK"));
-                    AddPendingRows(batch, run);
-                    batch.BatchCommands.Add(MigrationTracking.Command(_tracking.InsertFailedHistorySql, [.. historyArgs, lsn, elapsedMs, message]));
-                }
-                else
-                {
-                    batch.BatchCommands.Add(MigrationTracking.Command(_tracking.CompleteHistorySql, false, null, message));
-                }
+                // Ends the script's transaction, or the tracking transaction of a script run outside one; harmless (a warning)
+                // when no transaction is open, such as after a failed statement of a non-transactional script.
+                batch.BatchCommands.Add(new NpgsqlBatchCommand("ROLLBACK"));
 
+                AddPendingRows(batch, run);
+                batch.BatchCommands.Add(historyId is { } id
+                    ? MigrationTracking.Command(_tracking.CompleteHistorySql, id, false, null, message)
+                    : MigrationTracking.Command(_tracking.InsertFailedHistorySql, [.. historyArgs, elapsedMs, message]));
                 if (action == "apply")
                 {
-                    batch.BatchCommands.Add(MigrationTracking.Command(_tracking.UpsertSql, script.TrackingKey, script.Name, KindName(script.Kind), elapsedMs, script.Checksum, Environment.MachineName, rollbackSql, "failed", script.Origin));
+                    batch.BatchCommands.Add(MigrationTracking.Command(_tracking.UpsertSql, script.TrackingKey, script.Name, KindName(script.Kind), elapsedMs, script.Checksum, MachineName, rollbackSql, "failed", script.Origin));
                 }
 
                 await batch.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
@@ -599,7 +700,33 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
         }
     }
 
-    private MigrationException CreateFailure(MigrationScript script, string action, bool transactional, SqlStatement? statement, Exception error, IReadOnlyList<string> invalidIndexes)
+    /// <summary>
+    /// Says which statements of a failed non-transactional script ran and stay applied, each with its line and its text
+    /// shortened to one line, so the operator can finish or undo them by hand.
+    /// </summary>
+    private static string AppliedNote(SqlScript parsed, SqlStatement[] applied, SqlStatement? failed)
+    {
+        var total = parsed.Statements.Count;
+        var failedAt = failed is null ? string.Empty : $" Statement {applied.Length + 1} (line {failed.Line}) failed and none after it ran.";
+        if (applied.Length == 0)
+        {
+            return $" No statement of the script ran: nothing of it is applied.{failedAt}";
+        }
+
+        var list = string.Join("; ", applied.Select((s, i) => $"{i + 1}. line {s.Line}: {Shorten(s.Text)}"));
+        var which = applied.Length == total ? $"All {total} statements ran and stay applied" : $"Statements 1 to {applied.Length} of {total} ran and stay applied";
+        return $" {which}: {list}.{failedAt}";
+    }
+
+    private static string Shorten(string statement)
+    {
+        var oneLine = string.Join(' ', statement.Split((char[])['\n', '\t', ' '], StringSplitOptions.RemoveEmptyEntries));
+        return oneLine.Length <= 120 ? oneLine : oneLine[..117] + "...";
+    }
+
+    private MigrationException CreateFailure(
+        MigrationScript script, string action, bool transactional, SqlStatement? statement, Exception error, IReadOnlyList<string> invalidIndexes,
+        IReadOnlyList<SqlStatement> applied, string appliedNote)
     {
         var pg = error as PostgresException;
         int? line = null;
@@ -616,7 +743,7 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
         var detail = pg is null ? error.Message : pg.MessageText + (pg.Detail is { Length: > 0 } d ? " (" + d + ")" : string.Empty);
         var outcome = transactional
             ? " The script was rolled back; fix it and run again."
-            : " The script ran outside a transaction: the statements before the failing one stay applied; make them idempotent (IF NOT EXISTS) or undo them, then run again.";
+            : $" The script ran outside a transaction.{appliedNote} Finish or undo the applied statements by hand (or make them idempotent, IF NOT EXISTS), then run again.";
         var indexes = invalidIndexes.Count == 0 ? string.Empty
             : $" INVALID indexes left behind: {string.Join(", ", invalidIndexes)}; drop each with DROP INDEX CONCURRENTLY before running again.";
         return new MigrationException($"{what} {script.TrackingKey} ('{script.Origin}'{where}) failed:{state} {detail}.{outcome}{indexes}", error)
@@ -626,8 +753,11 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
             Line = line,
             SqlState = pg?.SqlState,
             InvalidIndexes = invalidIndexes,
+            AppliedStatements = applied.Select(a => a.Text).ToArray(),
         };
     }
+
+    private static string MachineName { get; } = Environment.MachineName;
 
     private int CommandTimeoutSeconds => (int)Math.Ceiling(_options.CommandTimeout.TotalSeconds);
 
@@ -896,5 +1026,16 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
 
         /// <summary>Gets or sets the history row and row count of the last transactional script, not yet written.</summary>
         public (long Id, long Rows)? PendingRows { get; set; }
+
+        /// <summary>Gets or sets the restore point already created for the next script (after the previous one committed).</summary>
+        public (string Name, string Lsn)? NextRestorePoint { get; set; }
+    }
+
+    /// <summary>What a tracking batch returned.</summary>
+    private sealed class BatchResults
+    {
+        public long? HistoryId { get; set; }
+
+        public string? RestorePointLsn { get; set; }
     }
 }

@@ -7,4 +7,7 @@ internal sealed record SqlScript(IReadOnlyList<SqlStatement> Statements, bool No
 {
     /// <summary>Gets a value indicating whether the script runs statement by statement outside a transaction.</summary>
     public bool RunsOutsideTransaction => NoTransactionDirective || Statements.Any(s => s.NonTransactional);
+
+    /// <summary>Gets a value indicating whether any statement's command tag may carry a row count (see <see cref="SqlStatement.ReportsRows"/>).</summary>
+    public bool ReportsRows => Statements.Any(s => s.ReportsRows);
 }

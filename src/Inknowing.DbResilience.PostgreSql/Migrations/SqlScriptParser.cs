@@ -170,11 +170,21 @@ internal static class SqlScriptParser
         };
     }
 
+    /// <summary>
+    /// Returns whether a statement, given by its leading upper-case words, may report a row count: every statement except
+    /// plain DDL. CREATE TABLE ... AS and CREATE MATERIALIZED VIEW ... AS report "SELECT n", so any AS or SELECT among the
+    /// words kept (or more words than kept) counts as reporting rows.
+    /// </summary>
+    public static bool ReportsRows(IReadOnlyList<string> w)
+        => w.Count == 0 || w.Count >= WordsKept
+            || w[0] is not ("CREATE" or "ALTER" or "DROP" or "COMMENT" or "GRANT" or "REVOKE")
+            || w.Contains("AS") || w.Contains("SELECT");
+
     private static void Add(List<SqlStatement> statements, string sql, int start, int end, List<string> words)
     {
         if (words.Count > 0 || end > start)
         {
-            statements.Add(new SqlStatement(sql[start..end], start, LineAt(sql, start), IsNonTransactional(words)));
+            statements.Add(new SqlStatement(sql[start..end], start, LineAt(sql, start), IsNonTransactional(words), ReportsRows(words)));
         }
 
         words.Clear();

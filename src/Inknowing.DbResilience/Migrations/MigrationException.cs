@@ -41,6 +41,12 @@ public sealed class MigrationException : DbResilienceException
     /// <summary>Gets the INVALID indexes found after a failed non-transactional migration (drop them with DROP INDEX CONCURRENTLY).</summary>
     public IReadOnlyList<string> InvalidIndexes { get; init; } = Array.Empty<string>();
 
+    /// <summary>
+    /// Gets the statements of a failed script run outside a transaction that ran before the failure and stay applied, in
+    /// order, as written in the file (empty when the script ran in a transaction, which was rolled back).
+    /// </summary>
+    public IReadOnlyList<string> AppliedStatements { get; init; } = Array.Empty<string>();
+
     /// <summary>Gets the problems that stopped the run before anything was applied (drift, out-of-order versions, missing rollbacks).</summary>
     public IReadOnlyList<MigrationProblem> Problems { get; init; } = Array.Empty<MigrationProblem>();
 

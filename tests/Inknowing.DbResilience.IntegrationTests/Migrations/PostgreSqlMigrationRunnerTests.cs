@@ -54,6 +54,7 @@ public sealed class PostgreSqlMigrationRunnerTests
         error.Version.Should().Be("2");
         error.Line.Should().Be(6);
         error.SqlState.Should().Be("42P01");
+        error.AppliedStatements.Should().BeEmpty("a transactional script is rolled back whole");
         error.Origin.Should().EndWith("V2__broken.sql");
         error.Message.Should().Contain("V2__broken.sql").And.Contain("line 6").And.Contain("42P01");
         (await context.ScalarAsync<object>("SELECT to_regclass('b')::text")).Should().BeNull("the failed migration is rolled back");
@@ -193,6 +194,41 @@ public sealed class PostgreSqlMigrationRunnerTests
     }
 
     [Test]
+    public async Task MigrateAsync_NonTransactionalFailure_NamesEveryStatementThatRanAndStays()
+    {
+        await using var context = await MigrationTestContext.CreateAsync();
+        context.Write("V1__t.sql", "CREATE TABLE t (id int);");
+        context.Write("V2__partial.sql", "-- dbresilience:no-transaction\nCREATE TABLE a (id int);\n\nINSERT INTO t\n  VALUES (1);\nINSERT INTO missing VALUES (1);\nCREATE TABLE c (id int);\n");
+        var runner = context.Runner();
+
+        var act = () => runner.MigrateAsync();
+
+        var error = (await act.Should().ThrowAsync<MigrationException>()).Which;
+        error.AppliedStatements.Should().Equal("CREATE TABLE a (id int)", "INSERT INTO t\n  VALUES (1)");
+        error.Line.Should().Be(6);
+        error.Message.Should().Contain("Statements 1 to 2 of 4 ran and stay applied: 1. line 2: CREATE TABLE a (id int); 2. line 4: INSERT INTO t VALUES (1).")
+            .And.Contain("Statement 3 (line 6) failed and none after it ran.");
+        (await context.ScalarAsync<object>("SELECT to_regclass('a')::text")).Should().NotBeNull("the statement before the failure stays applied");
+        (await context.ScalarAsync<object>("SELECT to_regclass('c')::text")).Should().BeNull("nothing after the failure ran");
+        (await context.ScalarAsync<string>("SELECT error_message FROM migration_history WHERE version = '2'"))
+            .Should().StartWith("42P01: ").And.Contain("Statements 1 to 2 of 4 ran and stay applied");
+    }
+
+    [Test]
+    public async Task MigrateAsync_NonTransactionalFailureOnFirstStatement_SaysNothingIsApplied()
+    {
+        await using var context = await MigrationTestContext.CreateAsync();
+        context.Write("V1__idx.sql", "CREATE INDEX CONCURRENTLY missing_idx ON missing (id);\nCREATE TABLE c (id int);");
+        var runner = context.Runner();
+
+        var act = () => runner.MigrateAsync();
+
+        var error = (await act.Should().ThrowAsync<MigrationException>()).Which;
+        error.AppliedStatements.Should().BeEmpty();
+        error.Message.Should().Contain("No statement of the script ran: nothing of it is applied. Statement 1 (line 1) failed");
+    }
+
+    [Test]
     public async Task MigrateAsync_NoTransactionDirective_RunsStatementsOneByOne()
     {
         await using var context = await MigrationTestContext.CreateAsync();
@@ -217,6 +253,90 @@ public sealed class PostgreSqlMigrationRunnerTests
         execution.RestorePointName.Should().StartWith("dbr_apply_1_");
         execution.RestorePointLsn.Should().MatchRegex("^[0-9A-F]+/[0-9A-F]+$");
         (await context.ScalarAsync<string>("SELECT metadata->>'restorePointLsn' FROM migration_history WHERE version = '1'")).Should().Be(execution.RestorePointLsn);
+    }
+
+    [Test]
+    public async Task MigrateAsync_Success_WritesOneCompleteHistoryRowPerScriptWithItsOwnRestorePoint()
+    {
+        await using var context = await MigrationTestContext.CreateAsync();
+        context.Write("V1__t.sql", "CREATE TABLE t (id int);");
+        context.Write("V2__idx.sql", "CREATE INDEX CONCURRENTLY t_id_idx ON t (id);");
+        context.Write("V3__rows.sql", "INSERT INTO t VALUES (1), (2);\nCREATE TABLE u (id int);");
+        context.Write("V4__more.sql", "INSERT INTO t VALUES (3);");
+
+        var result = await context.Runner().MigrateAsync();
+
+        result.Executions.Select(e => e.RestorePointName).Should().OnlyHaveUniqueItems().And.NotContainNulls();
+        await using var connection = new Npgsql.NpgsqlConnection(context.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(
+            """
+            SELECT version, success, error_message, affected_rows, started_at <= completed_at, metadata->>'restorePointName',
+                   metadata->>'restorePointLsn', (metadata->>'transactional')::boolean, metadata->>'checksum', metadata->>'origin'
+            FROM migration_history ORDER BY id
+            """, connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<(string Version, long Affected, string Lsn)>();
+        foreach (var execution in result.Executions)
+        {
+            (await reader.ReadAsync()).Should().BeTrue("every script has exactly one history row, in order");
+            reader.GetString(0).Should().Be(execution.Key);
+            reader.GetBoolean(1).Should().BeTrue();
+            reader.IsDBNull(2).Should().BeTrue();
+            reader.GetBoolean(4).Should().BeTrue();
+            reader.GetString(5).Should().Be(execution.RestorePointName).And.StartWith($"dbr_apply_{execution.Key}_");
+            reader.GetString(6).Should().Be(execution.RestorePointLsn);
+            reader.GetBoolean(7).Should().Be(execution.Transactional);
+            reader.GetString(9).Should().Be(execution.Origin);
+            rows.Add((reader.GetString(0), reader.GetInt64(3), reader.GetString(6)));
+        }
+
+        (await reader.ReadAsync()).Should().BeFalse();
+        rows.Select(r => $"{r.Version}={r.Affected}").Should().Equal("1=0", "2=0", "3=2", "4=1");
+        await reader.DisposeAsync();
+        var lsns = string.Join(",", rows.Select(r => $"'{r.Lsn}'::pg_lsn"));
+        (await context.ScalarAsync<bool>($"SELECT bool_and(a < b) FROM (SELECT l AS a, lead(l) OVER (ORDER BY o) AS b FROM unnest(ARRAY[{lsns}]) WITH ORDINALITY AS x(l, o)) p WHERE b IS NOT NULL"))
+            .Should().BeTrue("each script has its own restore point, later than the previous script's");
+    }
+
+    [Test]
+    public async Task MigrateAsync_Failure_RecordsOneFailedHistoryRowWithTheErrorAndTheRestorePoint()
+    {
+        await using var context = await MigrationTestContext.CreateAsync();
+        context.Write("V1__t.sql", "CREATE TABLE t (id int);");
+        context.Write("V2__bad.sql", "INSERT INTO t VALUES (1);\nINSERT INTO missing VALUES (1);");
+        var runner = context.Runner();
+
+        var act = () => runner.MigrateAsync();
+
+        await act.Should().ThrowAsync<MigrationException>();
+        (await context.ScalarAsync<long>("SELECT count(*) FROM t")).Should().Be(0, "the failed script was rolled back");
+        (await context.ScalarAsync<string>("SELECT string_agg(version || '=' || success, ',' ORDER BY id) FROM migration_history")).Should().Be("1=true,2=false");
+        (await context.ScalarAsync<bool>(
+            """
+            SELECT error_message LIKE '42P01: %missing%' AND completed_at >= started_at AND affected_rows IS NULL
+                   AND metadata->>'restorePointName' LIKE 'dbr\_apply\_2\_%' AND (metadata->>'restorePointLsn')::pg_lsn > (
+                       SELECT (metadata->>'restorePointLsn')::pg_lsn FROM migration_history WHERE version = '1')
+            FROM migration_history WHERE version = '2'
+            """)).Should().BeTrue();
+        (await context.ScalarAsync<string>("SELECT status FROM schema_migrations WHERE version = '2'")).Should().Be("failed");
+    }
+
+    [Test]
+    public async Task MigrateAsync_FailureOutsideTransaction_ClosesItsOwnHistoryRow()
+    {
+        await using var context = await MigrationTestContext.CreateAsync();
+        context.Write("V1__t.sql", "CREATE TABLE t (id int); INSERT INTO t VALUES (1), (1);");
+        context.Write("V2__idx.sql", "CREATE UNIQUE INDEX CONCURRENTLY t_id_unique ON t (id);");
+        var runner = context.Runner();
+
+        var act = () => runner.MigrateAsync();
+
+        await act.Should().ThrowAsync<MigrationException>();
+        (await context.ScalarAsync<string>("SELECT string_agg(version || '=' || success || '=' || coalesce(affected_rows::text, 'null'), ',' ORDER BY id) FROM migration_history"))
+            .Should().Be("1=true=2,2=false=null", "the failure closes version 2's own row and leaves version 1's alone");
+        (await context.ScalarAsync<bool>("SELECT error_message LIKE '23505: %' AND completed_at >= started_at AND metadata->>'restorePointLsn' IS NOT NULL FROM migration_history WHERE version = '2'"))
+            .Should().BeTrue();
     }
 
     [Test]

@@ -67,6 +67,20 @@ public sealed class SqlScriptParserTests
         script.RunsOutsideTransaction.Should().Be(expected);
     }
 
+    [TestCase("CREATE TABLE t (id int PRIMARY KEY, name text DEFAULT 'select as')", false)]
+    [TestCase("ALTER TABLE t ADD COLUMN x int", false)]
+    [TestCase("DROP TABLE t; COMMENT ON TABLE u IS 'x'", false)]
+    [TestCase("GRANT SELECT ON t TO app", true)]
+    [TestCase("CREATE TABLE t2 AS SELECT * FROM t", true)]
+    [TestCase("CREATE MATERIALIZED VIEW v AS SELECT 1", true)]
+    [TestCase("CREATE TABLE t (id int); INSERT INTO t VALUES (1)", true)]
+    [TestCase("UPDATE t SET id = 2", true)]
+    [TestCase("DO $$ BEGIN CREATE TABLE t (id int); END $$", true)]
+    public void Parse_Statements_KnowsWhetherAnyMayReportRows(string sql, bool reportsRows)
+    {
+        SqlScriptParser.Parse(sql).ReportsRows.Should().Be(reportsRows);
+    }
+
     [Test]
     public void Parse_Directive_RunsOutsideTransaction()
     {
