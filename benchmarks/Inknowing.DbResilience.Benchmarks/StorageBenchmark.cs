@@ -1,5 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Reflection;
+using System.Runtime;
+using System.Security.Cryptography;
 using Amazon.Runtime;
 using Amazon.S3;
 using Inknowing.DbResilience.S3;
@@ -8,58 +11,99 @@ using Inknowing.DbResilience.Storage;
 namespace Inknowing.DbResilience.Benchmarks;
 
 /// <summary>
-/// Uploads and downloads 1 GB (DBRESILIENCE_BENCH_STORAGE_MB to change) from a non-seekable stream to the file-system storage
-/// and to s3rver and fauxqs started here, against <c>cp</c> of the same bytes, and reports the process's peak memory.
+/// Uploads and downloads 1 GiB (DBRESILIENCE_BENCH_STORAGE_MB to change) from a non-seekable stream to the file-system storage
+/// and to s3rver and fauxqs started here, against <c>cp</c> of the same bytes, and reports the peak memory of each scenario.
 /// </summary>
+/// <remarks>
+/// Every scenario runs in a child process of its own (this program again, with DBRESILIENCE_BENCH_STORAGE_SCENARIO set), so
+/// its peak resident memory (VmHWM) is its own and not the sum of everything run before it. The children inherit the
+/// environment: <c>DOTNET_GCgen0size</c> and the other GC settings can be tried without a rebuild.
+/// </remarks>
 internal sealed class StorageBenchmark : IBenchmark
 {
-    // fauxqs accepts request bodies of up to 11 MiB, so the parts are 8 MiB here (the provider's default is 16 MiB).
-    private const int PartSize = 8 * 1024 * 1024;
+    private const string ScenarioVariable = "DBRESILIENCE_BENCH_STORAGE_SCENARIO";
+    private const string Key = "backups/b1/data.dump";
 
     public string Name => "storage";
 
-    public string Description => "1 GB up and down through the storage providers from a non-seekable stream, against cp; peak memory";
+    public string Description => "1 GiB up and down through the storage providers from a non-seekable stream, against cp; peak memory per scenario";
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var megabytes = int.TryParse(Environment.GetEnvironmentVariable("DBRESILIENCE_BENCH_STORAGE_MB"), CultureInfo.InvariantCulture, out var mb) ? mb : 1024;
+        if (Environment.GetEnvironmentVariable(ScenarioVariable) is { Length: > 0 } scenario)
+        {
+            await RunScenarioAsync(scenario, cancellationToken);
+            return;
+        }
+
+        var megabytes = IntSetting("DBRESILIENCE_BENCH_STORAGE_MB", 1024);
+        var runs = IntSetting("DBRESILIENCE_BENCH_RUNS", 3);
+        var s3Runs = IntSetting("DBRESILIENCE_BENCH_S3_RUNS", 1);
         long size = megabytes * 1024L * 1024;
         var work = Path.Combine(Path.GetTempPath(), "dbr-bench-storage-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(work);
         try
         {
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {megabytes} MiB, file storage in {work}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {megabytes} MiB in {work}; {runs} interleaved run(s) for the file storage, {s3Runs} for each S3 server; load average {LoadAverage()}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  GC: {(GCSettings.IsServerGC ? "server" : "workstation")}, concurrent {ConcurrentGc()}, DOTNET_GCgen0size {Environment.GetEnvironmentVariable("DOTNET_GCgen0size") ?? "(default)"}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  SHA-256 alone on this machine (1 MiB blocks, in memory, SHA-NI {(HasShaNi() ? "yes" : "no")}): {Sha256Throughput():F0} MiB/s"));
+
             var source = Path.Combine(work, "source.bin");
             await using (var file = File.Create(source))
             {
                 await new GeneratedStream(size).CopyToAsync(file, cancellationToken);
             }
 
-            var cp = await TimeAsync(() => RunAsync("sh", "-c", $"cp '{source}' '{work}/cp.bin' && sync '{work}/cp.bin'"));
-            Row("cp + sync (baseline)", cp, size, null);
-            var storage = new FileSystemStorageProvider(Path.Combine(work, "store"));
-            var upload = await TimeAsync(() => storage.WriteAsync("backups/b1/data.dump", new GeneratedStream(size), cancellationToken));
-            Row("file storage: upload from a pipe-like stream", upload, size, cp);
-            var download = await TimeAsync(async () => await DownloadAsync(storage, Path.Combine(work, "down.bin"), cancellationToken));
-            Row("file storage: download to a file (+ fsync)", download, size, cp);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  peak memory after file storage: {Measure.PeakResidentBytes() / 1048576.0:F0} MiB"));
-            File.Delete(Path.Combine(work, "cp.bin"));
-            File.Delete(Path.Combine(work, "down.bin"));
-            await storage.DeleteAsync("backups/b1/data.dump", cancellationToken);
-
-            foreach (var (server, compatibility) in new[] { ("s3rver", true), ("fauxqs", false) })
+            var environment = new Dictionary<string, string>
             {
-                await using var process = server == "s3rver" ? await S3TestServer.StartS3rverAsync() : await S3TestServer.StartFauxqsAsync();
-                using var s3 = new S3StorageProvider(new S3StorageOptions
-                {
-                    BucketName = "bench",
-                    ServiceUrl = process.Endpoint,
-                    ForcePathStyle = true,
-                    CompatibilityMode = compatibility,
-                    Credentials = new BasicAWSCredentials("S3RVER", "S3RVER"),
-                    PartSize = PartSize,
-                });
-                using (var client = new AmazonS3Client(new BasicAWSCredentials("S3RVER", "S3RVER"), new AmazonS3Config
+                ["DBRESILIENCE_BENCH_STORAGE_DIR"] = work,
+                ["DBRESILIENCE_BENCH_STORAGE_SOURCE"] = source,
+            };
+
+            Console.WriteLine();
+            Console.WriteLine("  fixed costs (a child process each):");
+            var runtime = await ChildAsync("runtime", environment, cancellationToken);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {"runtime only (harness started, nothing run)",-52} peak {Mib(runtime.Peak),5:F0} MiB"));
+            var fileProvider = await ChildAsync("file-ready", environment, cancellationToken);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {"file storage: one small object written and read",-52} peak {Mib(fileProvider.Peak),5:F0} MiB"));
+
+            Console.WriteLine();
+            Console.WriteLine("  file storage against cp + sync of the same bytes, interleaved:");
+            var cpTimes = new List<TimeSpan>();
+            var upTimes = new List<TimeSpan>();
+            var downTimes = new List<TimeSpan>();
+            long upPeak = 0, downPeak = 0;
+            for (var run = 0; run < runs; run++)
+            {
+                cpTimes.Add(await CopyAsync(source, Path.Combine(work, "cp.bin")));
+                var up = await ChildAsync("file-upload", environment, cancellationToken);
+                upTimes.Add(up.Time);
+                upPeak = Math.Max(upPeak, up.Peak);
+                cpTimes.Add(await CopyAsync(source, Path.Combine(work, "cp.bin")));
+                var down = await ChildAsync("file-download", environment, cancellationToken);
+                downTimes.Add(down.Time);
+                downPeak = Math.Max(downPeak, down.Peak);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"    run {run + 1}: cp {cpTimes[^2].TotalSeconds:F2} s, upload {up.Time.TotalSeconds:F2} s, cp {cpTimes[^1].TotalSeconds:F2} s, download {down.Time.TotalSeconds:F2} s (load {LoadAverage()})"));
+            }
+
+            var cp = Median(cpTimes);
+            Row("cp + sync (median)", cp, size, null, null);
+            Row("file storage: upload (hash, temp file, fsync, rename)", Median(upTimes), size, cp, upPeak);
+            Row("file storage: verified download to a file + fsync", Median(downTimes), size, cp, downPeak);
+
+            foreach (var compatibility in new[] { true, false })
+            {
+                var server = compatibility ? "s3rver" : "fauxqs";
+
+                // fauxqs accepts request bodies of at most 11 MiB, so its parts are 8 MiB; s3rver takes the default 16 MiB.
+                var partSize = IntSetting("DBRESILIENCE_BENCH_S3_PART_MB", 0) is > 0 and var mb ? mb * 1024 * 1024
+                    : compatibility ? new S3StorageOptions().PartSize : 8 * 1024 * 1024;
+                await using var process = compatibility ? await S3TestServer.StartS3rverAsync() : await S3TestServer.StartFauxqsAsync();
+                using (var client = new AmazonS3Client(new BasicAWSCredentials(S3TestServer.AccessKey, S3TestServer.SecretKey), new AmazonS3Config
                 {
                     ServiceURL = process.Endpoint.ToString(),
                     ForcePathStyle = true,
@@ -70,15 +114,30 @@ internal sealed class StorageBenchmark : IBenchmark
                     await client.PutBucketAsync("bench", cancellationToken);
                 }
 
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  resident memory with the S3 client ready: {CurrentResidentBytes() / 1048576.0:F0} MiB (peak so far {Measure.PeakResidentBytes() / 1048576.0:F0} MiB)"));
-                var s3Upload = await TimeAsync(() => s3.WriteAsync("backups/b1/data.dump", new GeneratedStream(size), cancellationToken));
-                Row($"{server} ({(compatibility ? "compatibility" : "defaults")}): upload, 8 MiB parts", s3Upload, size, cp);
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  peak memory after the upload: {Measure.PeakResidentBytes() / 1048576.0:F0} MiB"));
-                var s3Download = await TimeAsync(async () => await DownloadAsync(s3, Path.Combine(work, "down.bin"), cancellationToken));
-                Row($"{server}: download to a file (+ fsync)", s3Download, size, cp);
-                File.Delete(Path.Combine(work, "down.bin"));
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  peak memory after {server}: {Measure.PeakResidentBytes() / 1048576.0:F0} MiB"));
+                var s3Environment = new Dictionary<string, string>(environment)
+                {
+                    ["DBRESILIENCE_BENCH_S3_ENDPOINT"] = process.Endpoint.ToString(),
+                    ["DBRESILIENCE_BENCH_S3_COMPATIBILITY"] = compatibility ? "true" : "false",
+                    ["DBRESILIENCE_BENCH_S3_PART_SIZE"] = partSize.ToString(CultureInfo.InvariantCulture),
+                };
+                Console.WriteLine();
+                var label = $"{server} ({(compatibility ? "compatibility" : "SDK defaults")}, {partSize / 1048576} MiB parts)";
+                Console.WriteLine($"  {label}:");
+                var ready = await ChildAsync("s3-ready", s3Environment, cancellationToken);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {"AWS SDK loaded: one small object written and read",-52} peak {Mib(ready.Peak),5:F0} MiB"));
+                for (var run = 0; run < s3Runs; run++)
+                {
+                    var up = await ChildAsync("s3-upload", s3Environment, cancellationToken);
+                    Row($"{server}: upload", up.Time, size, cp, up.Peak);
+                    Detail(up);
+                    var down = await ChildAsync("s3-download", s3Environment, cancellationToken);
+                    Row($"{server}: verified download to a file + fsync", down.Time, size, cp, down.Peak);
+                    Detail(down);
+                }
             }
+
+            Console.WriteLine();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  load average at the end: {LoadAverage()}"));
         }
         finally
         {
@@ -86,50 +145,223 @@ internal sealed class StorageBenchmark : IBenchmark
         }
     }
 
-    private static long CurrentResidentBytes()
+    private static async Task RunScenarioAsync(string scenario, CancellationToken cancellationToken)
     {
-        var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-        return long.Parse(line[6..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
-    }
-
-    private static async Task DownloadAsync(IStorageProvider storage, string path, CancellationToken cancellationToken)
-    {
-        await using var stream = await storage.OpenReadVerifiedAsync("backups/b1/data.dump", cancellationToken: cancellationToken);
-        await using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 0);
-        await stream.CopyToAsync(file, 1024 * 1024, cancellationToken);
-        file.Flush(flushToDisk: true);
-    }
-
-    private static void Row(string name, TimeSpan time, long size, TimeSpan? baseline)
-    {
-        Measure.Row(name, time, baseline);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {"",-48} {size / 1048576.0 / time.TotalSeconds,9:F0} MiB/s"));
-    }
-
-    private static async Task<TimeSpan> TimeAsync(Func<Task> action)
-    {
-        var watch = Stopwatch.StartNew();
-        await action();
-        return watch.Elapsed;
-    }
-
-    private static async Task RunAsync(string file, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(file) { UseShellExecute = false };
-        foreach (var argument in arguments)
+        var work = Environment.GetEnvironmentVariable("DBRESILIENCE_BENCH_STORAGE_DIR")!;
+        var source = Environment.GetEnvironmentVariable("DBRESILIENCE_BENCH_STORAGE_SOURCE")!;
+        var startRss = ResidentBytes("VmRSS:");
+        TimeSpan elapsed = TimeSpan.Zero;
+        IStorageProvider? storage = scenario switch
         {
-            start.ArgumentList.Add(argument);
+            "runtime" => null,
+            "file-ready" or "file-upload" or "file-download" => new FileSystemStorageProvider(Path.Combine(work, "store")),
+            _ => new S3StorageProvider(new S3StorageOptions
+            {
+                BucketName = "bench",
+                ServiceUrl = new Uri(Environment.GetEnvironmentVariable("DBRESILIENCE_BENCH_S3_ENDPOINT")!),
+                ForcePathStyle = true,
+                CompatibilityMode = Environment.GetEnvironmentVariable("DBRESILIENCE_BENCH_S3_COMPATIBILITY") == "true",
+                Credentials = new BasicAWSCredentials(S3TestServer.AccessKey, S3TestServer.SecretKey),
+                PartSize = int.Parse(Environment.GetEnvironmentVariable("DBRESILIENCE_BENCH_S3_PART_SIZE")!, CultureInfo.InvariantCulture),
+            }),
+        };
+        long readyRss = startRss;
+        try
+        {
+            if (storage is not null)
+            {
+                // Load the provider (and the AWS SDK) with one small object, so what follows is what the data costs.
+                await storage.WriteAsync("ready/small", new MemoryStream(new byte[1024]), cancellationToken);
+                await using (var small = await storage.OpenReadVerifiedAsync("ready/small", cancellationToken: cancellationToken))
+                {
+                    await small.CopyToAsync(Stream.Null, cancellationToken);
+                }
+
+                await storage.DeleteAsync("ready/small", cancellationToken);
+                readyRss = ResidentBytes("VmRSS:");
+            }
+
+            var watch = Stopwatch.StartNew();
+            if (scenario.EndsWith("-upload", StringComparison.Ordinal))
+            {
+                await using var file = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 0);
+                await storage!.WriteAsync(Key, new NonSeekableStream(file), cancellationToken);
+            }
+            else if (scenario.EndsWith("-download", StringComparison.Ordinal))
+            {
+                var path = Path.Combine(work, "down.bin");
+                await using (var stream = await storage!.OpenReadVerifiedAsync(Key, cancellationToken: cancellationToken))
+                await using (var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 0))
+                {
+                    await stream.CopyToAsync(file, 1024 * 1024, cancellationToken);
+                    file.Flush(flushToDisk: true);
+                }
+
+                File.Delete(path);
+            }
+
+            elapsed = watch.Elapsed;
+        }
+        finally
+        {
+            (storage as IDisposable)?.Dispose();
+        }
+
+        var gc = GC.GetGCMemoryInfo();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"RESULT seconds={elapsed.TotalSeconds:F3} peak={ResidentBytes("VmHWM:")} start={startRss} ready={readyRss} heap={gc.HeapSizeBytes} committed={gc.TotalCommittedBytes} gcs={GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} allocated={GC.GetTotalAllocatedBytes()}"));
+    }
+
+    private static async Task<ChildResult> ChildAsync(string scenario, Dictionary<string, string> environment, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false, RedirectStandardOutput = true };
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
+        {
+            start.ArgumentList.Add(Assembly.GetEntryAssembly()!.Location);
+        }
+
+        start.ArgumentList.Add("storage");
+        start.Environment[ScenarioVariable] = scenario;
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
         }
 
         using var process = Process.Start(start)!;
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
+        var output = await process.StandardOutput.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        var line = output.Split('\n').FirstOrDefault(l => l.StartsWith("RESULT ", StringComparison.Ordinal));
+        if (process.ExitCode != 0 || line is null)
         {
-            throw new InvalidOperationException($"{file} exited with {process.ExitCode}");
+            throw new InvalidOperationException($"the {scenario} scenario exited with {process.ExitCode}: {output}");
         }
+
+        var values = line[7..].Split(' ').Select(p => p.Split('=')).ToDictionary(p => p[0], p => p[1]);
+        return new ChildResult(
+            TimeSpan.FromSeconds(double.Parse(values["seconds"], CultureInfo.InvariantCulture)),
+            long.Parse(values["peak"], CultureInfo.InvariantCulture),
+            long.Parse(values["start"], CultureInfo.InvariantCulture),
+            long.Parse(values["ready"], CultureInfo.InvariantCulture),
+            long.Parse(values["heap"], CultureInfo.InvariantCulture),
+            long.Parse(values["committed"], CultureInfo.InvariantCulture),
+            values["gcs"],
+            long.Parse(values["allocated"], CultureInfo.InvariantCulture));
     }
 
-    /// <summary>A non-seekable source of pseudo-random bytes that costs almost nothing to produce (one random MiB, re-used with a counter).</summary>
+    private static void Detail(ChildResult result) => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"  {"",-52} resident at start {Mib(result.Start):F0} MiB, with the provider ready {Mib(result.Ready):F0} MiB; GC heap at the end {Mib(result.Heap):F0} MiB (committed {Mib(result.Committed):F0} MiB), GCs gen0/1/2 {result.Collections}, {Mib(result.Allocated):F0} MiB allocated"));
+
+    private static async Task<TimeSpan> CopyAsync(string source, string destination)
+    {
+        var watch = Stopwatch.StartNew();
+        var start = new ProcessStartInfo("sh") { UseShellExecute = false };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add("cp \"$1\" \"$2\" && sync \"$2\"");
+        start.ArgumentList.Add("sh");
+        start.ArgumentList.Add(source);
+        start.ArgumentList.Add(destination);
+        using (var process = Process.Start(start)!)
+        {
+            await process.WaitForExitAsync();
+            if (process.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"cp exited with {process.ExitCode}");
+            }
+        }
+
+        var elapsed = watch.Elapsed;
+        File.Delete(destination);
+        return elapsed;
+    }
+
+    private static double Sha256Throughput()
+    {
+        var block = new byte[1024 * 1024];
+        new Random(1).NextBytes(block);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var watch = Stopwatch.StartNew();
+        var blocks = 0;
+        while (watch.Elapsed < TimeSpan.FromSeconds(2) || blocks < 64)
+        {
+            hash.AppendData(block);
+            blocks++;
+        }
+
+        return blocks / watch.Elapsed.TotalSeconds;
+    }
+
+    private static bool HasShaNi() => File.ReadLines("/proc/cpuinfo").Any(l => l.StartsWith("flags", StringComparison.Ordinal) && l.Split(' ').Contains("sha_ni"));
+
+    private static string ConcurrentGc() => AppContext.GetData("System.GC.Concurrent") is bool concurrent ? (concurrent ? "on" : "off") : "on (default)";
+
+    private static string LoadAverage() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+
+    private static int IntSetting(string name, int fallback)
+        => int.TryParse(Environment.GetEnvironmentVariable(name), CultureInfo.InvariantCulture, out var value) ? value : fallback;
+
+    private static TimeSpan Median(List<TimeSpan> times)
+    {
+        var sorted = times.Order().ToList();
+        return sorted[sorted.Count / 2];
+    }
+
+    private static double Mib(long bytes) => bytes / 1048576.0;
+
+    private static long ResidentBytes(string field)
+    {
+        var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith(field, StringComparison.Ordinal));
+        return long.Parse(line[field.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+    }
+
+    private static void Row(string name, TimeSpan time, long size, TimeSpan? baseline, long? peak)
+    {
+        var ratio = baseline is { } b && b > TimeSpan.Zero ? (time / b).ToString("0.00x", CultureInfo.InvariantCulture) : string.Empty;
+        var memory = peak is { } p ? string.Create(CultureInfo.InvariantCulture, $"  peak {Mib(p),5:F0} MiB") : string.Empty;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  {name,-52} {time.TotalSeconds,8:F2} s {size / 1048576.0 / time.TotalSeconds,6:F0} MiB/s {ratio,7}{memory}"));
+    }
+
+    private sealed record ChildResult(TimeSpan Time, long Peak, long Start, long Ready, long Heap, long Committed, string Collections, long Allocated);
+
+    /// <summary>Reads a file like a pipe: not seekable, at most 256 KiB per read (as from pg_dump's standard output).</summary>
+    private sealed class NonSeekableStream(Stream inner) : Stream
+    {
+        private const int MaxRead = 256 * 1024;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, Math.Min(count, MaxRead));
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+            => inner.ReadAsync(buffer[..Math.Min(buffer.Length, MaxRead)], cancellationToken);
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+            => inner.ReadAsync(buffer, offset, Math.Min(count, MaxRead), cancellationToken);
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    /// <summary>A source of pseudo-random bytes that costs almost nothing to produce (one random MiB, re-used with a counter).</summary>
     private sealed class GeneratedStream(long length) : Stream
     {
         private static readonly byte[] Block = CreateBlock();

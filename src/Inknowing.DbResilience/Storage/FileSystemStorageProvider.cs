@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 
 namespace Inknowing.DbResilience.Storage;
 
@@ -11,7 +12,8 @@ namespace Inknowing.DbResilience.Storage;
 /// </summary>
 /// <remarks>
 /// <para>
-/// A write streams into a temporary file <c>.dbr-tmp-*</c> in the target's directory, computing the SHA-256 on the way,
+/// A write streams into a temporary file <c>.dbr-tmp-*</c> in the target's directory, computing the SHA-256 on the way
+/// (with an fsync started on another thread every 64 MiB, so that the disk works while the next bytes are hashed),
 /// flushes it to disk (fsync), then renames it over the final name and flushes the directory, so a crash or a cancellation
 /// never leaves a partial file under the final key.
 /// </para>
@@ -26,6 +28,7 @@ public sealed class FileSystemStorageProvider : IStorageProvider
     private const string TemporaryPrefix = StorageKey.ReservedSegmentPrefix + "tmp-";
     private const string ChecksumPrefix = StorageKey.ReservedSegmentPrefix + "sha256.";
     private const int BufferSize = 1024 * 1024;
+    private const long WriteBehindBytes = 64L * 1024 * 1024;
 
     private readonly string _root;
 
@@ -63,25 +66,44 @@ public sealed class FileSystemStorageProvider : IStorageProvider
         {
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             long size = 0;
-            await using (var file = CreateTemporary(directory, temporary))
+            using (var file = CreateTemporary(directory, temporary))
             {
-                while (true)
+                // Write-behind: every WriteBehindBytes, the file's dirty pages start going to disk on another thread while
+                // this one goes on reading and hashing, so the final fsync has at most that much left to do instead of
+                // the whole object (the hash, not the disk, is the slow part without SHA-NI).
+                var flushing = Task.CompletedTask;
+                long flushedAt = 0;
+                try
                 {
-                    readingSource = true;
-                    var read = await content.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken).ConfigureAwait(false);
-                    readingSource = false;
-                    if (read == 0)
+                    while (true)
                     {
-                        break;
+                        readingSource = true;
+                        var read = await content.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken).ConfigureAwait(false);
+                        readingSource = false;
+                        if (read == 0)
+                        {
+                            break;
+                        }
+
+                        hash.AppendData(buffer, 0, read);
+                        await RandomAccess.WriteAsync(file, buffer.AsMemory(0, read), size, cancellationToken).ConfigureAwait(false);
+                        size += read;
+                        if (size - flushedAt >= WriteBehindBytes && flushing.IsCompleted)
+                        {
+                            await flushing.ConfigureAwait(false);
+                            flushedAt = size;
+                            flushing = Task.Run(() => RandomAccess.FlushToDisk(file), CancellationToken.None);
+                        }
                     }
 
-                    hash.AppendData(buffer, 0, read);
-                    await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-                    size += read;
+                    await flushing.ConfigureAwait(false);
+                    RandomAccess.FlushToDisk(file);
                 }
-
-                await file.FlushAsync(cancellationToken).ConfigureAwait(false);
-                file.Flush(flushToDisk: true);
+                finally
+                {
+                    // Never close the handle under a flush still running (a failure or a cancellation got here first).
+                    await flushing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                }
             }
 
             var sha256 = Sha256Hex.Finish(hash);
@@ -222,22 +244,14 @@ public sealed class FileSystemStorageProvider : IStorageProvider
     /// <inheritdoc />
     public override string ToString() => Name;
 
-    private static FileStream CreateTemporary(string directory, string temporary)
+    private static SafeFileHandle CreateTemporary(string directory, string temporary)
     {
-        var options = new FileStreamOptions
-        {
-            Mode = FileMode.CreateNew,
-            Access = FileAccess.Write,
-            Share = FileShare.None,
-            BufferSize = 0,
-            Options = FileOptions.Asynchronous,
-        };
         for (var attempt = 0; ; attempt++)
         {
             Directory.CreateDirectory(directory);
             try
             {
-                return new FileStream(temporary, options);
+                return File.OpenHandle(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.Asynchronous);
             }
             catch (DirectoryNotFoundException) when (attempt < 3)
             {

@@ -221,6 +221,43 @@ public abstract class S3StorageConformanceTests : StorageProviderConformanceTest
     }
 
     [Test]
+    public async Task WriteAsync_ManyParts_AllocatesTwoPartBuffersAndNoCopyOfTheBody()
+    {
+        // Eight parts: a provider (or an SDK setting) that copied or buffered the body would allocate at least the object's size.
+        const long size = 8L * PartSize;
+        await Storage.WriteAsync("memory/warm-up", new PatternStream(PartSize + 1));
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+
+        await Storage.WriteAsync("memory/upload", new PatternStream(size));
+
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        allocated.Should().BeLessThan(size / 2, "the upload holds two part buffers whatever the object's size");
+        (await Storage.GetInfoAsync("memory/upload"))!.Sha256.Should().Be(PatternStream.Sha256Of(size));
+    }
+
+    [Test]
+    public async Task OpenReadAsync_LargeObject_StreamsTheBodyWithoutPerByteAllocations()
+    {
+        // A plain GetObject comes wrapped in the SDK's managed MD5 stream, which allocates more than the bytes it reads.
+        const long size = 4L * PartSize;
+        await Storage.WriteAsync("memory/download", new PatternStream(size));
+        var buffer = new byte[1024 * 1024];
+        await using var stream = await Storage.OpenReadAsync("memory/download");
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+
+        long total = 0;
+        for (var read = await stream.ReadAsync(buffer); read > 0; read = await stream.ReadAsync(buffer))
+        {
+            total += read;
+        }
+
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        total.Should().Be(size);
+        stream.Length.Should().Be(size);
+        allocated.Should().BeLessThan(size / 8, "the HTTP body is read straight into the caller's buffer");
+    }
+
+    [Test]
     public async Task ListAsync_ObjectsOutsideThePrefix_AreNotListed()
     {
         await RawClient.PutObjectAsync(new PutObjectRequest

@@ -46,6 +46,29 @@ public sealed class FileSystemStorageProviderTests
     }
 
     [Test]
+    public async Task WriteAsync_LargerThanTheWriteBehindStep_StoresEveryByte()
+    {
+        // 150 MB: two background flushes (every 64 MiB) while the rest is still being written, then the final one.
+        const long size = 150_000_000;
+
+        var result = await _storage.WriteAsync("big/k", new PatternStream(size));
+
+        result.Sha256.Should().Be(PatternStream.Sha256Of(size));
+        new FileInfo(Path.Combine(_root, "big", "k")).Length.Should().Be(size);
+        await using var verified = await _storage.OpenReadVerifiedAsync("big/k");
+        await verified.CopyToAsync(Stream.Null);
+    }
+
+    [Test]
+    public async Task WriteAsync_SourceFailsAfterAWriteBehindFlush_LeavesNoTemporaryFile()
+    {
+        var write = () => _storage.WriteAsync("k", new PatternStream(100_000_000) { FailAt = 70_000_000 });
+
+        (await write.Should().ThrowAsync<IOException>()).Which.Message.Should().Contain("on purpose");
+        Directory.GetFiles(_root, "*", SearchOption.AllDirectories).Should().BeEmpty();
+    }
+
+    [Test]
     public async Task WriteAsync_CancelledHalfway_LeavesNothing()
     {
         using var cancellation = new CancellationTokenSource();
