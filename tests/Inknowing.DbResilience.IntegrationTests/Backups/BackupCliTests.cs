@@ -6,22 +6,11 @@ using Inknowing.DbResilience.IntegrationTests.Migrations;
 namespace Inknowing.DbResilience.IntegrationTests.Backups;
 
 /// <summary>The <c>dbresilience backup</c> verb run as a separate process against the real PostgreSQL server.</summary>
-public sealed class BackupCliTests
+public sealed class BackupCliTests : StorageDirectoryTests
 {
     private string _connectionString = null!;
-    private readonly List<string> _directories = [];
-
     [OneTimeSetUp]
     public async Task CreateDatabaseAsync() => _connectionString = await BackupTestDatabase.CreateShopAsync();
-
-    [OneTimeTearDown]
-    public void DeleteDirectories()
-    {
-        foreach (var directory in _directories.Where(Directory.Exists))
-        {
-            Directory.Delete(directory, recursive: true);
-        }
-    }
 
     [Test]
     public async Task Backup_EncryptWithoutKey_ExitsTwoNamingTheVariableAndStoresNothing()
@@ -74,12 +63,5 @@ public sealed class BackupCliTests
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await process.WaitForExitAsync(timeout.Token);
         return (process.ExitCode, await output, await error);
-    }
-
-    private string NewStorage()
-    {
-        var directory = BackupTestDatabase.NewStorageDirectory();
-        _directories.Add(directory);
-        return directory;
     }
 }

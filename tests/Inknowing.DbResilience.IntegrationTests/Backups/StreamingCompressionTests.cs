@@ -10,7 +10,7 @@ namespace Inknowing.DbResilience.IntegrationTests.Backups;
 /// The custom format compressed in process while pg_dump streams it uncompressed: rows counted from the archive's COPY data
 /// must equal count(*), and pg_restore (stdin, --list, -j from a file) must read the result.
 /// </summary>
-public sealed class StreamingCompressionTests
+public sealed class StreamingCompressionTests : StorageDirectoryTests
 {
     private const string Tricky = """
         CREATE SCHEMA tricky;
@@ -40,22 +40,11 @@ public sealed class StreamingCompressionTests
         """;
 
     private string _connectionString = null!;
-    private readonly List<string> _directories = [];
-
     [OneTimeSetUp]
     public async Task CreateDatabaseAsync()
     {
         _connectionString = await Infrastructure.TestServers.CreateDatabaseAsync("streaming");
         await BackupTestDatabase.ExecuteAsync(_connectionString, BackupTestDatabase.ShopSchema + Tricky);
-    }
-
-    [OneTimeTearDown]
-    public void DeleteDirectories()
-    {
-        foreach (var directory in _directories.Where(Directory.Exists))
-        {
-            Directory.Delete(directory, recursive: true);
-        }
     }
 
     [Test]
@@ -251,12 +240,5 @@ public sealed class StreamingCompressionTests
 
         start.Arguments.AddRange(arguments);
         return await ToolProcess.RunAsync(start, CancellationToken.None);
-    }
-
-    private string NewStorage()
-    {
-        var directory = BackupTestDatabase.NewStorageDirectory();
-        _directories.Add(directory);
-        return directory;
     }
 }
