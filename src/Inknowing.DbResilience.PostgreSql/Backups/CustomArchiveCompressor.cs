@@ -82,23 +82,33 @@ internal sealed class CustomArchiveCompressor : IDisposable
     /// <summary>Reads the uncompressed archive from <paramref name="source"/> to its end and writes the compressed one to <paramref name="destination"/>.</summary>
     /// <param name="source">pg_dump's standard output.</param>
     /// <param name="destination">Where the compressed archive goes.</param>
-    /// <param name="cancellationToken">Cancels the copy.</param>
+    /// <param name="cancellationToken">Cancels the copy (checked between reads: kill the tool to end a read that waits).</param>
     /// <returns>A task that completes when the whole archive was written.</returns>
     /// <exception cref="InvalidDataException">The input is not an uncompressed custom-format archive of a known version, or it is truncated.</exception>
-    public async Task RunAsync(Stream source, Stream destination, CancellationToken cancellationToken)
+    /// <remarks>
+    /// The copy runs on a thread of its own with blocking reads and writes: on Linux, asynchronous reads of a pipe cost about
+    /// 4 ms of CPU per MiB (epoll and a thread-pool hop for each read of at most the pipe's 64 KiB), blocking ones a sixth of
+    /// that, and pg_dump streams hundreds of MiB through this pipe uncompressed.
+    /// </remarks>
+    public Task RunAsync(Stream source, Stream destination, CancellationToken cancellationToken)
+        => Task.Factory.StartNew(() => Run(source, destination, cancellationToken), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private void Run(Stream source, Stream destination, CancellationToken cancellationToken)
     {
         var buffer = new byte[BufferSize];
         int read;
-        while ((read = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+        while ((read = source.Read(buffer)) > 0)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             Process(buffer.AsSpan(0, read));
             if (_out.Length > 0)
             {
-                await destination.WriteAsync(_out.GetBuffer().AsMemory(0, (int)_out.Length), cancellationToken).ConfigureAwait(false);
+                destination.Write(_out.GetBuffer(), 0, (int)_out.Length);
                 _out.SetLength(0);
             }
         }
 
+        cancellationToken.ThrowIfCancellationRequested();
         if (_head is not null || _state != State.BlockType || _intFill != 0)
         {
             throw new InvalidDataException("pg_dump's archive ended in the middle of " + (_head is not null ? "its header or table of contents." : "a data block."));

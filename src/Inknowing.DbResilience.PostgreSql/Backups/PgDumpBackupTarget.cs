@@ -370,6 +370,8 @@ internal sealed class PgDumpBackupTarget(
 
     private static async Task RunCompressorAsync(CustomArchiveCompressor compressor, ToolProcess process, Stream writer, CancellationToken cancellationToken)
     {
+        // The compressor reads with blocking calls: cancelling kills pg_dump, which ends a read that waits.
+        using var kill = cancellationToken.Register(process.Kill);
         try
         {
             await compressor.RunAsync(process.StandardOutput, writer, cancellationToken).ConfigureAwait(false);
