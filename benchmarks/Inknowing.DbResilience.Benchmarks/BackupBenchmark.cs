@@ -66,7 +66,7 @@ internal sealed class BackupBenchmark : IBenchmark
             var variants = new (string Name, DbResilienceHost Host)[]
             {
                 ("backup to file storage (default)", BuildHost(connectionString, "file:" + storage)),
-                ("backup to file storage, zlib level 2", BuildHost(connectionString, "file:" + storage, archiveLevel: 2)),
+                ("backup to file storage, zlib level 1", BuildHost(connectionString, "file:" + storage, archiveLevel: 1)),
                 ("backup to file storage, pg_dump compresses", BuildHost(connectionString, "file:" + storage, archiveLevel: 0)),
                 ("backup to file storage, row counts off", BuildHost(connectionString, "file:" + storage, countRows: false)),
                 ("backup to s3rver (compatibility mode)", BuildHost(connectionString, "s3rver:" + s3rver.Endpoint)),
@@ -196,7 +196,7 @@ internal sealed class BackupBenchmark : IBenchmark
     }
 
     /// <summary>Builds a host for one target: <c>file:PATH</c>, <c>s3rver:URL</c> (compatibility mode) or <c>fauxqs:URL</c> (SDK defaults).</summary>
-    private static DbResilienceHost BuildHost(string connectionString, string target, bool countRows = true, int archiveLevel = 1)
+    private static DbResilienceHost BuildHost(string connectionString, string target, bool countRows = true, int archiveLevel = 2)
     {
         var builder = new DbResilienceBuilder()
             .UsePostgreSql(connectionString)

@@ -323,7 +323,15 @@ internal sealed class CustomArchiveCompressor : IDisposable
 #if NET9_0_OR_GREATER
     private void StartStream() => _deflate = new ZLibStream(_chunks, new ZLibCompressionOptions { CompressionLevel = _level }, leaveOpen: true);
 #else
-    private void StartStream() => _deflate = new ZLibStream(_chunks, _level == 1 ? CompressionLevel.Fastest : CompressionLevel.Optimal, leaveOpen: true);
+    private void StartStream() => _deflate = new ZLibStream(
+        _chunks,
+        _level switch
+        {
+            <= 3 => CompressionLevel.Fastest,
+            < 9 => CompressionLevel.Optimal,
+            _ => CompressionLevel.SmallestSize,
+        },
+        leaveOpen: true);
 #endif
 
     private void WriteInt(long value)

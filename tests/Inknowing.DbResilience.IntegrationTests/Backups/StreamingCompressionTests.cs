@@ -56,7 +56,7 @@ public sealed class StreamingCompressionTests : StorageDirectoryTests
         var manifest = (await host.GetRequiredService<IBackupService>().CreateAsync()).Manifest;
 
         manifest.RowCountSource.Should().Be("archive");
-        manifest.DumpCompression.Should().Contain("zlib level 1").And.Contain("--compress=0");
+        manifest.DumpCompression.Should().Contain("zlib level 2").And.Contain("--compress=0");
         manifest.Compression.Should().Be(BackupCompression.None);
         var expected = await CountEveryTableAsync();
         manifest.Tables.Select(t => (t.Schema, t.Name, t.Rows)).Should().BeEquivalentTo(expected);
@@ -83,7 +83,7 @@ public sealed class StreamingCompressionTests : StorageDirectoryTests
         report.TablesCompared.Should().BeGreaterThan(10);
         var file = Path.Combine(storage, "backups", manifest.Id, "data.dump");
         var listing = await RunToolAsync("pg_restore", null, "--list", file);
-        listing.Should().Contain("Compression: 1").And.Contain("TABLE DATA tricky texts").And.Contain("BLOBS");
+        listing.Should().Contain("Compression: 2").And.Contain("TABLE DATA tricky texts").And.Contain("BLOBS");
 
         var target = await Infrastructure.TestServers.CreateDatabaseAsync("streaming_restore");
         await RunToolAsync("pg_restore", target, "--dbname=" + new NpgsqlConnectionStringBuilder(target).Database, "--jobs=2", "--no-owner", "--exit-on-error", file);

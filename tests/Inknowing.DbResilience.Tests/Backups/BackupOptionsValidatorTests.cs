@@ -21,6 +21,6 @@ public sealed class BackupOptionsValidatorTests
     }
 
     [Test]
-    public void Defaults_ArchiveCompressionLevel_IsOne()
-        => new BackupOptions().ArchiveCompressionLevel.Should().Be(1);
+    public void Defaults_ArchiveCompressionLevel_IsTwo()
+        => new BackupOptions().ArchiveCompressionLevel.Should().Be(2);
 }
