@@ -8,7 +8,8 @@ namespace Inknowing.DbResilience.Cli;
 
 /// <summary>
 /// One <c>--storage</c> value: <c>file:///abs/path</c>, or
-/// <c>s3://bucket/prefix?endpoint=http://127.0.0.1:PORT&amp;region=us-east-1&amp;pathStyle=true</c>.
+/// <c>s3://bucket/prefix?endpoint=http://127.0.0.1:PORT&amp;region=us-east-1&amp;pathStyle=true</c>
+/// (also <c>compatibility</c>, <c>partSizeMiB</c>, <c>storageClass</c>).
 /// </summary>
 internal sealed record StorageUri
 {
@@ -28,6 +29,12 @@ internal sealed record StorageUri
     public bool PathStyle { get; init; }
 
     public bool Compatibility { get; init; }
+
+    /// <summary>Gets the multipart part size in MiB, or <see langword="null"/> for the provider's default.</summary>
+    public int? PartSizeMiB { get; init; }
+
+    /// <summary>Gets the S3 storage class of new objects (for example STANDARD_IA), or <see langword="null"/> for the bucket's default.</summary>
+    public string? StorageClass { get; init; }
 
     /// <summary>Adds this storage to a builder: the first as the primary (<c>Use*Storage</c>), the others as copies (<c>Add*Storage</c>).</summary>
     public DbResilienceBuilder AddTo(DbResilienceBuilder builder, bool primary) => (Scheme, primary) switch
@@ -61,6 +68,12 @@ internal sealed record StorageUri
         options.Region = Region;
         options.ForcePathStyle = PathStyle;
         options.CompatibilityMode = Compatibility;
+        if (PartSizeMiB is { } partSize)
+        {
+            options.PartSize = partSize * 1024 * 1024;
+        }
+
+        options.StorageClass = StorageClass;
     }
 
     /// <summary>Parses a value, or throws with a message that names it and shows the accepted forms.</summary>
@@ -110,6 +123,8 @@ internal sealed record StorageUri
                     Region = query.GetValueOrDefault("region"),
                     PathStyle = ParseBool(query, "pathStyle", value),
                     Compatibility = ParseBool(query, "compatibility", value),
+                    PartSizeMiB = ParsePartSize(query, value),
+                    StorageClass = query.GetValueOrDefault("storageClass"),
                 };
 
             default:
@@ -124,15 +139,28 @@ internal sealed record StorageUri
         {
             var parts = pair.Split('=', 2);
             var name = Uri.UnescapeDataString(parts[0]);
-            if (name is not ("endpoint" or "region" or "pathStyle" or "compatibility"))
+            if (name is not ("endpoint" or "region" or "pathStyle" or "compatibility" or "partSizeMiB" or "storageClass"))
             {
-                throw Invalid(value, $"the parameter '{name}' is unknown (known: endpoint, region, pathStyle, compatibility)");
+                throw Invalid(value, $"the parameter '{name}' is unknown (known: endpoint, region, pathStyle, compatibility, partSizeMiB, storageClass)");
             }
 
             result[name] = parts.Length > 1 ? Uri.UnescapeDataString(parts[1]) : "true";
         }
 
         return result;
+    }
+
+    private static int? ParsePartSize(Dictionary<string, string> query, string value)
+    {
+        if (!query.TryGetValue("partSizeMiB", out var text))
+        {
+            return null;
+        }
+
+        // S3 needs parts of at least 5 MiB, and 2 GiB keeps the byte count in an int.
+        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var megabytes) && megabytes is >= 5 and <= 2047
+            ? megabytes
+            : throw Invalid(value, $"partSizeMiB='{text}' is not a whole number of MiB from 5 to 2047");
     }
 
     private static bool ParseBool(Dictionary<string, string> query, string name, string value)

@@ -14,9 +14,10 @@ public sealed class S3TestServer : IAsyncDisposable
     private readonly Process _process;
     private readonly string? _dataDirectory;
 
-    private S3TestServer(string name, Process process, int port, string? dataDirectory, bool requiresCompatibilityMode)
+    private S3TestServer(string name, Process process, int port, string? dataDirectory, bool requiresCompatibilityMode, bool tls = false)
     {
         Name = name;
+        Tls = tls;
         _process = process;
         Port = port;
         _dataDirectory = dataDirectory;
@@ -29,8 +30,11 @@ public sealed class S3TestServer : IAsyncDisposable
     /// <summary>Gets the port on 127.0.0.1.</summary>
     public int Port { get; }
 
+    /// <summary>Gets a value indicating whether the server speaks HTTPS (s3rver started with a certificate).</summary>
+    public bool Tls { get; }
+
     /// <summary>Gets the endpoint URL.</summary>
-    public Uri Endpoint => new($"http://127.0.0.1:{Port}");
+    public Uri Endpoint => new($"{(Tls ? "https" : "http")}://127.0.0.1:{Port}");
 
     /// <summary>Gets a value indicating whether the server needs the S3 compatibility setting (no flexible checksums, no aws-chunked bodies).</summary>
     public bool RequiresCompatibilityMode { get; }
@@ -44,7 +48,8 @@ public sealed class S3TestServer : IAsyncDisposable
     /// <summary>Gets eng/test-services of this repository, found above the running binaries.</summary>
     public static string TestServices { get; } = FindTestServices();
 
-    public static Task<S3TestServer> StartS3rverAsync()
+    /// <summary>Starts s3rver, over HTTPS when a PEM certificate and key are given (for clients that speak only HTTPS, like pgBackRest).</summary>
+    public static Task<S3TestServer> StartS3rverAsync(string? tlsCertificatePath = null, string? tlsKeyPath = null)
     {
         var data = Path.Combine(Path.GetTempPath(), "dbresilience-s3rver-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(data);
@@ -57,10 +62,17 @@ public sealed class S3TestServer : IAsyncDisposable
         start.ArgumentList.Add("-p");
         start.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         start.ArgumentList.Add("--no-vhost-buckets");
+        if (tlsCertificatePath is not null && tlsKeyPath is not null)
+        {
+            start.ArgumentList.Add("--cert");
+            start.ArgumentList.Add(tlsCertificatePath);
+            start.ArgumentList.Add("--key");
+            start.ArgumentList.Add(tlsKeyPath);
+        }
 
         // Node 20 needs the legacy provider, or s3rver's paged listings fail with InternalError.
         start.Environment["NODE_OPTIONS"] = "--openssl-legacy-provider";
-        return StartAsync("s3rver", start, port, data, requiresCompatibilityMode: true);
+        return StartAsync("s3rver", start, port, data, requiresCompatibilityMode: true, tls: tlsCertificatePath is not null && tlsKeyPath is not null);
     }
 
     public static Task<S3TestServer> StartFauxqsAsync()
@@ -110,10 +122,10 @@ public sealed class S3TestServer : IAsyncDisposable
         return start;
     }
 
-    private static async Task<S3TestServer> StartAsync(string name, ProcessStartInfo start, int port, string? data, bool requiresCompatibilityMode)
+    private static async Task<S3TestServer> StartAsync(string name, ProcessStartInfo start, int port, string? data, bool requiresCompatibilityMode, bool tls = false)
     {
         var process = Process.Start(start) ?? throw new InvalidOperationException($"node could not start {name}.");
-        var server = new S3TestServer(name, process, port, data, requiresCompatibilityMode);
+        var server = new S3TestServer(name, process, port, data, requiresCompatibilityMode, tls);
 
         // Both pipes are drained for the server's whole life (a full pipe would stall it); the start of stderr is kept for errors.
         var stderr = new StringBuilder();

@@ -50,6 +50,17 @@ public sealed record BaseBackupManifest
     /// <summary>Gets the first WAL segment the backup needs.</summary>
     public WalSegmentName StartSegment => WalSegmentName.FromLsn(Timeline, NpgsqlLogSequenceNumber.Parse(StartLsn));
 
+    /// <summary>
+    /// Orders base backups oldest first by where their WAL starts (then start time, then id): ids carry the start time to the
+    /// second only, so two backups taken in the same second would otherwise sort by their random suffix.
+    /// </summary>
+    internal static List<BaseBackupManifest> InOrder(IEnumerable<BaseBackupManifest> manifests)
+        => manifests
+            .OrderBy(m => (ulong)NpgsqlLogSequenceNumber.Parse(m.StartLsn))
+            .ThenBy(m => m.StartTime)
+            .ThenBy(m => m.Id, StringComparer.Ordinal)
+            .ToList();
+
     /// <summary>Gets the last WAL segment the backup needs to be consistent.</summary>
     public WalSegmentName StopSegment => WalSegmentName.FromLsn(Timeline, NpgsqlLogSequenceNumber.Parse(StopLsn));
 }

@@ -143,7 +143,7 @@ public sealed partial class BaseBackupService
         return manifest;
     }
 
-    /// <summary>Lists the complete base backups (those with a manifest) of the first storage that has any, oldest first.</summary>
+    /// <summary>Lists the complete base backups (those with a manifest) of the first storage that has any, oldest (by start LSN) first.</summary>
     /// <param name="cancellationToken">Cancels the listing.</param>
     /// <returns>The manifests, oldest first.</returns>
     /// <exception cref="StorageException">A storage failed.</exception>
@@ -159,7 +159,7 @@ public sealed partial class BaseBackupService
 
             if (found.Count > 0)
             {
-                return found.OrderBy(m => m.Id, StringComparer.Ordinal).ToList();
+                return BaseBackupManifest.InOrder(found);
             }
         }
 

@@ -44,6 +44,12 @@ internal static partial class Log
     [LoggerMessage(7042, LogLevel.Warning, "WAL receiver could not store the partial segment; retrying: {Reason}")]
     public static partial void ReceiverFlushFailed(ILogger logger, string reason);
 
+    [LoggerMessage(7044, LogLevel.Information, "WAL receiver stored the timeline history file {Name}: the server was promoted")]
+    public static partial void ReceiverHistoryStored(ILogger logger, string name);
+
+    [LoggerMessage(7045, LogLevel.Warning, "WAL receiver cannot read the timeline history file {Name} ({Reason}): grant the role pg_read_server_files, or let archive_command store it; until then recovery cannot follow this timeline switch")]
+    public static partial void ReceiverHistoryUnreadable(ILogger logger, string name, string reason);
+
     [LoggerMessage(7043, LogLevel.Warning, "WAL receiver stopped; reconnecting in {Delay}: {Reason}")]
     public static partial void ReceiverRestarting(ILogger logger, TimeSpan delay, string reason);
 }

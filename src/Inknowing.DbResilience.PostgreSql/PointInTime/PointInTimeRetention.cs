@@ -85,9 +85,11 @@ public sealed class PointInTimeRetention
             };
         }
 
+        // window.BaseBackups is in WAL order (BaseBackupManifest.InOrder), not id order: ids of one second tie.
         var oldestKept = restorable[Math.Max(0, restorable.Count - keepBaseBackups)];
-        var kept = window.BaseBackups.Where(b => string.CompareOrdinal(b.Id, oldestKept.Id) >= 0).Select(b => b.Id).ToList();
-        var removed = window.BaseBackups.Where(b => string.CompareOrdinal(b.Id, oldestKept.Id) < 0).Select(b => b.Id).ToList();
+        var firstKept = window.BaseBackups.ToList().IndexOf(oldestKept);
+        var kept = window.BaseBackups.Skip(firstKept).Select(b => b.Id).ToList();
+        var removed = window.BaseBackups.Take(firstKept).Select(b => b.Id).ToList();
         var needed = oldestKept.StartSegment;
         var removedWal = files
             .Where(f => f.Kind != WalFileKind.History && f.Segment is { } segment && (ulong)segment.StartLsn < (ulong)needed.StartLsn)

@@ -156,14 +156,14 @@ public sealed class WalArchive
     }
 
     /// <summary>
-    /// Stores bytes the streaming receiver holds: a complete segment (kept as it is when a copy is already stored, since the
-    /// archive_command may have stored it first) or the prefix of the segment being written as <c>.partial</c>.
+    /// Stores bytes the streaming receiver holds: a complete segment or a timeline history file (kept as it is when a copy is
+    /// already stored, since the archive_command may have stored it first) or the prefix of the segment being written as <c>.partial</c>.
     /// </summary>
     /// <returns><see langword="true"/> when stored (or already stored).</returns>
     /// <exception cref="StorageException">A storage failed.</exception>
     internal async Task StoreAsync(WalFileName file, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
     {
-        if (file.Kind == WalFileKind.Segment)
+        if (file.Kind is WalFileKind.Segment or WalFileKind.History)
         {
             var missing = 0;
             foreach (var storage in _storages.Providers)

@@ -45,14 +45,18 @@ internal sealed class WalChain
     {
         var list = files.ToList();
         var chain = new WalChain(list, histories);
-        chain.Run(baseBackups.OrderBy(b => b.Id, StringComparer.Ordinal).ToList(), list.Count);
+        chain.Run(BaseBackupManifest.InOrder(baseBackups), list.Count);
         return chain;
     }
 
     /// <summary>Parses a timeline history file: its last line names the parent timeline and the switch point.</summary>
     public static (uint Parent, ulong SwitchLsn)? ParseHistory(string content)
+        => ParseHistoryLines(content) is { Count: > 0 } lines ? lines[^1] : null;
+
+    /// <summary>Parses every line of a timeline history file, oldest first: each names a timeline and the point where it ended.</summary>
+    public static IReadOnlyList<(uint Parent, ulong SwitchLsn)> ParseHistoryLines(string content)
     {
-        (uint, ulong)? last = null;
+        var lines = new List<(uint, ulong)>();
         foreach (var line in content.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             if (line.StartsWith('#'))
@@ -65,11 +69,11 @@ internal sealed class WalChain
                 && uint.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var parent)
                 && NpgsqlLogSequenceNumber.TryParse(parts[1], out var lsn))
             {
-                last = (parent, (ulong)lsn);
+                lines.Add((parent, (ulong)lsn));
             }
         }
 
-        return last;
+        return lines;
     }
 
     /// <summary>Gets the segments (complete or partial) between two positions, inclusive, on the timelines recovery follows.</summary>

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -22,6 +24,8 @@ public sealed class WalReceiver : IDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly byte[] _buffer = new byte[WalSegmentName.SegmentSize];
     private WalSegmentName _segment;
+    private uint _timeline;
+    private IReadOnlyList<(uint Parent, ulong SwitchLsn)> _history = [];
     private int _length;
     private int _storedLength;
     private long _storedLsn;
@@ -50,8 +54,9 @@ public sealed class WalReceiver : IDisposable
     public NpgsqlLogSequenceNumber StoredLsn => new((ulong)Interlocked.Read(ref _storedLsn));
 
     /// <summary>
-    /// Streams until cancelled: creates the slot when missing, resumes at the start of the segment that holds the slot's
-    /// restart point, and stores what it has when cancelled.
+    /// Streams until cancelled: creates the slot when missing, stores the server's timeline history file when it is past
+    /// timeline 1 (after a promotion), resumes at the start of the segment that holds the slot's restart point on the server's
+    /// current timeline, and stores what it has when cancelled.
     /// </summary>
     /// <param name="cancellationToken">Stops the stream; the segment being written is stored as <c>.partial</c> first.</param>
     /// <returns>A task that completes when cancelled.</returns>
@@ -75,9 +80,20 @@ public sealed class WalReceiver : IDisposable
                 slot = await connection.ReadReplicationSlot(_options.SlotName, cancellationToken).ConfigureAwait(false) ?? slot;
             }
 
+            // After a promotion the server is on a new timeline: store its history file (recovery needs it to follow the switch)
+            // and name each segment after the timeline it belongs to.
             var timeline = system.Timeline;
+            _timeline = timeline;
+            _history = [];
+            if (timeline > 1 && await ReadHistoryAsync(connection, timeline, cancellationToken).ConfigureAwait(false) is { } history)
+            {
+                _history = WalChain.ParseHistoryLines(Encoding.UTF8.GetString(history.Content));
+                await _archive.StoreAsync(WalFileName.Parse(history.Name), history.Content, cancellationToken).ConfigureAwait(false);
+                Log.ReceiverHistoryStored(_logger, history.Name);
+            }
+
             var resumeAt = slot.RestartLsn ?? system.XLogPos;
-            _segment = WalSegmentName.FromLsn(timeline, resumeAt);
+            _segment = SegmentAt(_timeline, _history, resumeAt);
             _length = 0;
             _storedLength = 0;
             Interlocked.Exchange(ref _storedLsn, (long)(ulong)_segment.StartLsn);
@@ -109,6 +125,64 @@ public sealed class WalReceiver : IDisposable
 
             await FlushPartialAsync(connection, CancellationToken.None).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Reads the server's timeline history file: with TIMELINE_HISTORY, or, where Npgsql cannot read that answer (PostgreSQL
+    /// sends its content typed as text, Npgsql 10 casts it to bytes), with <c>pg_read_binary_file</c> on an ordinary
+    /// connection, which needs superuser or <c>pg_read_server_files</c>. Without either, logs why and returns <see langword="null"/>:
+    /// streaming goes on, and the window names the missing history file until archive_command stores it.
+    /// </summary>
+    private async Task<(string Name, byte[] Content)?> ReadHistoryAsync(PhysicalReplicationConnection connection, uint timeline, CancellationToken cancellationToken)
+    {
+        var name = string.Create(CultureInfo.InvariantCulture, $"{timeline:X8}.history");
+        try
+        {
+            var history = await connection.TimelineHistory(timeline, cancellationToken).ConfigureAwait(false);
+            return (history.FileName, history.Content);
+        }
+        catch (InvalidCastException)
+        {
+            // Fall back to SQL below.
+        }
+
+        var builder = new NpgsqlConnectionStringBuilder(_postgreSql.ConnectionString) { ApplicationName = _options.ApplicationName, Pooling = false };
+        var sql = new NpgsqlConnection(builder.ConnectionString);
+        await using (sql.ConfigureAwait(false))
+        {
+            try
+            {
+                await sql.OpenAsync(cancellationToken).ConfigureAwait(false);
+                var command = new NpgsqlCommand("SELECT pg_read_binary_file('pg_wal/' || $1)", sql) { Parameters = { new() { Value = name } } };
+                await using (command.ConfigureAwait(false))
+                {
+                    return (name, (byte[])(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!);
+                }
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+            {
+                Log.ReceiverHistoryUnreadable(_logger, name, ex.MessageText);
+                return null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Names the segment holding a position: on the current timeline, or on an older one of its history when the whole segment
+    /// was written before that timeline ended (the segment of the switch itself belongs to the new timeline, as in pg_wal).
+    /// </summary>
+    internal static WalSegmentName SegmentAt(uint timeline, IReadOnlyList<(uint Parent, ulong SwitchLsn)> history, NpgsqlLogSequenceNumber lsn)
+    {
+        var segment = WalSegmentName.FromLsn(timeline, lsn);
+        foreach (var (parent, switchLsn) in history)
+        {
+            if (switchLsn >= (ulong)segment.EndLsn)
+            {
+                return segment with { Timeline = parent };
+            }
+        }
+
+        return segment;
     }
 
     private async Task ReceiveAsync(XLogDataMessage message, CancellationToken cancellationToken)
@@ -157,7 +231,7 @@ public sealed class WalReceiver : IDisposable
             await _archive.DeleteAsync(file.Key + ".partial", cancellationToken).ConfigureAwait(false);
             Interlocked.Exchange(ref _storedLsn, (long)(ulong)_segment.EndLsn);
             Log.ReceiverSegmentStored(_logger, file.Name);
-            _segment = _segment.Next();
+            _segment = SegmentAt(_timeline, _history, _segment.EndLsn);
             _length = 0;
             _storedLength = 0;
         }

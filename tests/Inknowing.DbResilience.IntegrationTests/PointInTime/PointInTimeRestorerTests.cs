@@ -81,20 +81,8 @@ public sealed class PointInTimeRestorerTests
     [OneTimeTearDown]
     public async Task TearDown()
     {
-        if (_cluster is not null)
-        {
-            await _cluster.DisposeAsync();
-        }
-
-        if (_storage is not null)
-        {
-            await _storage.DisposeAsync();
-        }
-
-        if (_work is not null && Directory.Exists(_work))
-        {
-            Directory.Delete(_work, recursive: true);
-        }
+        _storage?.Dispose();
+        await PitrTestCluster.TearDownAsync(_cluster, _work);
     }
 
     [Test]
@@ -259,32 +247,15 @@ public sealed class PointInTimeRestorerTests
 
     private async Task InsertAsync(string note) => await _cluster.ExecuteAsync($"INSERT INTO marks VALUES ('{note}')");
 
-    private async Task<T> ScalarAsync<T>(string sql)
-    {
-        await using var connection = new NpgsqlConnection(_cluster.ConnectionString);
-        await connection.OpenAsync();
-        return (T)(await new NpgsqlCommand(sql, connection).ExecuteScalarAsync())!;
-    }
+    private Task<T> ScalarAsync<T>(string sql) => PitrTestCluster.ScalarAsync<T>(_cluster, sql);
 
-    /// <summary>Switches to a new segment, waits for the server to archive it, then pushes the archive as archive_command would.</summary>
     private async Task ArchiveAsync()
     {
-        var switched = await ScalarAsync<string>("SELECT pg_walfile_name(pg_switch_wal())");
-        for (var i = 0; i < 300 && string.CompareOrdinal(await ScalarAsync<string?>("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver") ?? string.Empty, switched) < 0; i++)
-        {
-            await Task.Delay(100);
-        }
-
+        await PitrTestCluster.SwitchAndWaitForArchiveAsync(_cluster);
         await PushArchiveAsync();
     }
 
-    private async Task PushArchiveAsync()
-    {
-        foreach (var file in Directory.EnumerateFiles(_cluster.ArchiveDirectory).Where(f => !f.EndsWith(".tmp", StringComparison.Ordinal)).Order())
-        {
-            await _archive.PushAsync(file);
-        }
-    }
+    private Task PushArchiveAsync() => PitrTestCluster.PushArchiveAsync(_cluster, _archive);
 
     private System.Diagnostics.Process StartPgbench(params string[] arguments)
     {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Inknowing.DbResilience.IntegrationTests.Infrastructure;
 using Inknowing.DbResilience.PostgreSql;
 using Inknowing.DbResilience.PostgreSql.Clusters;
@@ -25,8 +24,7 @@ public sealed class WalArchiveCommandTests
     public void SetUp()
     {
         _ = TestServers.PostgreSqlConnectionString;
-        var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
-        _cli = Path.Combine(RepositoryPaths.Root, "samples", "Inknowing.DbResilience.Cli", "bin", configuration, "net10.0", "dbresilience.dll");
+        _cli = PitrCli.DllPath;
         File.Exists(_cli).Should().BeTrue($"the CLI must be built first (dotnet build samples/Inknowing.DbResilience.Cli): {_cli}");
         _work = Path.Combine(Path.GetTempPath(), "dbresilience-walcmd-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(_work);
@@ -35,7 +33,7 @@ public sealed class WalArchiveCommandTests
         if (Environment.UserName == "root")
         {
             // The server's archive_command runs as the postgres OS user: give it the storage directory.
-            Run("/usr/bin/chown", [], "-R", "postgres:postgres", _work).ExitCode.Should().Be(0);
+            PitrCli.Run("/usr/bin/chown", [], "-R", "postgres:postgres", _work).ExitCode.Should().Be(0);
         }
     }
 
@@ -58,7 +56,7 @@ public sealed class WalArchiveCommandTests
             Settings =
             {
                 ["archive_mode"] = "on",
-                ["archive_command"] = $"'DBRESILIENCE_STORAGE={storageUri} {DotnetPath()} {_cli} wal-push %p'",
+                ["archive_command"] = $"'DBRESILIENCE_STORAGE={storageUri} {PitrCli.DotnetPath} {_cli} wal-push %p'",
             },
         });
         await using var storage = new StorageSet([new FileSystemStorageProvider(_storagePath)]);
@@ -72,14 +70,14 @@ public sealed class WalArchiveCommandTests
         await cluster.ExecuteAsync("INSERT INTO t SELECT generate_series(1, 1000)");
         await SwitchAndWaitForArchiveAsync(cluster);
 
-        var window = Run(DotnetPath(), new() { ["DBRESILIENCE_STORAGE"] = storageUri, ["DBRESILIENCE_CONNECTION"] = cluster.ConnectionString }, _cli, "pitr", "window", "--json");
+        var window = PitrCli.Run(PitrCli.DotnetPath, new() { ["DBRESILIENCE_STORAGE"] = storageUri, ["DBRESILIENCE_CONNECTION"] = cluster.ConnectionString }, _cli, "pitr", "window", "--json");
         window.ExitCode.Should().Be(0, window.Output);
         window.Output.Should().Contain(manifest.Id);
 
-        var fetch = Run(DotnetPath(), new() { ["DBRESILIENCE_STORAGE"] = storageUri }, _cli, "wal-fetch", "0000000100000099000000FF", Path.Combine(_work, "x"));
+        var fetch = PitrCli.Run(PitrCli.DotnetPath, new() { ["DBRESILIENCE_STORAGE"] = storageUri }, _cli, "wal-fetch", "0000000100000099000000FF", Path.Combine(_work, "x"));
         fetch.ExitCode.Should().Be(1, "restore_command must fail for a segment that is not archived");
 
-        var badName = Run(DotnetPath(), new() { ["DBRESILIENCE_STORAGE"] = storageUri }, _cli, "wal-push", "/etc/passwd");
+        var badName = PitrCli.Run(PitrCli.DotnetPath, new() { ["DBRESILIENCE_STORAGE"] = storageUri }, _cli, "wal-push", "/etc/passwd");
         badName.ExitCode.Should().Be(2, badName.Output);
 
         var result = await restorer.RestoreAsync(new PointInTimeRestoreRequest
@@ -112,27 +110,5 @@ public sealed class WalArchiveCommandTests
         }
 
         Assert.Fail($"{switched} was not archived by 'dbresilience wal-push' within 60 s. Server log: {cluster.ReadLog()}");
-    }
-
-    private static string DotnetPath() => Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "/usr/bin/dotnet";
-
-    private static (int ExitCode, string Output) Run(string fileName, Dictionary<string, string> environment, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEndAsync();
-        var output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, output + error.Result);
     }
 }

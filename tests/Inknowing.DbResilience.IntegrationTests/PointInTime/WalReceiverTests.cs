@@ -52,7 +52,7 @@ public sealed class WalReceiverTests
             await cluster.ExecuteAsync("CREATE TABLE t (batch int, id int)");
             await baseBackups.CreateAsync();
             await InsertBatchAsync(cluster, 1);
-            await WaitForStoredAsync(cluster, first);
+            await WaitForStoredAsync(cluster, first, running);
 
             // Stopped mid-segment, with WAL still being written while it is down.
             await stop.CancelAsync();
@@ -68,7 +68,7 @@ public sealed class WalReceiverTests
             using var stop = new CancellationTokenSource();
             var running = second.RunAsync(stop.Token);
             await InsertBatchAsync(cluster, 4);
-            await WaitForStoredAsync(cluster, second);
+            await WaitForStoredAsync(cluster, second, running);
             await stop.CancelAsync();
             await running;
         }
@@ -97,6 +97,69 @@ public sealed class WalReceiverTests
         }
 
         batches.Should().Equal(1, 2, 3, 4);
+    }
+
+    [Test]
+    public async Task RunAsync_ServerPromotedToANewTimeline_StoresItsHistoryAndFollowsIt()
+    {
+        await using var primary = await LocalPostgreSqlCluster.StartNewAsync(new LocalClusterOptions { DisableFsync = true, ReplicationRole = "replicator" });
+        await using var storage = new StorageSet([new FileSystemStorageProvider(Path.Combine(_work, "timeline-storage"))]);
+        var options = Options.Create(new PointInTimeOptions { PartialFlushInterval = TimeSpan.FromMilliseconds(200), SlotName = "timeline_test" });
+        var archive = new WalArchive(storage);
+        var onPrimary = Options.Create(new PostgreSqlOptions { ConnectionString = primary.ConnectionString });
+        var baseBackups = new BaseBackupService(storage, onPrimary, options, TimeProvider.System);
+        var restorer = new PointInTimeRestorer(baseBackups, archive, onPrimary, options);
+        using (var receiver = new WalReceiver(archive, onPrimary, options))
+        {
+            using var stop = new CancellationTokenSource();
+            var running = receiver.RunAsync(stop.Token);
+            await primary.ExecuteAsync("CREATE TABLE t (batch int, id int)");
+            await baseBackups.CreateAsync();
+            await InsertBatchAsync(primary, 1);
+            await WaitForStoredAsync(primary, receiver, running);
+            await stop.CancelAsync();
+            await running;
+        }
+
+        // The restored copy is promoted onto timeline 2 and becomes the server the receiver streams from, into the same storage.
+        var promotion = await restorer.RestoreAsync(new PointInTimeRestoreRequest
+        {
+            TargetDirectory = Path.Combine(_work, "promoted"),
+            Target = RecoveryTarget.Latest,
+            Start = true,
+            Settings = new Dictionary<string, string> { ["fsync"] = "off" },
+        });
+        await using var promoted = promotion.Cluster!;
+        await primary.StopAsync();
+        using (var receiver = new WalReceiver(archive, Options.Create(new PostgreSqlOptions { ConnectionString = promoted.ConnectionString }), options))
+        {
+            using var stop = new CancellationTokenSource();
+            var running = receiver.RunAsync(stop.Token);
+            await InsertBatchAsync(promoted, 2);
+            await promoted.ExecuteAsync("SELECT pg_switch_wal()");
+            await InsertBatchAsync(promoted, 3);
+            await WaitForStoredAsync(promoted, receiver, running);
+            await stop.CancelAsync();
+            await running;
+        }
+
+        var window = await restorer.GetWindowAsync();
+        var result = await restorer.RestoreAsync(new PointInTimeRestoreRequest
+        {
+            TargetDirectory = Path.Combine(_work, "after-promotion"),
+            Target = RecoveryTarget.Latest,
+            Start = true,
+            Settings = new Dictionary<string, string> { ["fsync"] = "off" },
+        });
+        await using var restored = result.Cluster!;
+        await using var connection = new NpgsqlConnection(restored.ConnectionString);
+        await connection.OpenAsync();
+
+        (await storage.Providers[0].GetInfoAsync("wal/00000002/00000002.history")).Should().NotBeNull();
+        window.Problems.Should().BeEmpty();
+        window.LatestTimeline.Should().Be(2);
+        (await new NpgsqlCommand("SELECT string_agg(DISTINCT batch::text, ',' ORDER BY batch::text) FROM t", connection).ExecuteScalarAsync()).Should().Be("1,2,3");
+        (await new NpgsqlCommand("SELECT count(*) FROM t", connection).ExecuteScalarAsync()).Should().Be(3000L);
     }
 
     [Test]
@@ -132,13 +195,18 @@ public sealed class WalReceiverTests
     private static async Task InsertBatchAsync(LocalPostgreSqlCluster cluster, int batch)
         => await cluster.ExecuteAsync($"INSERT INTO t SELECT {batch}, generate_series(1, 1000)");
 
-    private static async Task WaitForStoredAsync(LocalPostgreSqlCluster cluster, WalReceiver receiver)
+    private static async Task WaitForStoredAsync(LocalPostgreSqlCluster cluster, WalReceiver receiver, Task running)
     {
         await using var connection = new NpgsqlConnection(cluster.ConnectionString);
         await connection.OpenAsync();
         var target = (NpgsqlLogSequenceNumber)(await new NpgsqlCommand("SELECT pg_current_wal_insert_lsn()", connection).ExecuteScalarAsync())!;
         for (var i = 0; i < 300 && receiver.StoredLsn < target; i++)
         {
+            if (running.IsCompleted)
+            {
+                await running; // Surfaces why the receiver stopped.
+            }
+
             await Task.Delay(100);
         }
 

@@ -1,5 +1,6 @@
 using Inknowing.DbResilience.PostgreSql.PointInTime;
 using Inknowing.DbResilience.Storage;
+using NpgsqlTypes;
 
 namespace Inknowing.DbResilience.Tests.PointInTime;
 
@@ -108,6 +109,33 @@ public sealed class WalChainTests
         plan.RemovedBaseBackups.Should().Equal("a");
         plan.OldestNeededSegment.Should().Be("000000010000000000000004");
         plan.RemovedWalFiles.Should().Equal("wal/00000001/000000010000000000000002", "wal/00000001/000000010000000000000003");
+    }
+
+    [Test]
+    public void RetentionPlan_TwoBackupsInOneSecondWithTheNewerIdSmaller_KeepsTheNewerByWalOrder()
+    {
+        // Ids carry the second only; their random suffix must not decide which backup is newer.
+        var files = Segments(1, 2, 3, 4, 5, 6).ToList();
+        var chain = Analyze([Backup("20261122T031404Z-base-f36f", "0/2000028", "0/2000100"), Backup("20261122T031404Z-base-3ba6", "0/4000028", "0/4000100")], files);
+
+        var plan = PointInTimeRetention.Plan(chain.Window, files.Select(f => f.Item1).ToList(), keepBaseBackups: 1);
+
+        chain.Window.RestorableBaseBackups.Should().Equal("20261122T031404Z-base-f36f", "20261122T031404Z-base-3ba6");
+        plan.KeptBaseBackups.Should().Equal("20261122T031404Z-base-3ba6");
+        plan.RemovedBaseBackups.Should().Equal("20261122T031404Z-base-f36f");
+        plan.OldestNeededSegment.Should().Be("000000010000000000000004");
+    }
+
+    [Test]
+    public void SegmentAt_AfterPromotion_SegmentsBeforeTheSwitchKeepTheirTimelineAndTheSwitchSegmentIsNew()
+    {
+        IReadOnlyList<(uint, ulong)> history = WalChain.ParseHistoryLines("1\t0/3000100\tno recovery target specified\n2\t0/5000000\tbefore 2026-11-21\n");
+
+        WalReceiver.SegmentAt(3, history, NpgsqlLogSequenceNumber.Parse("0/2000028")).ToString().Should().Be("000000010000000000000002");
+        WalReceiver.SegmentAt(3, history, NpgsqlLogSequenceNumber.Parse("0/3000000")).ToString().Should().Be("000000020000000000000003");
+        WalReceiver.SegmentAt(3, history, NpgsqlLogSequenceNumber.Parse("0/4FFFFFF")).ToString().Should().Be("000000020000000000000004");
+        WalReceiver.SegmentAt(3, history, NpgsqlLogSequenceNumber.Parse("0/5000000")).ToString().Should().Be("000000030000000000000005");
+        WalReceiver.SegmentAt(1, [], NpgsqlLogSequenceNumber.Parse("0/5000000")).ToString().Should().Be("000000010000000000000005");
     }
 
     [Test]
