@@ -21,9 +21,13 @@ internal static class BackupCommand
         var compression = new Option<BackupCompression?>("--compression") { Description = "none (default) or gzip, for the plain and directory formats." };
         var jobs = new Option<int?>("--jobs") { Description = "Parallel pg_dump jobs for the directory format (default 2)." };
         var globals = new Option<bool>("--globals") { Description = "Also store roles and tablespaces (pg_dumpall --globals-only) as globals.sql." };
+        var encrypt = new Option<bool>("--encrypt")
+        {
+            Description = "Require encryption (AES-256-GCM): refuse, with exit code 2, when DBRESILIENCE_BACKUP_KEY holds no key. Without it a backup is encrypted whenever that key is set.",
+        };
         var command = new Command("backup", "Dump the database with pg_dump, stream it into every storage with its SHA-256, write the manifest last, and print the backup id.")
         {
-            tier, format, schemaOnly, dataOnly, tables, schemas, excludeData, compression, jobs, globals, GlobalOptions.Json,
+            tier, format, schemaOnly, dataOnly, tables, schemas, excludeData, compression, jobs, globals, encrypt, GlobalOptions.Json,
         };
         command.Validators.Add(result =>
         {
@@ -34,6 +38,11 @@ internal static class BackupCommand
         });
         command.SetAction(CliApplication.Handle(async (parse, cancellationToken) =>
         {
+            if (parse.GetValue(encrypt))
+            {
+                RequireEncryptionKey();
+            }
+
             await using var host = CliApplication.BuildHost(parse);
             var service = host.GetRequiredService<IBackupService>();
             var json = parse.GetValue(GlobalOptions.Json);
@@ -104,6 +113,17 @@ internal static class BackupCommand
     {
         var rate = p.Elapsed.TotalSeconds > 0 ? p.BytesRead / p.Elapsed.TotalSeconds : 0;
         return string.Create(CultureInfo.InvariantCulture, $"{p.BackupId} {p.FileName}: {Bytes(p.BytesRead)} at {Bytes((long)rate)}/s");
+    }
+
+    /// <exception cref="DbResilienceConfigurationException">--encrypt was given but no key is set.</exception>
+    internal static void RequireEncryptionKey()
+    {
+        if (string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(BackupOptions.EncryptionKeyVariable)))
+        {
+            throw new DbResilienceConfigurationException(
+                $"--encrypt was given but {BackupOptions.EncryptionKeyVariable} is not set: export the key (base64 of 32 random bytes, such as the output of "
+                + "'openssl rand -base64 32', kept where restores can find it) in that variable; it is never read from the command line. Nothing was backed up.");
+        }
     }
 
     private static string[]? NullIfEmpty(string[]? values) => values is { Length: > 0 } ? values : null;

@@ -31,6 +31,9 @@ internal sealed class PgDumpBackupTarget(
         ORDER BY 1, 2
         """;
 
+    /// <summary>The newest pg_dump whose custom-format archive <see cref="CustomArchiveCompressor"/> understands.</summary>
+    internal const int MaxStreamingCompressorMajor = 15;
+
     public string Name => "pg_dump";
 
     public async Task<BackupTargetResult> BackupAsync(BackupTargetRequest request, IBackupFileSink sink, CancellationToken cancellationToken = default)
@@ -64,10 +67,18 @@ internal sealed class PgDumpBackupTarget(
 
         AddContentArguments(start.Arguments, request.Content);
         string? directory = null;
+        using var compressor = request.Format == BackupFormat.Custom && request.ArchiveCompressionLevel > 0 && toolVersion.Major is >= 11 and <= MaxStreamingCompressorMajor
+            ? new CustomArchiveCompressor(request.ArchiveCompressionLevel)
+            : null;
         switch (request.Format)
         {
             case BackupFormat.Custom:
                 start.Arguments.Add("--format=custom");
+                if (compressor is not null)
+                {
+                    start.Arguments.Add("--compress=0");
+                }
+
                 break;
             case BackupFormat.Plain:
                 start.Arguments.Add("--format=plain");
@@ -83,15 +94,28 @@ internal sealed class PgDumpBackupTarget(
         }
 
         Log.Starting(logger, request.Id.Value, pgDump, toolVersion);
-        IReadOnlyList<BackupTableRowCount> tables;
+        var tables = request.CountRows ? await ListTablesAsync(connection, request.Content, cancellationToken).ConfigureAwait(false) : [];
+        IReadOnlyList<BackupTableRowCount> counts = [];
+        string? rowCountSource = null;
         try
         {
             await using (var process = ToolProcess.Start(start))
             {
-                var counting = request.CountRows
-                    ? CountRowsAsync(connection, request.Content, cancellationToken)
-                    : Task.FromResult<IReadOnlyList<BackupTableRowCount>>([]);
-                if (directory is null)
+                // Tables whose rows are in a stream-compressed archive are counted from it; the others with count(*), concurrently.
+                var counting = CountRowsAsync(connection, tables.Where(t => compressor is null || !t.DataIncluded), cancellationToken);
+                if (compressor is not null)
+                {
+                    await StreamPipe.PumpAsync(
+                        async reader =>
+                        {
+                            await sink.WriteFileAsync("data.dump", "data", reader, cancellationToken).ConfigureAwait(false);
+                            return true;
+                        },
+                        writer => RunCompressorAsync(compressor, process, writer, cancellationToken),
+                        cancellationToken).ConfigureAwait(false);
+                    await process.WaitForSuccessAsync(cancellationToken).ConfigureAwait(false);
+                }
+                else if (directory is null)
                 {
                     await sink.WriteFileAsync(request.Format == BackupFormat.Plain ? "data.sql" : "data.dump", "data", process.StandardOutput, cancellationToken).ConfigureAwait(false);
                     await process.WaitForSuccessAsync(cancellationToken).ConfigureAwait(false);
@@ -103,7 +127,11 @@ internal sealed class PgDumpBackupTarget(
                     await WriteTarAsync(directory, sink, cancellationToken).ConfigureAwait(false);
                 }
 
-                tables = await counting.ConfigureAwait(false);
+                var counted = await counting.ConfigureAwait(false);
+                if (request.CountRows)
+                {
+                    (counts, rowCountSource) = await MergeCountsAsync(connection, tables, counted, compressor?.RowCounts, cancellationToken).ConfigureAwait(false);
+                }
             }
         }
         finally
@@ -126,7 +154,11 @@ internal sealed class PgDumpBackupTarget(
             ServerVersion = connection.ServerVersion,
             Tool = "pg_dump",
             ToolVersion = toolVersion.ToString(),
-            Tables = tables,
+            Tables = counts,
+            RowCountSource = rowCountSource,
+            DumpCompression = compressor is not null
+                ? string.Create(CultureInfo.InvariantCulture, $"zlib level {request.ArchiveCompressionLevel}, by dbresilience while streaming pg_dump --compress=0")
+                : request.Format == BackupFormat.Plain ? "none" : "pg_dump's default (zlib level 6)",
         };
     }
 
@@ -281,27 +313,75 @@ internal sealed class PgDumpBackupTarget(
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
     }
 
-    private static async Task<IReadOnlyList<BackupTableRowCount>> CountRowsAsync(NpgsqlConnection connection, BackupContentOptions content, CancellationToken cancellationToken)
+    private static async Task<List<BackupTableRowCount>> ListTablesAsync(NpgsqlConnection connection, BackupContentOptions content, CancellationToken cancellationToken)
     {
-        var tables = new List<(string Schema, string Name)>();
-        await using (var command = new NpgsqlCommand(TableQuery, connection))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        var tables = new List<BackupTableRowCount>();
+        await using var command = new NpgsqlCommand(TableQuery, connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                tables.Add((reader.GetString(0), reader.GetString(1)));
-            }
+            var (schema, name) = (reader.GetString(0), reader.GetString(1));
+            tables.Add(new BackupTableRowCount(schema, name, -1, IsDataIncluded(schema, name, content)));
         }
 
-        var counts = new List<BackupTableRowCount>(tables.Count);
-        foreach (var (schema, name) in tables)
+        return tables;
+    }
+
+    private static async Task<IReadOnlyList<BackupTableRowCount>> CountRowsAsync(NpgsqlConnection connection, BackupContentOptions content, CancellationToken cancellationToken)
+        => await CountRowsAsync(connection, await ListTablesAsync(connection, content, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+
+    private static async Task<IReadOnlyList<BackupTableRowCount>> CountRowsAsync(NpgsqlConnection connection, IEnumerable<BackupTableRowCount> tables, CancellationToken cancellationToken)
+    {
+        var counts = new List<BackupTableRowCount>();
+        foreach (var table in tables)
         {
-            await using var count = new NpgsqlCommand($"SELECT count(*) FROM ONLY {QuoteIdentifier(schema)}.{QuoteIdentifier(name)}", connection);
-            var rows = (long)(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-            counts.Add(new BackupTableRowCount(schema, name, rows, IsDataIncluded(schema, name, content)));
+            await using var count = new NpgsqlCommand($"SELECT count(*) FROM ONLY {QuoteIdentifier(table.Schema)}.{QuoteIdentifier(table.Name)}", connection);
+            counts.Add(table with { Rows = (long)(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! });
         }
 
         return counts;
+    }
+
+    /// <summary>Takes each table's count from the archive when it has one, else from count(*) (already run, or run now in the same snapshot).</summary>
+    private static async Task<(IReadOnlyList<BackupTableRowCount> Counts, string Source)> MergeCountsAsync(
+        NpgsqlConnection connection,
+        List<BackupTableRowCount> tables,
+        IReadOnlyList<BackupTableRowCount> counted,
+        IReadOnlyDictionary<(string Schema, string Name), long>? fromArchive,
+        CancellationToken cancellationToken)
+    {
+        if (fromArchive is null)
+        {
+            return (counted, "count");
+        }
+
+        var byName = counted.ToDictionary(t => (t.Schema, t.Name));
+        var missing = tables.Where(t => !byName.ContainsKey((t.Schema, t.Name)) && !fromArchive.ContainsKey((t.Schema, t.Name))).ToList();
+        foreach (var table in await CountRowsAsync(connection, missing, cancellationToken).ConfigureAwait(false))
+        {
+            byName[(table.Schema, table.Name)] = table;
+        }
+
+        var counts = tables
+            .Select(t => fromArchive.TryGetValue((t.Schema, t.Name), out var rows) && t.DataIncluded ? t with { Rows = rows } : byName.GetValueOrDefault((t.Schema, t.Name)) ?? t)
+            .ToList();
+        return (counts, missing.Any(t => t.DataIncluded) ? "archive+count" : "archive");
+    }
+
+    private static async Task RunCompressorAsync(CustomArchiveCompressor compressor, ToolProcess process, Stream writer, CancellationToken cancellationToken)
+    {
+        // The compressor reads with blocking calls: cancelling kills pg_dump, which ends a read that waits.
+        using var kill = cancellationToken.Register(process.Kill);
+        try
+        {
+            await compressor.RunAsync(process.StandardOutput, writer, cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidDataException ex)
+        {
+            // pg_dump's own error (such as a missing table) explains a cut-off archive better than the reader does.
+            await process.WaitForSuccessAsync(cancellationToken).ConfigureAwait(false);
+            throw new ExternalToolException("pg_dump's custom-format archive could not be compressed while streaming: " + ex.Message, ex);
+        }
     }
 
     private static string QuoteIdentifier(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";

@@ -73,6 +73,18 @@ public sealed record BackupManifest
     /// <summary>Gets the row count of every table in the dump's snapshot, for verification after a restore.</summary>
     public required IReadOnlyList<BackupTableRowCount> Tables { get; init; }
 
+    /// <summary>
+    /// Gets how <see cref="Tables"/> was counted: <c>archive</c> (from the dump's own <c>COPY</c> data as it streamed),
+    /// <c>count</c> (<c>count(*)</c> in the dump's snapshot), or <see langword="null"/> (not counted, or an older manifest).
+    /// </summary>
+    public string? RowCountSource { get; init; }
+
+    /// <summary>
+    /// Gets how the dump itself is compressed (inside the archive, before <see cref="Compression"/>), such as
+    /// <c>zlib level 1, by dbresilience while streaming pg_dump --compress=0</c>; <see langword="null"/> in older manifests.
+    /// </summary>
+    public string? DumpCompression { get; init; }
+
     /// <summary>Gets the data file (the first of <see cref="Files"/>).</summary>
     /// <returns>The data file.</returns>
     public BackupFile GetDataFile() => Files.First(f => f.Role == "data");

@@ -54,6 +54,16 @@ public sealed class BackupOptions
     /// </summary>
     public bool CountRows { get; set; } = true;
 
+    /// <summary>
+    /// Gets or sets the zlib level (1 to 9) at which the custom format is compressed by this process while pg_dump streams
+    /// it uncompressed (<c>--compress=0</c>); the same pass counts every table's rows from the dump's own data, with no
+    /// second scan of the tables. 0 lets pg_dump compress (its default level 6: on 2 cores slower, as pg_dump then compresses
+    /// on its own single thread, and rows are counted with <c>count(*)</c>). Applies to pg_dump 11 to 15; newer pg_dump
+    /// versions compress the archive themselves. The default value is 2: with zlib-ng (.NET 9 and later) as small as pg_dump's
+    /// own archive for about a third of pg_dump's CPU; 1 is faster still but about 1.6 times larger.
+    /// </summary>
+    public int ArchiveCompressionLevel { get; set; } = 2;
+
     /// <summary>Gets or sets a value indicating whether backups are encrypted (AES-256-GCM). The default value is <see langword="false"/>.</summary>
     public bool Encrypt { get; set; }
 

@@ -42,6 +42,11 @@ internal sealed partial class BackupOptionsValidator : IValidateOptions<BackupOp
             errors.Add($"BackupOptions.CatalogSchema '{options.CatalogSchema}' and CatalogTable '{options.CatalogTable}' must be plain identifiers (letters, digits, underscores).");
         }
 
+        if (options.ArchiveCompressionLevel is < 0 or > 9)
+        {
+            errors.Add($"BackupOptions.ArchiveCompressionLevel {options.ArchiveCompressionLevel} must be 0 (pg_dump compresses) or a zlib level from 1 to 9.");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 

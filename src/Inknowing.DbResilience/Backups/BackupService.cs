@@ -79,7 +79,7 @@ internal sealed class BackupService : IBackupService
         try
         {
             var result = await _target.BackupAsync(
-                new BackupTargetRequest { Id = id, Format = format, Content = content, CountRows = o.CountRows },
+                new BackupTargetRequest { Id = id, Format = format, Content = content, CountRows = o.CountRows, ArchiveCompressionLevel = o.ArchiveCompressionLevel },
                 sink,
                 cancellationToken).ConfigureAwait(false);
             if (sink.Files.Count == 0)
@@ -111,6 +111,8 @@ internal sealed class BackupService : IBackupService
                 Files = sink.Files.Select(f => f.File!).ToList(),
                 Content = content,
                 Tables = result.Tables,
+                RowCountSource = result.RowCountSource,
+                DumpCompression = result.DumpCompression,
             };
 
             var written = await WriteManifestAsync(manifest, complete, failedCopies, cancellationToken).ConfigureAwait(false);

@@ -14,4 +14,10 @@ public sealed record BackupTargetRequest
 
     /// <summary>Gets a value indicating whether to count the rows of every table in the dump's snapshot.</summary>
     public bool CountRows { get; init; } = true;
+
+    /// <summary>
+    /// Gets the zlib level (1 to 9) at which the target compresses a custom-format archive itself while it streams, or 0 to
+    /// let the tool compress it (see <see cref="BackupOptions.ArchiveCompressionLevel"/>).
+    /// </summary>
+    public int ArchiveCompressionLevel { get; init; }
 }

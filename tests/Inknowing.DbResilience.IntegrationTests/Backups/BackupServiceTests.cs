@@ -7,22 +7,11 @@ using Npgsql;
 namespace Inknowing.DbResilience.IntegrationTests.Backups;
 
 /// <summary>Backups of a real PostgreSQL database into real file storage: every format and option, verification, encryption, failures.</summary>
-public sealed class BackupServiceTests
+public sealed class BackupServiceTests : StorageDirectoryTests
 {
     private string _connectionString = null!;
-    private readonly List<string> _directories = [];
-
     [OneTimeSetUp]
     public async Task CreateDatabaseAsync() => _connectionString = await BackupTestDatabase.CreateShopAsync();
-
-    [OneTimeTearDown]
-    public void DeleteDirectories()
-    {
-        foreach (var directory in _directories.Where(Directory.Exists))
-        {
-            Directory.Delete(directory, recursive: true);
-        }
-    }
 
     [Test]
     public async Task CreateAsync_CustomFormat_WritesDataThenManifestWithChecksumsAndRowCounts()
@@ -331,13 +320,6 @@ public sealed class BackupServiceTests
 
         (await notAnId.Should().ThrowAsync<DbResilienceConfigurationException>()).Which.Message.Should().Contain("'yesterday'").And.Contain("latest");
         (await missing.Should().ThrowAsync<BackupException>()).Which.Message.Should().Contain("backups list");
-    }
-
-    private string NewStorage()
-    {
-        var directory = BackupTestDatabase.NewStorageDirectory();
-        _directories.Add(directory);
-        return directory;
     }
 
     private sealed class SynchronousProgress(Action<BackupProgress> report) : IProgress<BackupProgress>

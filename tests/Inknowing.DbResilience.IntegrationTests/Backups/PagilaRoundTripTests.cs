@@ -45,6 +45,7 @@ public sealed class PagilaRoundTripTests
             report.TablesCompared.Should().BeGreaterThan(20, "pagila has dozens of tables and partitions");
             created.Manifest.Tables.Should().ContainEquivalentOf(new BackupTableRowCount("public", "film", 1000, true));
             created.Manifest.Tables.Should().Contain(t => t.Name == "payment_p2022_01");
+            created.Manifest.RowCountSource.Should().Be(format == BackupFormat.Custom ? "archive" : "count", "the custom format is compressed while streaming and counted on the way");
         }
         finally
         {
