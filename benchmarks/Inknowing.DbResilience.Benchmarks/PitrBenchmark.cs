@@ -162,7 +162,7 @@ internal sealed class PitrBenchmark : IBenchmark
 
             lags.Sort();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  streaming RPO under pgbench -c 2 (flush every 1 s): median {lags[lags.Count / 2]:F2} s, p95 {lags[(int)(lags.Count * 0.95)]:F2} s, max {lags[^1]:F2} s ({lags.Count} samples)"));
+                $"  streaming RPO under pgbench -c 2 (flush every {new PointInTimeOptions().PartialFlushInterval.TotalSeconds:0.0##} s): median {lags[lags.Count / 2]:F2} s, p95 {lags[(int)(lags.Count * 0.95)]:F2} s, max {lags[^1]:F2} s ({lags.Count} samples)"));
             Console.WriteLine("  archive_command RPO: up to archive_timeout (60 s recommended) plus the time to push a segment");
 
             var insertLsn = await ScalarAsync<NpgsqlLogSequenceNumber>(cluster, "SELECT pg_current_wal_insert_lsn()");

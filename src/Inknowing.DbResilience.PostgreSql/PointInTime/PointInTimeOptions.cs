@@ -15,10 +15,11 @@ public sealed class PointInTimeOptions
     public string SlotName { get; set; } = "dbresilience";
 
     /// <summary>
-    /// Gets or sets how often the streaming receiver stores the segment it is writing as a <c>.partial</c> file.
-    /// The default value is 1 second.
+    /// Gets or sets how often the streaming receiver stores the segment it is writing as a <c>.partial</c> file (only
+    /// when new WAL has arrived): the streaming RPO is about this interval plus one write to storage.
+    /// The default value is 500 milliseconds.
     /// </summary>
-    public TimeSpan PartialFlushInterval { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan PartialFlushInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>
     /// Gets or sets a value indicating whether the streaming receiver acknowledges WAL only once it is stored, so that the
