@@ -21,7 +21,7 @@ namespace Inknowing.DbResilience.S3;
 /// <remarks>
 /// <para>
 /// A write reads the stream one part at a time (<see cref="S3StorageOptions.PartSize"/>, two part buffers at most, whatever
-/// the object's size) and computes its SHA-256 on the way. An object of at most one part goes up with one PutObject; a
+/// the object's size) and computes its SHA-256 on the way. An object of at most one part (exactly one part included) goes up with one PutObject; a
 /// larger one with a multipart upload, which S3 makes visible only when it is completed, and which is aborted on failure or
 /// cancellation. Every request is retried with exponential backoff on transient errors through a Polly pipeline.
 /// </para>
@@ -126,7 +126,17 @@ public sealed class S3StorageProvider : IStorageProvider, IDisposable
         {
             var read = await content.ReadAtLeastAsync(buffer.AsMemory(0, partSize), partSize, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
             hash.AppendData(buffer, 0, read);
-            if (read < partSize)
+
+            // A full first part: peek one byte into the second buffer, so that an object of exactly one part (a 16 MiB WAL
+            // segment with the default part size) still goes up as one PutObject. The peeked byte starts the next part.
+            var peeked = 0;
+            if (read == partSize)
+            {
+                spare = GC.AllocateUninitializedArray<byte>(partSize);
+                peeked = await content.ReadAtLeastAsync(spare.AsMemory(0, 1), 1, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (peeked == 0)
             {
                 // One part or less: a single PutObject, with the checksum in its metadata.
                 var sha = Sha256Hex(hash);
@@ -152,7 +162,6 @@ public sealed class S3StorageProvider : IStorageProvider, IDisposable
             var parts = new List<PartETag>();
             long size = 0;
             var partNumber = 0;
-            spare = GC.AllocateUninitializedArray<byte>(partSize);
             while (read > 0)
             {
                 partNumber++;
@@ -168,8 +177,9 @@ public sealed class S3StorageProvider : IStorageProvider, IDisposable
                 pending = UploadPartAsync(key, objectKey, uploadId, number, uploading, length, cancellationToken);
 
                 // Read the next part while this one uploads: two buffers, never more.
-                (buffer, spare) = (spare, buffer);
-                read = await content.ReadAtLeastAsync(buffer.AsMemory(0, partSize), partSize, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+                (buffer, spare) = (spare!, buffer);
+                read = peeked + await content.ReadAtLeastAsync(buffer.AsMemory(peeked, partSize - peeked), partSize - peeked, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+                peeked = 0;
                 hash.AppendData(buffer, 0, read);
             }
 

@@ -115,6 +115,32 @@ public sealed class FauxqsStorageConformanceTests : S3StorageConformanceTests
     }
 
     [Test]
+    public async Task WriteAsync_ExactlyOnePart_IsOnePutObject()
+    {
+        var sent = new List<string>();
+        using var client = CreateClient(Server);
+        client.BeforeRequestEvent += (_, e) =>
+        {
+            if (e is Amazon.Runtime.WebServiceRequestEventArgs { Request: var request })
+            {
+                lock (sent)
+                {
+                    sent.Add(request.GetType().Name);
+                }
+            }
+        };
+        using var storage = new S3StorageProvider(Options(Server, Bucket, PartSize, PageSize), client);
+
+        var written = await storage.WriteAsync("exact/one-part", new PatternStream(PartSize));
+
+        // The single-put path also deletes a stale checksum sidecar (DeleteObject), but never starts a multipart upload.
+        sent.Where(r => r != nameof(DeleteObjectRequest)).Should().Equal(nameof(PutObjectRequest));
+        written.Size.Should().Be(PartSize);
+        written.Sha256.Should().Be(PatternStream.Sha256Of(PartSize));
+        (await storage.GetInfoAsync("exact/one-part"))!.Sha256.Should().Be(PatternStream.Sha256Of(PartSize));
+    }
+
+    [Test]
     public async Task WriteAsync_ConnectionsCutMidUpload_RecoversAndStoresTheWholeObject()
     {
         await using var proxy = new FaultyTcpProxy(Server.Port);
