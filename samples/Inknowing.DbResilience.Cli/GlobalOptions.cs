@@ -18,7 +18,7 @@ internal static class GlobalOptions
     {
         Description = $"Where backups live; repeat for more copies (default: ${StorageVariable}, ';'-separated). "
             + "file:///abs/path or s3://bucket/prefix?endpoint=http://127.0.0.1:9000&region=us-east-1&pathStyle=true "
-            + "(S3 credentials from the standard AWS environment variables).",
+            + "(also compatibility=true, partSizeMiB=N, storageClass=C; S3 credentials from the standard AWS environment variables).",
         Recursive = true,
         AllowMultipleArgumentsPerToken = false,
     };
