@@ -29,6 +29,11 @@ internal sealed class MigrationOptionsValidator : IValidateOptions<MigrationOpti
             errors.Add($"MigrationOptions.CommandTimeout is {options.CommandTimeout}: use TimeSpan.Zero for no limit or a positive time.");
         }
 
+        if (options.BatchSize < 1)
+        {
+            errors.Add($"MigrationOptions.BatchSize is {options.BatchSize}: use 1 to send every script on its own, or more (the default is 50).");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

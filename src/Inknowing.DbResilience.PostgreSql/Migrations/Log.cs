@@ -31,7 +31,4 @@ internal static partial class Log
 
     [LoggerMessage(1108, LogLevel.Information, "Applying migrations at start-up")]
     public static partial void MigratingAtStartup(ILogger logger);
-
-    [LoggerMessage(1109, LogLevel.Warning, "{Key} committed, but the restore point before the next script failed (SQLSTATE {SqlState}); the next script creates it again before it runs")]
-    public static partial void RestorePointDeferred(ILogger logger, string key, string sqlState);
 }

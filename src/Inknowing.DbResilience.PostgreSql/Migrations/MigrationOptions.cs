@@ -37,6 +37,15 @@ public sealed class MigrationOptions
     /// </summary>
     public bool CreateRestorePoints { get; set; } = true;
 
+    /// <summary>
+    /// Gets or sets how many consecutive scripts that run in a transaction are sent to the server in one round trip. Each
+    /// script still runs in a transaction of its own, committed before the next one starts, with its own restore point and
+    /// history row; when one fails, the ones before it stay applied and the ones after it do not run, exactly as when they
+    /// are sent one by one. A script that runs outside a transaction, or more than 1 MiB of SQL, is always sent alone, and
+    /// so is every script when <see cref="CommandTimeout"/> is set. 1 sends every script on its own. The default value is 50.
+    /// </summary>
+    public int BatchSize { get; set; } = 50;
+
     /// <summary>Gets or sets a value indicating whether the hosted service applies the migrations when the application starts. The default value is <see langword="false"/>.</summary>
     public bool MigrateAtStartup { get; set; }
 

@@ -74,8 +74,21 @@ internal sealed class MigrationTracking
     /// <summary>The column name under which a batch returns the LSN of the restore point it created.</summary>
     public const string RestorePointLsnColumn = "restore_point_lsn";
 
+    /// <summary>The transaction-local setting through which a restore point's LSN reaches the history row of the same transaction.</summary>
+    private const string RestorePointSetting = "dbresilience.restore_point_lsn";
+
+    /// <summary>The column name under which a completion returns the execution time measured by the server.</summary>
+    public const string ElapsedColumn = "elapsed_ms";
+
     /// <summary>Parameters: restore point name.</summary>
     public static string CreateRestorePointSql => $"SELECT pg_catalog.pg_create_restore_point($1)::text AS {RestorePointLsnColumn}";
+
+    /// <summary>
+    /// Parameters: restore point name. Creates the restore point inside a script's transaction and keeps its LSN in a
+    /// transaction-local setting, from which the script's history row takes it.
+    /// </summary>
+    public static string CreateRestorePointInTransactionSql =>
+        $"SELECT pg_catalog.set_config('{RestorePointSetting}', pg_catalog.pg_create_restore_point($1)::text, true) AS {RestorePointLsnColumn}";
 
     /// <summary>
     /// Parameters: version, action, metadata (JSON text). Opens the row of a script that runs outside a transaction,
@@ -99,14 +112,15 @@ internal sealed class MigrationTracking
         VALUES ($1, $5, $6, pg_catalog.clock_timestamp(), (extract(epoch FROM pg_catalog.clock_timestamp() - pg_catalog.now()) * 1000)::bigint,
             $7, current_user || '@' || $8::text, $9, 'completed', $10)
         {UpsertConflict}
-        RETURNING (SELECT id FROM history) AS {HistoryIdColumn}
+        RETURNING (SELECT id FROM history) AS {HistoryIdColumn}, m.execution_time_ms AS {ElapsedColumn}
         """;
 
     /// <summary>Parameters: as <see cref="ApplyCompletedSql"/> up to the affected rows. Marks the version rolled back.</summary>
     public string RollbackCompletedSql => _rollbackCompleted ??= $"""
-        WITH history AS ({CompletedHistoryInsert})
-        UPDATE {Migrations} SET status = 'rolled_back' WHERE version = $1
-        RETURNING (SELECT id FROM history) AS {HistoryIdColumn}
+        WITH history AS ({CompletedHistoryInsert}),
+            status AS (UPDATE {Migrations} SET status = 'rolled_back' WHERE version = $1)
+        SELECT (SELECT id FROM history) AS {HistoryIdColumn},
+            (extract(epoch FROM pg_catalog.clock_timestamp() - pg_catalog.now()) * 1000)::bigint AS {ElapsedColumn}
         """;
 
     /// <summary>Parameters: version, action, metadata (JSON text), elapsed ms, error.</summary>
@@ -147,7 +161,8 @@ internal sealed class MigrationTracking
 
     private string CompletedHistoryInsert => $"""
         INSERT INTO {History} (version, action, started_at, completed_at, success, affected_rows, metadata)
-        VALUES ($1, $2, pg_catalog.now(), pg_catalog.clock_timestamp(), true, $4::bigint, $3::jsonb)
+        VALUES ($1, $2, pg_catalog.now(), pg_catalog.clock_timestamp(), true, $4::bigint,
+            $3::jsonb || pg_catalog.jsonb_build_object('restorePointLsn', NULLIF(pg_catalog.current_setting('{RestorePointSetting}', true), '')))
         RETURNING id
         """;
 

@@ -67,15 +67,7 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
                 }
 
                 var run = new RunContext(await CanCreateRestorePointsAsync(connection, cancellationToken).ConfigureAwait(false));
-                var executions = new List<MigrationExecution>(plan.Count);
-                for (var i = 0; i < plan.Count; i++)
-                {
-                    var next = i + 1 < plan.Count ? plan[i + 1].Script : null;
-                    executions.Add(await RunScriptAsync(connection, plan[i].Script, "apply", plan[i].RollbackSql, next, run, cancellationToken).ConfigureAwait(false));
-                }
-
-                await FlushAsync(connection, run, cancellationToken).ConfigureAwait(false);
-
+                var executions = await RunAllAsync(connection, plan, "apply", run, cancellationToken).ConfigureAwait(false);
                 return new MigrationRunResult(executions, false, _time.GetElapsedTime(started));
             }
             finally
@@ -109,15 +101,7 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
                 }
 
                 var run = new RunContext(scripts.Count > 0 && await CanCreateRestorePointsAsync(connection, cancellationToken).ConfigureAwait(false));
-                var executions = new List<MigrationExecution>(scripts.Count);
-                for (var i = 0; i < scripts.Count; i++)
-                {
-                    var next = i + 1 < scripts.Count ? scripts[i + 1] : null;
-                    executions.Add(await RunScriptAsync(connection, scripts[i], "rollback", null, next, run, cancellationToken).ConfigureAwait(false));
-                }
-
-                await FlushAsync(connection, run, cancellationToken).ConfigureAwait(false);
-
+                var executions = await RunAllAsync(connection, scripts.Select(s => (s, (string?)null)).ToList(), "rollback", run, cancellationToken).ConfigureAwait(false);
                 return new MigrationRunResult(executions, false, _time.GetElapsedTime(started));
             }
             finally
@@ -352,163 +336,252 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
             .ToList();
     }
 
-    private async Task<MigrationExecution> RunScriptAsync(
-        NpgsqlConnection connection, MigrationScript script, string action, string? rollbackSql, MigrationScript? next, RunContext run, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the scripts of a plan in order: each run of consecutive transactional scripts goes to the server in round trips
+    /// of up to <see cref="MigrationOptions.BatchSize"/> scripts, each script still in a transaction of its own; a script
+    /// that runs outside a transaction goes alone. Writes the row counts still pending at the end.
+    /// </summary>
+    private async Task<List<MigrationExecution>> RunAllAsync(
+        NpgsqlConnection connection, IReadOnlyList<(MigrationScript Script, string? RollbackSql)> plan, string action, RunContext run, CancellationToken cancellationToken)
     {
-        var parsed = SqlScriptParser.Parse(script.Sql);
-        var transactional = !parsed.RunsOutsideTransaction;
+        var executions = new List<MigrationExecution>(plan.Count);
+        var parsed = plan.Select(p => SqlScriptParser.Parse(p.Script.Sql)).ToArray();
+        var batchSize = _options.CommandTimeout > TimeSpan.Zero ? 1 : Math.Max(1, _options.BatchSize);
+        var i = 0;
+        while (i < plan.Count)
+        {
+            if (parsed[i].RunsOutsideTransaction)
+            {
+                executions.Add(await RunOutsideTransactionAsync(connection, plan[i].Script, parsed[i], action, plan[i].RollbackSql, run, cancellationToken).ConfigureAwait(false));
+                i++;
+                continue;
+            }
+
+            var group = new List<PlannedScript>();
+            long characters = 0;
+            while (i < plan.Count && !parsed[i].RunsOutsideTransaction && group.Count < batchSize
+                && (group.Count == 0 || characters + plan[i].Script.Sql.Length <= MaxBatchCharacters))
+            {
+                characters += plan[i].Script.Sql.Length;
+                group.Add(new PlannedScript(plan[i].Script, parsed[i], plan[i].RollbackSql));
+                i++;
+            }
+
+            executions.AddRange(await RunInTransactionsAsync(connection, group, action, run, cancellationToken).ConfigureAwait(false));
+        }
+
+        await FlushAsync(connection, run, cancellationToken).ConfigureAwait(false);
+        return executions;
+    }
+
+    /// <summary>
+    /// Runs transactional scripts in one round trip, each as <c>BEGIN</c>, <c>RESET ALL</c>, its restore point, its
+    /// statements, its history row and status in one statement, <c>COMMIT</c>: a script, its history row and its status
+    /// commit together or not at all. When one fails, the server skips the rest of the round trip: the scripts before it
+    /// stay committed, it is rolled back and recorded as failed, and the ones after it never ran.
+    /// </summary>
+    private async Task<IReadOnlyList<MigrationExecution>> RunInTransactionsAsync(
+        NpgsqlConnection connection, List<PlannedScript> group, string action, RunContext run, CancellationToken cancellationToken)
+    {
+        var started = _time.GetTimestamp();
+        var layout = new (int First, int Commit, string? RestorePoint, object?[] HistoryArgs, bool RowsKnown)[group.Count];
+        var batch = new NpgsqlBatch(connection) { Timeout = CommandTimeoutSeconds };
+        await using (batch.ConfigureAwait(false))
+        {
+            for (var k = 0; k < group.Count; k++)
+            {
+                var (script, parsed, rollbackSql) = group[k];
+                var restorePoint = run.RestorePoints ? RestorePointName(action, script.TrackingKey) : null;
+
+                // The LSN is filled in by the server (the restore point is created in the same round trip).
+                object?[] historyArgs = [script.TrackingKey, action, Metadata(script, transactional: true, restorePoint is null ? null : (restorePoint, null))];
+                batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
+                batch.BatchCommands.Add(new NpgsqlBatchCommand("RESET ALL"));
+                if (k == 0)
+                {
+                    AddPendingRows(batch, run);
+                }
+
+                if (restorePoint is not null)
+                {
+                    // Inside the script's transaction, before its statements: recovery to this point stops before the
+                    // script's COMMIT, so it undoes exactly this script (and what committed after it).
+                    batch.BatchCommands.Add(MigrationTracking.Command(MigrationTracking.CreateRestorePointInTransactionSql, restorePoint));
+                }
+
+                var first = batch.BatchCommands.Count;
+                foreach (var text in parsed.Statements.Select(s => s.Text))
+                {
+                    batch.BatchCommands.Add(new NpgsqlBatchCommand(text));
+                }
+
+                // A script's row count is only known once it ran: unless its statements cannot report one (plain DDL), it is
+                // written by the next round trip (FlushAsync at the latest).
+                var knownRows = parsed.ReportsRows ? (long?)null : 0L;
+                batch.BatchCommands.Add(action == "apply"
+                    ? MigrationTracking.Command(_tracking.ApplyCompletedSql,
+                        [.. historyArgs, knownRows, script.Name, KindName(script.Kind), script.Checksum, MachineName, rollbackSql, script.Origin])
+                    : MigrationTracking.Command(_tracking.RollbackCompletedSql, [.. historyArgs, knownRows]));
+                batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+                layout[k] = (first, batch.BatchCommands.Count - 1, restorePoint, historyArgs, knownRows is not null);
+            }
+
+            var results = new BatchResults();
+            Exception? error = null;
+            try
+            {
+                await ReadAsync(batch, results, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is PostgresException or OperationCanceledException or NpgsqlException)
+            {
+                error = ex;
+            }
+
+            var failedIndex = error is null ? -1 : FailedCommandIndex(batch);
+            var committed = failedIndex < 0 ? group.Count : layout.Count(l => l.Commit < failedIndex);
+            var executions = new List<MigrationExecution>(committed);
+            if (committed > 0)
+            {
+                run.PendingRows.Clear();
+            }
+
+            long committedMs = 0;
+            for (var k = 0; k < committed; k++)
+            {
+                var (script, parsed, _) = group[k];
+                var (first, _, restorePoint, _, rowsKnown) = layout[k];
+                long affected = 0;
+                for (var c = first; c < first + parsed.Statements.Count; c++)
+                {
+                    affected += Math.Max(0, batch.BatchCommands[c].RecordsAffected);
+                }
+
+                var (historyId, elapsedMs) = results.Completions[k];
+                committedMs += elapsedMs;
+                if (!rowsKnown)
+                {
+                    run.PendingRows.Add((historyId, affected));
+                }
+
+                var lsn = restorePoint is null ? null : results.RestorePointLsns[k];
+                Log.ScriptRan(_logger, action, script.TrackingKey, script.Name, elapsedMs, "one transaction");
+                executions.Add(new MigrationExecution(script.Kind, script.TrackingKey, script.Name, script.Origin, action, true, script.Sql,
+                    TimeSpan.FromMilliseconds(elapsedMs), affected, restorePoint, lsn));
+            }
+
+            if (error is null)
+            {
+                return executions;
+            }
+
+            if (committed == group.Count)
+            {
+                // Every script committed before the error (a cancellation that came too late to stop anything).
+                throw error;
+            }
+
+            var failed = group[committed];
+            var at = layout[committed];
+            var statementIndex = failedIndex - at.First;
+            var statement = statementIndex >= 0 && statementIndex < failed.Parsed.Statements.Count ? failed.Parsed.Statements[statementIndex] : null;
+            if (at.RestorePoint is not null && results.RestorePointLsns.Count > committed)
+            {
+                at.HistoryArgs[2] = Metadata(failed.Script, transactional: true, (at.RestorePoint, results.RestorePointLsns[committed]));
+            }
+
+            // The failed script started when the one before it committed: the round trip's time less the scripts before it.
+            var failedMs = Math.Max(0, (long)_time.GetElapsedTime(started).TotalMilliseconds - committedMs);
+            var invalid = await RecordFailureAsync(connection, failed.Script, action, true, at.HistoryArgs, null, failedMs, failed.RollbackSql, run, error, string.Empty).ConfigureAwait(false);
+            if (error is OperationCanceledException)
+            {
+                throw error;
+            }
+
+            throw CreateFailure(failed.Script, action, true, statement, error, invalid, [], string.Empty);
+        }
+    }
+
+    /// <summary>
+    /// Runs a script that cannot run inside a transaction: its restore point and its opened history row and <c>running</c>
+    /// status first, then each statement on its own, then its history row and status completed in one transaction.
+    /// </summary>
+    private async Task<MigrationExecution> RunOutsideTransactionAsync(
+        NpgsqlConnection connection, MigrationScript script, SqlScript parsed, string action, string? rollbackSql, RunContext run, CancellationToken cancellationToken)
+    {
         var key = script.TrackingKey;
         var started = _time.GetTimestamp();
         var statementIndex = -1;
         var ran = 0;
         long affected = 0;
         long? historyId = null;
-        (string Name, string Lsn)? restorePoint = null;
-        object?[] historyArgs = [key, action, Metadata(script, transactional, null)];
+        (string Name, string? Lsn)? restorePoint = null;
+        object?[] historyArgs = [key, action, Metadata(script, false, null)];
         try
         {
-            // The restore point before this script was normally created by the previous script's round trip, right after
-            // its COMMIT; only the first script of a run (or one whose restore point could not be made then) needs its own.
-            restorePoint = run.NextRestorePoint ?? await CreateRestorePointAsync(connection, action, key, run, cancellationToken).ConfigureAwait(false);
-            run.NextRestorePoint = null;
-            historyArgs[2] = Metadata(script, transactional, restorePoint);
-            if (transactional)
+            restorePoint = await CreateRestorePointAsync(connection, action, key, run, cancellationToken).ConfigureAwait(false);
+            historyArgs[2] = Metadata(script, false, restorePoint);
+            var begin = new NpgsqlBatch(connection);
+            await using (begin.ConfigureAwait(false))
             {
-                // One round trip and one commit: the script, its history row and its status commit together or not at all.
-                // The script's row count is only known afterwards: unless its statements cannot report one (plain DDL),
-                // it is written by the next round trip (FlushAsync at the latest).
-                var knownRows = parsed.ReportsRows ? (long?)null : 0L;
-                var batch = new NpgsqlBatch(connection) { Timeout = CommandTimeoutSeconds };
-                await using (batch.ConfigureAwait(false))
+                begin.BatchCommands.Add(new NpgsqlBatchCommand("RESET ALL"));
+                AddPendingRows(begin, run);
+                begin.BatchCommands.Add(MigrationTracking.Command(_tracking.InsertStartedHistorySql, historyArgs));
+                if (action == "apply")
                 {
-                    batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
-                    batch.BatchCommands.Add(new NpgsqlBatchCommand("RESET ALL"));
-                    AddPendingRows(batch, run);
-                    var first = batch.BatchCommands.Count;
-                    foreach (var statement in parsed.Statements)
-                    {
-                        batch.BatchCommands.Add(new NpgsqlBatchCommand(statement.Text));
-                    }
-
-                    batch.BatchCommands.Add(action == "apply"
-                        ? MigrationTracking.Command(_tracking.ApplyCompletedSql,
-                            [.. historyArgs, knownRows, script.Name, KindName(script.Kind), script.Checksum, MachineName, rollbackSql, script.Origin])
-                        : MigrationTracking.Command(_tracking.RollbackCompletedSql, [.. historyArgs, knownRows]));
-                    batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
-                    var committed = batch.BatchCommands.Count - 1;
-                    var nextName = AddNextRestorePoint(batch, action, next, run);
-                    var results = new BatchResults();
-                    try
-                    {
-                        await ReadAsync(batch, results, cancellationToken).ConfigureAwait(false);
-                    }
-                    catch (PostgresException ex) when (FailedCommandIndex(batch) > committed)
-                    {
-                        // The script committed; only the restore point for the next one failed. The next script tries again
-                        // in its own round trip, and fails (recorded) if it still cannot.
-                        Log.RestorePointDeferred(_logger, key, ex.SqlState);
-                    }
-                    catch (PostgresException)
-                    {
-                        statementIndex = FailedCommandIndex(batch) - first;
-                        throw;
-                    }
-
-                    run.PendingRows = null;
-                    historyId = results.HistoryId;
-                    for (var i = first; i < first + parsed.Statements.Count; i++)
-                    {
-                        affected += Math.Max(0, batch.BatchCommands[i].RecordsAffected);
-                    }
-
-                    if (knownRows is null && historyId is { } id)
-                    {
-                        run.PendingRows = (id, affected);
-                    }
-
-                    SetNextRestorePoint(run, nextName, results);
+                    begin.BatchCommands.Add(MigrationTracking.Command(_tracking.UpsertSql, key, script.Name, KindName(script.Kind), null, script.Checksum, MachineName, rollbackSql, "running", script.Origin));
                 }
+
+                var results = new BatchResults();
+                await ReadAsync(begin, results, cancellationToken).ConfigureAwait(false);
+                run.PendingRows.Clear();
+                historyId = results.HistoryId;
             }
-            else
+
+            for (statementIndex = 0; statementIndex < parsed.Statements.Count; statementIndex++)
             {
-                var begin = new NpgsqlBatch(connection);
-                await using (begin.ConfigureAwait(false))
+                var command = new NpgsqlCommand(parsed.Statements[statementIndex].Text, connection) { CommandTimeout = CommandTimeoutSeconds };
+                await using (command.ConfigureAwait(false))
                 {
-                    begin.BatchCommands.Add(new NpgsqlBatchCommand("RESET ALL"));
-                    AddPendingRows(begin, run);
-                    begin.BatchCommands.Add(MigrationTracking.Command(_tracking.InsertStartedHistorySql, historyArgs));
-                    if (action == "apply")
-                    {
-                        begin.BatchCommands.Add(MigrationTracking.Command(_tracking.UpsertSql, key, script.Name, KindName(script.Kind), null, script.Checksum, MachineName, rollbackSql, "running", script.Origin));
-                    }
-
-                    var results = new BatchResults();
-                    await ReadAsync(begin, results, cancellationToken).ConfigureAwait(false);
-                    run.PendingRows = null;
-                    historyId = results.HistoryId;
+                    affected += Math.Max(0, await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false));
                 }
 
-                for (statementIndex = 0; statementIndex < parsed.Statements.Count; statementIndex++)
-                {
-                    var command = new NpgsqlCommand(parsed.Statements[statementIndex].Text, connection) { CommandTimeout = CommandTimeoutSeconds };
-                    await using (command.ConfigureAwait(false))
-                    {
-                        affected += Math.Max(0, await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false));
-                    }
+                ran = statementIndex + 1;
+            }
 
-                    ran = statementIndex + 1;
-                }
-
-                statementIndex = -1;
-                var elapsed = (long)_time.GetElapsedTime(started).TotalMilliseconds;
-                var finish = new NpgsqlBatch(connection);
-                await using (finish.ConfigureAwait(false))
-                {
-                    // An explicit transaction: the commands of one round trip otherwise share an implicit one, and a failed
-                    // restore point at its end would undo the record of a script whose statements have all run.
-                    finish.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
-                    finish.BatchCommands.Add(MigrationTracking.Command(_tracking.CompleteHistorySql, historyId, true, affected, null));
-                    finish.BatchCommands.Add(CompletionCommand(script, action, elapsed, rollbackSql));
-                    finish.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
-                    var tracked = finish.BatchCommands.Count - 1;
-                    var nextName = AddNextRestorePoint(finish, action, next, run);
-                    var results = new BatchResults();
-                    try
-                    {
-                        await ReadAsync(finish, results, cancellationToken).ConfigureAwait(false);
-                    }
-                    catch (PostgresException ex) when (nextName is not null && FailedCommandIndex(finish) > tracked)
-                    {
-                        // The tracking statements have committed; only the next restore point failed.
-                        Log.RestorePointDeferred(_logger, key, ex.SqlState);
-                    }
-
-                    SetNextRestorePoint(run, nextName, results);
-                }
+            statementIndex = -1;
+            var elapsed = (long)_time.GetElapsedTime(started).TotalMilliseconds;
+            var finish = new NpgsqlBatch(connection);
+            await using (finish.ConfigureAwait(false))
+            {
+                finish.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
+                finish.BatchCommands.Add(MigrationTracking.Command(_tracking.CompleteHistorySql, historyId, true, affected, null));
+                finish.BatchCommands.Add(CompletionCommand(script, action, elapsed, rollbackSql));
+                finish.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+                await finish.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is PostgresException or OperationCanceledException or NpgsqlException)
         {
             var elapsedMs = (long)_time.GetElapsedTime(started).TotalMilliseconds;
             var statement = statementIndex >= 0 && statementIndex < parsed.Statements.Count ? parsed.Statements[statementIndex] : null;
-            var applied = transactional ? Array.Empty<SqlStatement>() : parsed.Statements.Take(ran).ToArray();
-            var appliedNote = transactional ? string.Empty : AppliedNote(parsed, applied, statement);
-            var failure = await RecordFailureAsync(connection, script, action, transactional, historyArgs, historyId, elapsedMs, rollbackSql, run, ex, appliedNote).ConfigureAwait(false);
+            var applied = parsed.Statements.Take(ran).ToArray();
+            var appliedNote = AppliedNote(parsed, applied, statement);
+            var failure = await RecordFailureAsync(connection, script, action, false, historyArgs, historyId, elapsedMs, rollbackSql, run, ex, appliedNote).ConfigureAwait(false);
             if (ex is OperationCanceledException)
             {
                 throw;
             }
 
-            throw CreateFailure(script, action, transactional, statement, ex, failure, applied, appliedNote);
+            throw CreateFailure(script, action, false, statement, ex, failure, applied, appliedNote);
         }
 
         var duration = _time.GetElapsedTime(started);
-        Log.ScriptRan(_logger, action, key, script.Name, (long)duration.TotalMilliseconds, transactional ? "one transaction" : "outside a transaction");
-        return new MigrationExecution(script.Kind, key, script.Name, script.Origin, action, transactional, script.Sql, duration, affected, restorePoint?.Name, restorePoint?.Lsn);
+        Log.ScriptRan(_logger, action, key, script.Name, (long)duration.TotalMilliseconds, "outside a transaction");
+        return new MigrationExecution(script.Kind, key, script.Name, script.Origin, action, false, script.Sql, duration, affected, restorePoint?.Name, restorePoint?.Lsn);
     }
 
     /// <summary>Returns the history metadata of a script as JSON text: sent as one parameter, it costs the server no parsing of a twelve-argument jsonb_build_object.</summary>
-    private static string Metadata(MigrationScript script, bool transactional, (string Name, string Lsn)? restorePoint)
+    private static string Metadata(MigrationScript script, bool transactional, (string Name, string? Lsn)? restorePoint)
         => JsonSerializer.Serialize(new Dictionary<string, object?>
         {
             ["name"] = script.Name,
@@ -536,37 +609,18 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
         }
     }
 
-    /// <summary>
-    /// Appends, after the script's COMMIT, the restore point before the next script, so that it costs no round trip of its
-    /// own; returns its name, or null when there is no next script or restore points are off.
-    /// </summary>
-    private string? AddNextRestorePoint(NpgsqlBatch batch, string action, MigrationScript? next, RunContext run)
-    {
-        if (next is null || !run.RestorePoints)
-        {
-            return null;
-        }
-
-        var name = RestorePointName(action, next.TrackingKey);
-        batch.BatchCommands.Add(MigrationTracking.Command(MigrationTracking.CreateRestorePointSql, name));
-        return name;
-    }
-
-    private static void SetNextRestorePoint(RunContext run, string? name, BatchResults results)
-        => run.NextRestorePoint = name is not null && results.RestorePointLsn is { } lsn ? (name, lsn) : null;
-
     private void AddPendingRows(NpgsqlBatch batch, RunContext run)
     {
-        if (run.PendingRows is { } pending)
+        foreach (var (id, rows) in run.PendingRows)
         {
-            batch.BatchCommands.Add(MigrationTracking.Command(_tracking.SetAffectedRowsSql, pending.Id, pending.Rows));
+            batch.BatchCommands.Add(MigrationTracking.Command(_tracking.SetAffectedRowsSql, id, rows));
         }
     }
 
-    /// <summary>Writes the row count of the last transactional script, which its own round trip could not know.</summary>
+    /// <summary>Writes the row counts of the last transactional scripts, which their own round trip could not know.</summary>
     private async Task FlushAsync(NpgsqlConnection connection, RunContext run, CancellationToken cancellationToken)
     {
-        if (run.PendingRows is null)
+        if (run.PendingRows.Count == 0)
         {
             return;
         }
@@ -576,13 +630,13 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
         {
             AddPendingRows(batch, run);
             await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            run.PendingRows = null;
+            run.PendingRows.Clear();
         }
     }
 
     /// <summary>
-    /// Runs a batch and reads every result, keeping the history row id and the restore point LSN it returns (found by
-    /// column name). What was read before an error stays in <paramref name="results"/>.
+    /// Runs a batch and reads every result, keeping the history row ids, execution times and restore point LSNs it returns
+    /// (found by column name, in the order of the scripts). What was read before an error stays in <paramref name="results"/>.
     /// </summary>
     private static async Task ReadAsync(NpgsqlBatch batch, BatchResults results, CancellationToken cancellationToken)
     {
@@ -591,15 +645,18 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
         {
             do
             {
-                if (reader.FieldCount == 1 && await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                if (reader.FieldCount > 0 && await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
                     switch (reader.GetName(0))
                     {
+                        case MigrationTracking.HistoryIdColumn when reader.FieldCount == 2:
+                            results.Completions.Add((reader.GetInt64(0), reader.GetInt64(1)));
+                            break;
                         case MigrationTracking.HistoryIdColumn:
                             results.HistoryId = reader.GetInt64(0);
                             break;
                         case MigrationTracking.RestorePointLsnColumn:
-                            results.RestorePointLsn = reader.GetString(0);
+                            results.RestorePointLsns.Add(reader.GetString(0));
                             break;
                     }
                 }
@@ -656,7 +713,7 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
                 }
 
                 await batch.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
-                run.PendingRows = null;
+                run.PendingRows.Clear();
             }
 
             return transactional ? Array.Empty<string>() : await FindInvalidIndexesAsync(connection).ConfigureAwait(false);
@@ -758,6 +815,9 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
     }
 
     private static string MachineName { get; } = Environment.MachineName;
+
+    /// <summary>The most SQL text (in characters) that one round trip of several scripts carries; a larger script goes alone.</summary>
+    private const int MaxBatchCharacters = 1024 * 1024;
 
     private int CommandTimeoutSeconds => (int)Math.Ceiling(_options.CommandTimeout.TotalSeconds);
 
@@ -1024,18 +1084,21 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
     {
         public bool RestorePoints { get; } = restorePoints;
 
-        /// <summary>Gets or sets the history row and row count of the last transactional script, not yet written.</summary>
-        public (long Id, long Rows)? PendingRows { get; set; }
-
-        /// <summary>Gets or sets the restore point already created for the next script (after the previous one committed).</summary>
-        public (string Name, string Lsn)? NextRestorePoint { get; set; }
+        /// <summary>Gets the history rows and row counts of the last transactional scripts, not yet written.</summary>
+        public List<(long Id, long Rows)> PendingRows { get; } = [];
     }
 
-    /// <summary>What a tracking batch returned.</summary>
+    /// <summary>What a tracking batch returned, in the order of its scripts.</summary>
     private sealed class BatchResults
     {
+        /// <summary>Gets or sets the history row opened by a script that runs outside a transaction.</summary>
         public long? HistoryId { get; set; }
 
-        public string? RestorePointLsn { get; set; }
+        /// <summary>Gets the history row id and the server-measured execution time of each script that committed.</summary>
+        public List<(long HistoryId, long ElapsedMs)> Completions { get; } = [];
+
+        public List<string> RestorePointLsns { get; } = [];
     }
+
+    private sealed record PlannedScript(MigrationScript Script, SqlScript Parsed, string? RollbackSql);
 }

@@ -322,6 +322,40 @@ public sealed class PostgreSqlMigrationRunnerTests
         (await context.ScalarAsync<string>("SELECT status FROM schema_migrations WHERE version = '2'")).Should().Be("failed");
     }
 
+    [TestCase(1)]
+    [TestCase(50)]
+    public async Task MigrateAsync_FailureInTheMiddleOfOneRoundTrip_KeepsTheScriptsBeforeItAndRunsNoneAfterIt(int batchSize)
+    {
+        await using var context = await MigrationTestContext.CreateAsync();
+        context.Write("V1__t.sql", "CREATE TABLE t (id int PRIMARY KEY);");
+        context.Write("V2__rows.sql", "INSERT INTO t VALUES (1), (2);");
+        context.Write("V3__bad.sql", "INSERT INTO t VALUES (3);\nINSERT INTO t VALUES\n  (1);");
+        context.Write("V4__after.sql", "CREATE TABLE after_bad (id int);");
+        context.Write("V5__more.sql", "INSERT INTO t VALUES (5);");
+
+        var act = () => context.Runner(m => m.BatchSize = batchSize).MigrateAsync();
+
+        var error = (await act.Should().ThrowAsync<MigrationException>()).Which;
+        error.Version.Should().Be("3");
+        error.Line.Should().Be(2);
+        error.SqlState.Should().Be("23505");
+        (await context.ScalarAsync<string>("SELECT string_agg(id::text, ',' ORDER BY id) FROM t")).Should().Be("1,2", "versions 1 and 2 committed, version 3 was rolled back");
+        (await context.ScalarAsync<object>("SELECT to_regclass('after_bad')::text")).Should().BeNull("nothing after the failed script ran");
+        (await context.ScalarAsync<string>("SELECT string_agg(version || '=' || status, ',' ORDER BY version) FROM schema_migrations")).Should().Be("1=completed,2=completed,3=failed");
+        (await context.ScalarAsync<string>(
+            "SELECT string_agg(version || '=' || success || '=' || coalesce(affected_rows::text, 'null') || '=' || (metadata->>'restorePointLsn' IS NOT NULL), ',' ORDER BY id) FROM migration_history"))
+            .Should().Be("1=true=0=true,2=true=2=true,3=false=null=true", "each script has its own history row, row count and restore point");
+
+        context.Write("V3__bad.sql", "INSERT INTO t VALUES (3);");
+        var fixedRun = await context.Runner(m => m.BatchSize = batchSize).MigrateAsync();
+
+        fixedRun.Executions.Select(e => e.Key).Should().Equal("3", "4", "5");
+        fixedRun.Executions.Select(e => e.RestorePointLsn).Should().OnlyHaveUniqueItems().And.NotContainNulls();
+        (await context.ScalarAsync<string>("SELECT string_agg(id::text, ',' ORDER BY id) FROM t")).Should().Be("1,2,3,5");
+        (await context.ScalarAsync<string>("SELECT string_agg(version || '=' || coalesce(affected_rows::text, 'null'), ',' ORDER BY id) FROM migration_history WHERE success"))
+            .Should().Be("1=0,2=2,3=1,4=0,5=1");
+    }
+
     [Test]
     public async Task MigrateAsync_FailureOutsideTransaction_ClosesItsOwnHistoryRow()
     {

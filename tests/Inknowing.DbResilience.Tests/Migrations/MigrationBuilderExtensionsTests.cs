@@ -21,6 +21,19 @@ public sealed class MigrationBuilderExtensionsTests
     }
 
     [Test]
+    public void Build_BatchSizeZero_NamesTheSettingAndTheFix()
+    {
+        var builder = new DbResilienceBuilder()
+            .UsePostgreSql("Host=127.0.0.1;Database=app")
+            .AddMigrations(m => m.FromDirectory("migrations").BatchSize = 0);
+
+        var act = () => builder.Build();
+
+        var error = act.Should().Throw<DbResilienceConfigurationException>().Which;
+        error.Errors.Should().ContainSingle().Which.Should().Contain("BatchSize is 0").And.Contain("use 1");
+    }
+
+    [Test]
     public void Build_WithDirectory_RegistersOneRunner()
     {
         using var host = new DbResilienceBuilder()
