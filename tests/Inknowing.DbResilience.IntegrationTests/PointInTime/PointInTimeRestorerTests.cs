@@ -1,6 +1,9 @@
+using Inknowing.DbResilience.DependencyInjection;
 using Inknowing.DbResilience.IntegrationTests.Infrastructure;
+using Inknowing.DbResilience.Migrations;
 using Inknowing.DbResilience.PostgreSql;
 using Inknowing.DbResilience.PostgreSql.Clusters;
+using Inknowing.DbResilience.PostgreSql.DependencyInjection;
 using Inknowing.DbResilience.PostgreSql.PointInTime;
 using Inknowing.DbResilience.Storage;
 using Microsoft.Extensions.Options;
@@ -27,6 +30,7 @@ public sealed class PointInTimeRestorerTests
     private DateTimeOffset _time;
     private NpgsqlLogSequenceNumber _lsn;
     private ulong _xid;
+    private string _migrationRestorePoint = null!;
 
     [OneTimeSetUp]
     public async Task SetUp()
@@ -71,8 +75,19 @@ public sealed class PointInTimeRestorerTests
 
         await InsertAsync("after-xid");
         await InsertAsync("before-point");
-        await _cluster.ExecuteAsync("SELECT pg_create_restore_point('before_migration_0042')");
-        await _cluster.ExecuteAsync("ALTER TABLE marks ADD COLUMN migrated int");
+
+        // Two migrations in one round trip; the restore point the runner made for version 42 must undo exactly version 42.
+        await using (var host = new DbResilienceBuilder()
+            .UsePostgreSql(_cluster.ConnectionString)
+            .AddMigrations(m => m.FromCode(c => c
+                .Add("41", "mark", "INSERT INTO marks VALUES ('in-migration-41');")
+                .Add("42", "add_column", "ALTER TABLE marks ADD COLUMN migrated int;\nINSERT INTO marks VALUES ('in-migration-42');")))
+            .Build())
+        {
+            var migrated = await host.GetRequiredService<IMigrationRunner>().MigrateAsync();
+            _migrationRestorePoint = migrated.Executions.Single(e => e.Key == "42").RestorePointName!;
+        }
+
         await InsertAsync("after-point");
         await StopPgbenchAsync(pgbench);
         await ArchiveAsync();
@@ -131,8 +146,8 @@ public sealed class PointInTimeRestorerTests
     [Test]
     public async Task RestoreAsync_RestorePointOfMigration_UndoesTheMigration()
     {
-        var notes = await RestoreAndReadAsync(RecoveryTarget.AtRestorePoint("before_migration_0042"), "name", checkColumn: true);
-        notes.Should().Contain("before-point").And.NotContain("after-point");
+        var notes = await RestoreAndReadAsync(RecoveryTarget.AtRestorePoint(_migrationRestorePoint), "name", checkColumn: true);
+        notes.Should().Contain(["before-point", "in-migration-41"]).And.NotContain(["in-migration-42", "after-point"]);
     }
 
     [Test]
