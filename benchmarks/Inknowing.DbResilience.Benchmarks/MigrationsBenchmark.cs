@@ -5,13 +5,14 @@ using Inknowing.DbResilience.DependencyInjection;
 using Inknowing.DbResilience.Migrations;
 using Inknowing.DbResilience.PostgreSql.Clusters;
 using Inknowing.DbResilience.PostgreSql.DependencyInjection;
+using Inknowing.DbResilience.PostgreSql.Migrations;
 using Npgsql;
 
 namespace Inknowing.DbResilience.Benchmarks;
 
 /// <summary>
 /// 1,000 small migrations applied to an empty database: the migration runner against psql running the same SQL in one
-/// session (the floor) and dbmate. <c>DBRESILIENCE_BENCH_MIGRATIONS</c> changes the count, <c>DBRESILIENCE_BENCH_RUNS</c> the runs,
+/// session (the floor) and dbmate, and the runner again with one script per round trip (<c>BatchSize = 1</c>). <c>DBRESILIENCE_BENCH_MIGRATIONS</c> changes the count, <c>DBRESILIENCE_BENCH_RUNS</c> the runs,
 /// <c>DBRESILIENCE_BENCH_FSYNC=off</c> measures the tools' own overhead on a server that does not wait for the disk,
 /// <c>DBRESILIENCE_BENCH_PROFILE=1</c> prints, for the last run of each tool, its statements (pg_stat_statements), commits
 /// and WAL flushes per migration. The tools run interleaved (psql, ours, dbmate, psql, ...) so that load hits each alike.
@@ -77,11 +78,13 @@ internal sealed class MigrationsBenchmark : IBenchmark
                 ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", cluster.Host, "-p", cluster.Port.ToString(CultureInfo.InvariantCulture), "-U", cluster.SuperuserName, "-d", name, "-f", psqlFile],
                 new() { ["PGPASSWORD"] = cluster.SuperuserPassword }, cancellationToken);
 
-            async Task Library(string name)
+            Task Library(string name) => LibraryWith(name, new MigrationOptions().BatchSize);
+
+            async Task LibraryWith(string name, int batchSize)
             {
                 await using var host = new DbResilienceBuilder()
                     .UsePostgreSql(cluster.GetConnectionString(name))
-                    .AddMigrations(m => m.FromDirectory(ours.FullName))
+                    .AddMigrations(m => m.FromDirectory(ours.FullName).BatchSize = batchSize)
                     .Build();
                 var result = await host.GetRequiredService<IMigrationRunner>().MigrateAsync(null, cancellationToken);
                 if (result.Executions.Count != count)
@@ -107,6 +110,9 @@ internal sealed class MigrationsBenchmark : IBenchmark
                 tools.Add(("dbmate up", Dbmate, []));
             }
 
+            // One script per round trip (BatchSize = 1): what the round trips of several scripts save.
+            tools.Add(("Inknowing.DbResilience BatchSize=1", name => LibraryWith(name, 1), []));
+
             // Interleaved (psql, ours, dbmate, psql, ours, dbmate, ...) so that a change of load hits every tool alike.
             for (var run = 1; run <= runs; run++)
             {
@@ -127,7 +133,7 @@ internal sealed class MigrationsBenchmark : IBenchmark
                         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                             $"    {label}: wall {elapsed.TotalMilliseconds / count:F2} ms, client CPU {(cpuAfter.Client - cpuBefore.Client) * 10.0 / count:F2} ms, server CPU {(cpuAfter.Server - cpuBefore.Server) * 10.0 / count:F2} ms a migration"));
                     }
-                    line.Append(string.Create(CultureInfo.InvariantCulture, $" {label.Split(' ')[0]} {elapsed.TotalSeconds:F2} s;"));
+                    line.Append(string.Create(CultureInfo.InvariantCulture, $" {(label.EndsWith("=1", StringComparison.Ordinal) ? "ours-one-by-one" : label.Split(' ')[0])} {elapsed.TotalSeconds:F2} s;"));
                     if (profile && run == runs)
                     {
                         await PrintProfileAsync(cluster, name, label, count, before, cancellationToken);
@@ -144,7 +150,7 @@ internal sealed class MigrationsBenchmark : IBenchmark
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {medians[i].TotalMilliseconds / count:F2} ms a migration"));
             }
 
-            if (tools.Count > 2)
+            if (tools.Count > 3)
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"  Inknowing.DbResilience: {medians[1] / medians[0]:F2}x psql (target 1.50x or less), {medians[1] / medians[2]:F2}x dbmate (target under 1.00x)"));
