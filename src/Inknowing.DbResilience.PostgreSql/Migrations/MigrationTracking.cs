@@ -69,16 +69,16 @@ internal sealed class MigrationTracking
     public string SelectSql => $"SELECT version, migration_name, kind, status, checksum, applied_at, execution_time_ms, rollback_sql FROM {Migrations}";
 
     /// <summary>The column name under which a batch returns the id of the history row it wrote.</summary>
-    public const string HistoryIdColumn = "history_id";
+    public const string HistoryIdColumn = "dbresilience_history_id";
 
     /// <summary>The column name under which a batch returns the LSN of the restore point it created.</summary>
-    public const string RestorePointLsnColumn = "restore_point_lsn";
+    public const string RestorePointLsnColumn = "dbresilience_restore_point_lsn";
 
     /// <summary>The transaction-local setting through which a restore point's LSN reaches the history row of the same transaction.</summary>
     private const string RestorePointSetting = "dbresilience.restore_point_lsn";
 
     /// <summary>The column name under which a completion returns the execution time measured by the server.</summary>
-    public const string ElapsedColumn = "elapsed_ms";
+    public const string ElapsedColumn = "dbresilience_elapsed_ms";
 
     /// <summary>Parameters: restore point name.</summary>
     public static string CreateRestorePointSql => $"SELECT pg_catalog.pg_create_restore_point($1)::text AS {RestorePointLsnColumn}";

@@ -357,6 +357,21 @@ public sealed class PostgreSqlMigrationRunnerTests
     }
 
     [Test]
+    public async Task MigrateAsync_ScriptsReturningRowsInOneRoundTrip_EachKeepsItsOwnRestorePointAndHistoryRow()
+    {
+        await using var context = await MigrationTestContext.CreateAsync();
+        context.Write("V1__a.sql", "CREATE TABLE a (id int);\nSELECT 'not-an-lsn' AS restore_point_lsn, 42::bigint AS history_id, 7::bigint AS elapsed_ms FROM generate_series(1, 3);");
+        context.Write("V2__b.sql", "SELECT 'x' AS restore_point_lsn;\nCREATE TABLE b (id int);");
+
+        var result = await context.Runner().MigrateAsync();
+
+        result.Executions.Select(e => e.Key).Should().Equal("1", "2");
+        result.Executions.Should().OnlyContain(e => System.Text.RegularExpressions.Regex.IsMatch(e.RestorePointLsn!, "^[0-9A-F]+/[0-9A-F]+$"));
+        (await context.ScalarAsync<string>("SELECT string_agg(version || '=' || (metadata->>'restorePointLsn'), ',' ORDER BY id) FROM migration_history"))
+            .Should().Be(string.Join(",", result.Executions.Select(e => $"{e.Key}={e.RestorePointLsn}")));
+    }
+
+    [Test]
     public async Task MigrateAsync_FailureOutsideTransaction_ClosesItsOwnHistoryRow()
     {
         await using var context = await MigrationTestContext.CreateAsync();
