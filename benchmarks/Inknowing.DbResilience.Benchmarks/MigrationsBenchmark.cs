@@ -12,7 +12,7 @@ namespace Inknowing.DbResilience.Benchmarks;
 
 /// <summary>
 /// 1,000 small migrations applied to an empty database: the migration runner against psql running the same SQL in one
-/// session (the floor) and dbmate, and the runner again with one script per round trip (<c>BatchSize = 1</c>). <c>DBRESILIENCE_BENCH_MIGRATIONS</c> changes the count, <c>DBRESILIENCE_BENCH_RUNS</c> the runs,
+/// session (the floor) and dbmate, and the runner again with one script per round trip (<c>BatchSize = 1</c>). <c>DBRESILIENCE_BENCH_MIGRATIONS</c> changes the count, <c>DBRESILIENCE_BENCH_RUNS</c> the runs (default 5),
 /// <c>DBRESILIENCE_BENCH_FSYNC=off</c> measures the tools' own overhead on a server that does not wait for the disk,
 /// <c>DBRESILIENCE_BENCH_PROFILE=1</c> prints, for the last run of each tool, its statements (pg_stat_statements), commits
 /// and WAL flushes per migration. The tools run interleaved (psql, ours, dbmate, psql, ...) so that load hits each alike.
@@ -26,7 +26,7 @@ internal sealed class MigrationsBenchmark : IBenchmark
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var count = int.TryParse(Environment.GetEnvironmentVariable("DBRESILIENCE_BENCH_MIGRATIONS"), CultureInfo.InvariantCulture, out var n) ? n : 1000;
-        var runs = int.TryParse(Environment.GetEnvironmentVariable("DBRESILIENCE_BENCH_RUNS"), CultureInfo.InvariantCulture, out var r) ? r : 3;
+        var runs = int.TryParse(Environment.GetEnvironmentVariable("DBRESILIENCE_BENCH_RUNS"), CultureInfo.InvariantCulture, out var r) ? r : 5;
         var dbmate = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "eng", "bench-tools", "node_modules", ".bin", "dbmate");
         var fsync = !string.Equals(Environment.GetEnvironmentVariable("DBRESILIENCE_BENCH_FSYNC"), "off", StringComparison.OrdinalIgnoreCase);
         var profile = Environment.GetEnvironmentVariable("DBRESILIENCE_BENCH_PROFILE") == "1";
