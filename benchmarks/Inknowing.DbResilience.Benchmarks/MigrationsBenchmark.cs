@@ -35,6 +35,7 @@ internal sealed class MigrationsBenchmark : IBenchmark
         {
             clusterOptions.Settings["shared_preload_libraries"] = "'pg_stat_statements'";
             clusterOptions.Settings["pg_stat_statements.track"] = "all";
+            clusterOptions.Settings["pg_stat_statements.track_planning"] = "on";
         }
 
         await using var cluster = await LocalPostgreSqlCluster.StartNewAsync(clusterOptions, cancellationToken);
@@ -215,10 +216,10 @@ internal sealed class MigrationsBenchmark : IBenchmark
         await connection.OpenAsync(cancellationToken);
         await using var command = new NpgsqlCommand(
             """
-            SELECT s.calls, s.total_exec_time, s.wal_records, pg_catalog.left(pg_catalog.regexp_replace(s.query, '\s+', ' ', 'g'), 110)
+            SELECT s.calls, s.total_exec_time + s.total_plan_time, s.wal_records, pg_catalog.left(pg_catalog.regexp_replace(s.query, '\s+', ' ', 'g'), 110), s.total_plan_time
             FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
             WHERE d.datname = $1 AND s.toplevel
-            ORDER BY s.total_exec_time DESC LIMIT 14
+            ORDER BY s.total_exec_time + s.total_plan_time DESC LIMIT 14
             """,
             connection) { Parameters = { new NpgsqlParameter { Value = database } } };
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -227,10 +228,10 @@ internal sealed class MigrationsBenchmark : IBenchmark
         {
             total += reader.GetDouble(1);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"      {reader.GetInt64(0),6} calls {reader.GetDouble(1) / count,7:F3} ms/mig {reader.GetInt64(2),7} wal  {reader.GetString(3)}"));
+                $"      {reader.GetInt64(0),6} calls {reader.GetDouble(1) / count,7:F3} ms/mig (plan {reader.GetDouble(4) / count,5:F3}) {reader.GetInt64(2),7} wal  {reader.GetString(3)}"));
         }
 
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"      server execution time of these statements: {total / count:F3} ms a migration"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"      server planning and execution time of these statements: {total / count:F3} ms a migration"));
     }
 
     private static async Task RunAsync(string fileName, string[] arguments, Dictionary<string, string> environment, CancellationToken cancellationToken)
