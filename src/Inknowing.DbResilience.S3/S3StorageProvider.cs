@@ -99,6 +99,9 @@ public sealed class S3StorageProvider : IStorageProvider, IDisposable
     /// <inheritdoc />
     public string Name { get; }
 
+    /// <summary>Gets the most parts one upload may have: S3's 10,000 (lowered by tests, which cannot send 10,001 parts).</summary>
+    internal int MaxParts { get; init; } = MaxPartCount;
+
     /// <summary>Gets the S3 client (for tests that prepare buckets).</summary>
     internal IAmazonS3 Client => _client;
 
@@ -198,10 +201,10 @@ public sealed class S3StorageProvider : IStorageProvider, IDisposable
                 }
 
                 read = carried + await ReadPartAsync(content, next, carried, nextSize, hash, cancellationToken).ConfigureAwait(false);
-                if (read > 0 && partNumber == MaxPartCount)
+                if (read > 0 && partNumber == MaxParts)
                 {
                     throw new StorageException(Name, key,
-                        $"the object is larger than S3's limit of {MaxPartCount} parts allows ({size} bytes sent in parts of {partSize} bytes growing every {PartsPerSizeStep} parts); set a larger S3StorageOptions.PartSize (CLI: partSizeMiB=).",
+                        $"the object is larger than S3's limit of {MaxParts} parts allows ({size} bytes sent in parts of {partSize} bytes growing every {PartsPerSizeStep} parts); set a larger S3StorageOptions.PartSize (CLI: partSizeMiB=).",
                         innerException: null, isTransient: false);
                 }
 

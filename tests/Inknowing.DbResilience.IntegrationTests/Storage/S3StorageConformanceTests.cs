@@ -115,47 +115,6 @@ public sealed class FauxqsStorageConformanceTests : S3StorageConformanceTests
         (await storage.GetInfoAsync("large"))!.Sha256.Should().Be(PatternStream.Sha256Of((2L * PartSize) + 1L));
     }
 
-    [TestCase(1, 0)]
-    [TestCase(2, 0)]
-    [TestCase(2, 1)]
-    public async Task WriteAsync_UpToTwoParts_IsOnePutObject(int parts, int extraBytes)
-    {
-        var sent = new List<string>();
-        using var client = CreateClient(Server);
-        client.BeforeRequestEvent += (_, e) =>
-        {
-            if (e is Amazon.Runtime.WebServiceRequestEventArgs { Request: var request })
-            {
-                lock (sent)
-                {
-                    sent.Add(request.GetType().Name);
-                }
-            }
-        };
-        using var storage = new S3StorageProvider(Options(Server, Bucket, PartSize, PageSize), client);
-        var size = ((long)parts * PartSize) + extraBytes;
-
-        var written = await storage.WriteAsync($"exact/{size}", new PatternStream(size));
-
-        // The single-put path also deletes a stale checksum sidecar (DeleteObject), but never starts a multipart upload; one
-        // byte more than two parts is a multipart upload of three parts.
-        var requests = sent.Where(r => r != nameof(DeleteObjectRequest)).ToList();
-        if (size <= 2L * PartSize)
-        {
-            requests.Should().Equal(nameof(PutObjectRequest));
-        }
-        else
-        {
-            requests.Where(r => r == nameof(UploadPartRequest)).Should().HaveCount(3);
-            requests.Should().StartWith(nameof(InitiateMultipartUploadRequest));
-        }
-
-        written.Size.Should().Be(size);
-        written.Sha256.Should().Be(PatternStream.Sha256Of(size));
-        (await storage.GetInfoAsync($"exact/{size}"))!.Sha256.Should().Be(PatternStream.Sha256Of(size));
-        (await ReadSha256Async(storage, $"exact/{size}")).Should().Be(PatternStream.Sha256Of(size));
-    }
-
     [Test]
     public async Task WriteAsync_ConnectionsCutMidUpload_RecoversAndStoresTheWholeObject()
     {
@@ -260,6 +219,62 @@ public abstract class S3StorageConformanceTests : StorageProviderConformanceTest
     {
         _rawClient?.Dispose();
         return Task.CompletedTask;
+    }
+
+    [Test]
+    public async Task WriteAsync_MorePartsThanTheLimit_FailsNamingPartSizeAndLeavesNoObject()
+    {
+        // S3 takes at most 10,000 parts; the limit is lowered to 3 here, as 10,001 parts cannot be sent in a test.
+        using var storage = new S3StorageProvider(Options(Server, Bucket, PartSize, PageSize)) { MaxParts = 3 };
+
+        var write = () => storage.WriteAsync("limit/k", new PatternStream((3L * PartSize) + 1));
+
+        var error = (await write.Should().ThrowAsync<StorageException>()).Which;
+        error.Message.Should().Contain("limit/k").And.Contain("3 parts").And.Contain("S3StorageOptions.PartSize");
+        error.IsTransient.Should().BeFalse();
+        (await storage.GetInfoAsync("limit/k")).Should().BeNull();
+        await AssertNoPendingUploadsAsync();
+    }
+
+    [TestCase(1, 0)]
+    [TestCase(2, 0)]
+    [TestCase(2, 1)]
+    public async Task WriteAsync_UpToTwoParts_IsOnePutObject(int parts, int extraBytes)
+    {
+        var sent = new List<string>();
+        using var client = CreateClient(Server);
+        client.BeforeRequestEvent += (_, e) =>
+        {
+            if (e is Amazon.Runtime.WebServiceRequestEventArgs { Request: var request })
+            {
+                lock (sent)
+                {
+                    sent.Add(request.GetType().Name);
+                }
+            }
+        };
+        using var storage = new S3StorageProvider(Options(Server, Bucket, PartSize, PageSize), client);
+        var size = ((long)parts * PartSize) + extraBytes;
+
+        var written = await storage.WriteAsync($"exact/{size}", new PatternStream(size));
+
+        // The single-put path also deletes a stale checksum sidecar (DeleteObject), but never starts a multipart upload; one
+        // byte more than two parts is a multipart upload of three parts.
+        var requests = sent.Where(r => r != nameof(DeleteObjectRequest)).ToList();
+        if (size <= 2L * PartSize)
+        {
+            requests.Should().Equal(nameof(PutObjectRequest));
+        }
+        else
+        {
+            requests.Where(r => r == nameof(UploadPartRequest)).Should().HaveCount(3);
+            requests.Should().StartWith(nameof(InitiateMultipartUploadRequest));
+        }
+
+        written.Size.Should().Be(size);
+        written.Sha256.Should().Be(PatternStream.Sha256Of(size));
+        (await storage.GetInfoAsync($"exact/{size}"))!.Sha256.Should().Be(PatternStream.Sha256Of(size));
+        (await ReadSha256Async(storage, $"exact/{size}")).Should().Be(PatternStream.Sha256Of(size));
     }
 
     [Test]
