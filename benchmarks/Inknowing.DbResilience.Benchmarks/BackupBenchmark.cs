@@ -18,8 +18,9 @@ namespace Inknowing.DbResilience.Benchmarks;
 /// </summary>
 internal sealed class BackupBenchmark : IBenchmark
 {
-    // fauxqs accepts request bodies of up to 11 MiB, so the parts are 8 MiB (the provider's default is 16 MiB).
-    private const int PartSize = 8 * 1024 * 1024;
+    // fauxqs accepts request bodies of up to 11 MiB, and an object of up to two parts goes up as one PutObject, so its parts are
+    // 5 MiB; s3rver takes the provider's default (8 MiB).
+    private const int FauxqsPartSize = 5 * 1024 * 1024;
     private const string ChildVariable = "BENCH_BACKUP_CHILD";
     private const string ChildConnectionVariable = "BENCH_BACKUP_CHILD_CONNECTION";
 
@@ -217,7 +218,10 @@ internal sealed class BackupBenchmark : IBenchmark
                 o.ForcePathStyle = true;
                 o.CompatibilityMode = kind == "s3rver";
                 o.Credentials = new BasicAWSCredentials(S3TestServer.AccessKey, S3TestServer.SecretKey);
-                o.PartSize = PartSize;
+                if (kind == "fauxqs")
+                {
+                    o.PartSize = FauxqsPartSize;
+                }
             })).Build();
     }
 

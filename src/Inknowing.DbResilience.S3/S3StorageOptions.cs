@@ -47,10 +47,16 @@ public sealed class S3StorageOptions
     public AWSCredentials? Credentials { get; set; }
 
     /// <summary>
-    /// Gets or sets the size of each multipart-upload part in bytes (at least 5 MiB). Memory per upload is about twice this,
-    /// whatever the size of the object; objects up to one part are sent with one PutObject. The default value is 16 MiB.
+    /// Gets or sets the size of each multipart-upload part in bytes (at least 5 MiB). An upload holds two parts in memory;
+    /// objects up to twice this size (a 16 MiB WAL segment with the default) are sent with one PutObject. After 1,000 parts
+    /// the part size doubles every 1,000 parts (up to 1 GiB), so that objects of up to about 3.9 TiB fit in S3's 10,000 parts:
+    /// memory stays at two parts of this size for objects up to 1,000 parts (7.8 GiB with the default) and grows with larger
+    /// ones. The default value is 8 MiB.
     /// </summary>
-    public int PartSize { get; set; } = 16 * 1024 * 1024;
+    public int PartSize { get; set; } = DefaultPartSize;
+
+    /// <summary>The default <see cref="PartSize"/>: 8 MiB.</summary>
+    public const int DefaultPartSize = 8 * 1024 * 1024;
 
     /// <summary>Gets or sets the number of keys asked for per listing page (1 to 1000). The default value is 1000.</summary>
     public int ListPageSize { get; set; } = 1000;

@@ -20,9 +20,10 @@ namespace Inknowing.DbResilience.S3;
 /// </summary>
 /// <remarks>
 /// <para>
-/// A write reads the stream one part at a time (<see cref="S3StorageOptions.PartSize"/>, two part buffers at most, whatever
-/// the object's size) and computes its SHA-256 on the way. An object of at most one part (exactly one part included) goes up with one PutObject; a
-/// larger one with a multipart upload, which S3 makes visible only when it is completed, and which is aborted on failure or
+/// A write reads the stream one part at a time (<see cref="S3StorageOptions.PartSize"/>, two part buffers at most) and
+/// computes its SHA-256 on the way. An object of at most two parts (a 16 MiB WAL segment with the default 8 MiB parts) goes
+/// up with one PutObject; a larger one with a multipart upload (parts grow after the first 1,000, so that an object of up to
+/// about 3.9 TiB fits in S3's 10,000 parts), which S3 makes visible only when it is completed, and which is aborted on failure or
 /// cancellation. Every request is retried with exponential backoff on transient errors through a Polly pipeline.
 /// </para>
 /// <para>
@@ -40,6 +41,15 @@ public sealed class S3StorageProvider : IStorageProvider, IDisposable
     private const string MetadataHeader = "x-amz-meta-" + Sha256MetadataName;
     private const long MaxCopySize = 5L * 1024 * 1024 * 1024;
     private const string ChecksumPrefix = StorageKey.ReservedSegmentPrefix + "sha256.";
+
+    /// <summary>The most parts S3 accepts in one multipart upload.</summary>
+    internal const int MaxPartCount = 10_000;
+
+    /// <summary>How many parts go up at one size before the part size doubles (see <see cref="PartSizeOf"/>).</summary>
+    internal const int PartsPerSizeStep = 1_000;
+
+    /// <summary>The largest part size the growth reaches: 1 GiB (S3 allows 5 GiB, an array at most 2 GiB).</summary>
+    internal const int MaxGrownPartSize = 1024 * 1024 * 1024;
 
     private readonly S3StorageOptions _options;
     private readonly IAmazonS3 _client;
@@ -89,6 +99,9 @@ public sealed class S3StorageProvider : IStorageProvider, IDisposable
     /// <inheritdoc />
     public string Name { get; }
 
+    /// <summary>Gets the most parts one upload may have: S3's 10,000 (lowered by tests, which cannot send 10,001 parts).</summary>
+    internal int MaxParts { get; init; } = MaxPartCount;
+
     /// <summary>Gets the S3 client (for tests that prepare buckets).</summary>
     internal IAmazonS3 Client => _client;
 
@@ -115,35 +128,37 @@ public sealed class S3StorageProvider : IStorageProvider, IDisposable
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var partSize = _options.PartSize;
 
-        // Part buffers are allocated per write, not rented from ArrayPool.Shared: the shared pool would keep two part-sized arrays
-        // (touched, so resident) for the life of the process after every backup. Uninitialized arrays cost no resident memory
-        // until they are written, so a small object touches only its own pages.
+        // Two part buffers, allocated per write and not rented from ArrayPool.Shared: the shared pool would keep them (touched,
+        // so resident) for the life of the process after every backup. Uninitialized arrays cost no resident memory until they
+        // are written, so a small object touches only its own pages.
         var buffer = GC.AllocateUninitializedArray<byte>(partSize);
         byte[]? spare = null;
         string? uploadId = null;
         Task<PartETag>? pending = null;
         try
         {
-            var read = await content.ReadAtLeastAsync(buffer.AsMemory(0, partSize), partSize, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-            hash.AppendData(buffer, 0, read);
-
-            // A full first part: peek one byte into the second buffer, so that an object of exactly one part (a 16 MiB WAL
-            // segment with the default part size) still goes up as one PutObject. The peeked byte starts the next part.
-            var peeked = 0;
+            // The first two parts are read before anything is sent: an object of at most two parts (a 16 MiB WAL segment with
+            // the default 8 MiB parts) goes up as one PutObject from both buffers, with its checksum in its metadata.
+            var read = await ReadPartAsync(content, buffer, 0, partSize, hash, cancellationToken).ConfigureAwait(false);
+            var second = 0;
             if (read == partSize)
             {
                 spare = GC.AllocateUninitializedArray<byte>(partSize);
-                peeked = await content.ReadAtLeastAsync(spare.AsMemory(0, 1), 1, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+                second = await ReadPartAsync(content, spare, 0, partSize, hash, cancellationToken).ConfigureAwait(false);
             }
 
+            // Both full: peek one byte, which starts the third part, to know whether a multipart upload is needed.
+            var peek = new byte[1];
+            var peeked = second == partSize
+                ? await content.ReadAtLeastAsync(peek, 1, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false)
+                : 0;
             if (peeked == 0)
             {
-                // One part or less: a single PutObject, with the checksum in its metadata.
                 var sha = Sha256Hex(hash);
-                await PutAsync(key, objectKey, buffer, read, sha, cancellationToken).ConfigureAwait(false);
+                await PutAsync(key, objectKey, buffer, read, spare, second, sha, cancellationToken).ConfigureAwait(false);
                 await DeleteSidecarAsync(objectKey, cancellationToken).ConfigureAwait(false);
-                Log.Uploaded(_logger, Name, key, read, 1);
-                return new StorageWriteResult(key, read, sha);
+                Log.Uploaded(_logger, Name, key, read + second, 1);
+                return new StorageWriteResult(key, read + second, sha);
             }
 
             uploadId = await ExecuteAsync("CreateMultipartUpload", key, async ct =>
@@ -159,31 +174,44 @@ public sealed class S3StorageProvider : IStorageProvider, IDisposable
                 return (await _client.InitiateMultipartUploadAsync(request, ct).ConfigureAwait(false)).UploadId;
             }, cancellationToken).ConfigureAwait(false);
 
+            // Part 1 uploads from the first buffer; the second buffer already holds part 2. From then on one part uploads while
+            // the next one is read into the other buffer: two buffers, never more.
             var parts = new List<PartETag>();
-            long size = 0;
-            var partNumber = 0;
+            long size = read;
+            var partNumber = 1;
+            pending = UploadPartAsync(key, objectKey, uploadId, partNumber, buffer, read, cancellationToken);
+            (buffer, spare) = (spare!, buffer);
+            read = second;
             while (read > 0)
             {
                 partNumber++;
                 size += read;
-                var uploading = buffer;
-                var length = read;
-                var number = partNumber;
-                if (pending is not null)
+                parts.Add(await pending.ConfigureAwait(false));
+                pending = UploadPartAsync(key, objectKey, uploadId, partNumber, buffer, read, cancellationToken);
+
+                // The next part, possibly larger: an object too big for 10,000 parts of PartSize gets larger parts as it grows.
+                var nextSize = PartSizeOf(partSize, partNumber + 1);
+                var next = spare.Length >= nextSize ? spare : GC.AllocateUninitializedArray<byte>(nextSize);
+                var carried = peeked;
+                if (peeked > 0)
                 {
-                    parts.Add(await pending.ConfigureAwait(false));
+                    next[0] = peek[0];
+                    hash.AppendData(peek, 0, peeked);
+                    peeked = 0;
                 }
 
-                pending = UploadPartAsync(key, objectKey, uploadId, number, uploading, length, cancellationToken);
+                read = carried + await ReadPartAsync(content, next, carried, nextSize, hash, cancellationToken).ConfigureAwait(false);
+                if (read > 0 && partNumber == MaxParts)
+                {
+                    throw new StorageException(Name, key,
+                        $"the object is larger than S3's limit of {MaxParts} parts allows ({size} bytes sent in parts of {partSize} bytes growing every {PartsPerSizeStep} parts); set a larger S3StorageOptions.PartSize (CLI: partSizeMiB=).",
+                        innerException: null, isTransient: false);
+                }
 
-                // Read the next part while this one uploads: two buffers, never more.
-                (buffer, spare) = (spare!, buffer);
-                read = peeked + await content.ReadAtLeastAsync(buffer.AsMemory(peeked, partSize - peeked), partSize - peeked, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-                peeked = 0;
-                hash.AppendData(buffer, 0, read);
+                (buffer, spare) = (next, buffer);
             }
 
-            parts.Add(await pending!.ConfigureAwait(false));
+            parts.Add(await pending.ConfigureAwait(false));
             pending = null;
             var sha256 = Sha256Hex(hash);
             await ExecuteAsync("CompleteMultipartUpload", key, async ct =>
@@ -456,7 +484,30 @@ public sealed class S3StorageProvider : IStorageProvider, IDisposable
         }
     }
 
-    private async Task PutAsync(string key, string objectKey, byte[] buffer, int length, string sha256, CancellationToken cancellationToken)
+    /// <summary>
+    /// Gets the size of a part of a multipart upload: <paramref name="partSize"/> for the first 1,000 parts, then twice as much
+    /// for each further 1,000 (never more than 1 GiB, nor less than <paramref name="partSize"/>), so that memory stays at two
+    /// parts of <paramref name="partSize"/> for every object up to 1,000 parts (7.8 GiB with 8 MiB parts), and an object of up
+    /// to about 3.9 TiB still fits in S3's 10,000 parts.
+    /// </summary>
+    /// <param name="partSize">The configured part size (<see cref="S3StorageOptions.PartSize"/>).</param>
+    /// <param name="partNumber">The part number, from 1.</param>
+    /// <returns>The size of that part in bytes (the last part of an object may be shorter).</returns>
+    internal static int PartSizeOf(int partSize, int partNumber)
+    {
+        var step = Math.Min((partNumber - 1) / PartsPerSizeStep, 30);
+        var grown = (long)partSize << step;
+        return (int)Math.Max(partSize, Math.Min(grown, MaxGrownPartSize));
+    }
+
+    private static async Task<int> ReadPartAsync(Stream content, byte[] buffer, int offset, int end, IncrementalHash hash, CancellationToken cancellationToken)
+    {
+        var read = await content.ReadAtLeastAsync(buffer.AsMemory(offset, end - offset), end - offset, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+        hash.AppendData(buffer, offset, read);
+        return read;
+    }
+
+    private async Task PutAsync(string key, string objectKey, byte[] first, int firstLength, byte[]? second, int secondLength, string sha256, CancellationToken cancellationToken)
     {
         await ExecuteAsync("PutObject", key, async ct =>
         {
@@ -464,7 +515,9 @@ public sealed class S3StorageProvider : IStorageProvider, IDisposable
             {
                 BucketName = BucketName,
                 Key = objectKey,
-                InputStream = new MemoryStream(buffer, 0, length, writable: false),
+                InputStream = secondLength == 0
+                    ? new MemoryStream(first, 0, firstLength, writable: false)
+                    : new TwoBufferStream(first, firstLength, second!, secondLength),
                 AutoCloseStream = true,
                 UseChunkEncoding = !_options.CompatibilityMode,
                 ServerSideEncryptionMethod = _encryption,
@@ -640,6 +693,71 @@ public sealed class S3StorageProvider : IStorageProvider, IDisposable
             : ex.Message;
         var operation = ex.Data[OperationDataKey] is string name ? name + " " : string.Empty;
         return new StorageException(Name, key, $"{what} ({operation}{detail}).", ex, IsTransient(ex));
+    }
+
+    /// <summary>A read-only, seekable stream over the used bytes of two buffers, one after the other (the body of a two-part PutObject).</summary>
+    private sealed class TwoBufferStream(byte[] first, int firstLength, byte[] second, int secondLength) : Stream
+    {
+        private long _position;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => true;
+
+        public override bool CanWrite => false;
+
+        public override long Length => (long)firstLength + secondLength;
+
+        public override long Position
+        {
+            get => _position;
+            set => _position = value is >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value));
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            var total = 0;
+            while (buffer.Length > 0 && _position < Length)
+            {
+                var source = _position < firstLength
+                    ? first.AsSpan((int)_position, firstLength - (int)_position)
+                    : second.AsSpan((int)(_position - firstLength), secondLength - (int)(_position - firstLength));
+                var count = Math.Min(source.Length, buffer.Length);
+                source[..count].CopyTo(buffer);
+                buffer = buffer[count..];
+                _position += count;
+                total += count;
+            }
+
+            return total;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+            => Task.FromResult(Read(buffer.AsSpan(offset, count)));
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+            => ValueTask.FromResult(Read(buffer.Span));
+
+        public override long Seek(long offset, SeekOrigin origin)
+        {
+            Position = origin switch
+            {
+                SeekOrigin.Begin => offset,
+                SeekOrigin.Current => _position + offset,
+                _ => Length + offset,
+            };
+            return _position;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     /// <summary>The body of a GetObject response; disposing it disposes the response.</summary>

@@ -40,7 +40,8 @@ public sealed class S3rverStorageConformanceTests : S3StorageConformanceTests
             await client.PutBucketAsync("stopped");
             var logger = new RetryCountingLogger();
             using var storage = new S3StorageProvider(Options(server, "stopped", PartSize, PageSize, maxRetries: 2), logger);
-            var source = new PatternStream(4L * PartSize) { TriggerAt = 2L * PartSize, OnReached = Stop };
+            // The server stops while part 3 is read, part 2 being on its way (parts 1 and 2 are read before the upload starts).
+            var source = new PatternStream(4L * PartSize) { TriggerAt = 3L * PartSize, OnReached = Stop };
 
             var write = () => storage.WriteAsync("stopped/k", source);
 
@@ -107,37 +108,11 @@ public sealed class FauxqsStorageConformanceTests : S3StorageConformanceTests
         using var storage = new S3StorageProvider(options, client);
 
         await storage.WriteAsync("small", new PatternStream(10));
-        await storage.WriteAsync("large", new PatternStream(PartSize + 1L));
+        await storage.WriteAsync("large", new PatternStream((2L * PartSize) + 1L));
 
         sent.Select(s => s.Request).Should().Equal(nameof(PutObjectRequest), nameof(InitiateMultipartUploadRequest), nameof(CopyObjectRequest));
         sent.Should().OnlyContain(s => s.Encryption == "AES256" && s.StorageClass == "STANDARD_IA");
-        (await storage.GetInfoAsync("large"))!.Sha256.Should().Be(PatternStream.Sha256Of(PartSize + 1L));
-    }
-
-    [Test]
-    public async Task WriteAsync_ExactlyOnePart_IsOnePutObject()
-    {
-        var sent = new List<string>();
-        using var client = CreateClient(Server);
-        client.BeforeRequestEvent += (_, e) =>
-        {
-            if (e is Amazon.Runtime.WebServiceRequestEventArgs { Request: var request })
-            {
-                lock (sent)
-                {
-                    sent.Add(request.GetType().Name);
-                }
-            }
-        };
-        using var storage = new S3StorageProvider(Options(Server, Bucket, PartSize, PageSize), client);
-
-        var written = await storage.WriteAsync("exact/one-part", new PatternStream(PartSize));
-
-        // The single-put path also deletes a stale checksum sidecar (DeleteObject), but never starts a multipart upload.
-        sent.Where(r => r != nameof(DeleteObjectRequest)).Should().Equal(nameof(PutObjectRequest));
-        written.Size.Should().Be(PartSize);
-        written.Sha256.Should().Be(PatternStream.Sha256Of(PartSize));
-        (await storage.GetInfoAsync("exact/one-part"))!.Sha256.Should().Be(PatternStream.Sha256Of(PartSize));
+        (await storage.GetInfoAsync("large"))!.Sha256.Should().Be(PatternStream.Sha256Of((2L * PartSize) + 1L));
     }
 
     [Test]
@@ -244,6 +219,62 @@ public abstract class S3StorageConformanceTests : StorageProviderConformanceTest
     {
         _rawClient?.Dispose();
         return Task.CompletedTask;
+    }
+
+    [Test]
+    public async Task WriteAsync_MorePartsThanTheLimit_FailsNamingPartSizeAndLeavesNoObject()
+    {
+        // S3 takes at most 10,000 parts; the limit is lowered to 3 here, as 10,001 parts cannot be sent in a test.
+        using var storage = new S3StorageProvider(Options(Server, Bucket, PartSize, PageSize)) { MaxParts = 3 };
+
+        var write = () => storage.WriteAsync("limit/k", new PatternStream((3L * PartSize) + 1));
+
+        var error = (await write.Should().ThrowAsync<StorageException>()).Which;
+        error.Message.Should().Contain("limit/k").And.Contain("3 parts").And.Contain("S3StorageOptions.PartSize");
+        error.IsTransient.Should().BeFalse();
+        (await storage.GetInfoAsync("limit/k")).Should().BeNull();
+        await AssertNoPendingUploadsAsync();
+    }
+
+    [TestCase(1, 0)]
+    [TestCase(2, 0)]
+    [TestCase(2, 1)]
+    public async Task WriteAsync_UpToTwoParts_IsOnePutObject(int parts, int extraBytes)
+    {
+        var sent = new List<string>();
+        using var client = CreateClient(Server);
+        client.BeforeRequestEvent += (_, e) =>
+        {
+            if (e is Amazon.Runtime.WebServiceRequestEventArgs { Request: var request })
+            {
+                lock (sent)
+                {
+                    sent.Add(request.GetType().Name);
+                }
+            }
+        };
+        using var storage = new S3StorageProvider(Options(Server, Bucket, PartSize, PageSize), client);
+        var size = ((long)parts * PartSize) + extraBytes;
+
+        var written = await storage.WriteAsync($"exact/{size}", new PatternStream(size));
+
+        // The single-put path also deletes a stale checksum sidecar (DeleteObject), but never starts a multipart upload; one
+        // byte more than two parts is a multipart upload of three parts.
+        var requests = sent.Where(r => r != nameof(DeleteObjectRequest)).ToList();
+        if (size <= 2L * PartSize)
+        {
+            requests.Should().Equal(nameof(PutObjectRequest));
+        }
+        else
+        {
+            requests.Where(r => r == nameof(UploadPartRequest)).Should().HaveCount(3);
+            requests.Should().StartWith(nameof(InitiateMultipartUploadRequest));
+        }
+
+        written.Size.Should().Be(size);
+        written.Sha256.Should().Be(PatternStream.Sha256Of(size));
+        (await storage.GetInfoAsync($"exact/{size}"))!.Sha256.Should().Be(PatternStream.Sha256Of(size));
+        (await ReadSha256Async(storage, $"exact/{size}")).Should().Be(PatternStream.Sha256Of(size));
     }
 
     [Test]

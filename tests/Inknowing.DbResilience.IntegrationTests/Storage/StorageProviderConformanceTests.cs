@@ -35,6 +35,7 @@ public abstract class StorageProviderConformanceTests
     [TestCase(1L)]
     [TestCase(PartSize)]
     [TestCase(PartSize + 1L)]
+    [TestCase((2L * PartSize) + 1L)]
     [TestCase(100L * 1024 * 1024)]
     public async Task WriteAsync_NonSeekableSource_RoundTripsBytesAndChecksum(long size)
     {

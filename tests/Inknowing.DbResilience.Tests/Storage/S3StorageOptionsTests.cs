@@ -76,4 +76,36 @@ public sealed class S3StorageOptionsTests
     [Test]
     public void IsTransient_DroppedConnection_IsTransient()
         => S3StorageProvider.IsTransient(new AmazonS3Exception("wrapped", new HttpRequestException("connection refused"))).Should().BeTrue();
+
+    [Test]
+    public void PartSize_Default_IsEightMebibytes()
+        => new S3StorageOptions().PartSize.Should().Be(8 * 1024 * 1024).And.Be(S3StorageOptions.DefaultPartSize);
+
+    [TestCase(1, 8)]
+    [TestCase(1000, 8)]
+    [TestCase(1001, 16)]
+    [TestCase(2000, 16)]
+    [TestCase(2001, 32)]
+    [TestCase(7001, 1024)]
+    [TestCase(10_000, 1024)]
+    public void PartSizeOf_DefaultPartSize_DoublesEveryThousandPartsUpToOneGibibyte(int partNumber, int expectedMiB)
+        => S3StorageProvider.PartSizeOf(S3StorageOptions.DefaultPartSize, partNumber).Should().Be(expectedMiB * 1024 * 1024);
+
+    [TestCase(5)]
+    [TestCase(8)]
+    [TestCase(16)]
+    public void PartSizeOf_TenThousandParts_HoldMoreThanThreeTebibytes(int partSizeMiB)
+    {
+        long total = 0;
+        for (var part = 1; part <= S3StorageProvider.MaxPartCount; part++)
+        {
+            total += S3StorageProvider.PartSizeOf(partSizeMiB * 1024 * 1024, part);
+        }
+
+        total.Should().BeGreaterThan(3L * 1024 * 1024 * 1024 * 1024);
+    }
+
+    [Test]
+    public void PartSizeOf_PartSizeAboveTheGrowthCap_NeverShrinks()
+        => S3StorageProvider.PartSizeOf(2047 * 1024 * 1024, 9_999).Should().Be(2047 * 1024 * 1024);
 }
