@@ -24,7 +24,7 @@ public sealed class StorageCopier(ILogger<StorageCopier>? logger = null)
     /// <returns>One item per object, in key order.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="prefix"/> is not valid, or both storages are the same.</exception>
-    /// <exception cref="StorageException">The source could not be listed.</exception>
+    /// <exception cref="StorageException">The source or the destination could not be listed.</exception>
     public async Task<IReadOnlyList<StorageCopyItem>> CopyAsync(IStorageProvider source, IStorageProvider destination, string prefix, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(source);
@@ -35,16 +35,32 @@ public sealed class StorageCopier(ILogger<StorageCopier>? logger = null)
             throw new ArgumentException($"The source and the destination are the same storage ({source.Name}).", nameof(destination));
         }
 
+        // What the destination already has comes from its listing, walked alongside the source's (both in ordinal key order),
+        // not from a GetInfoAsync per object: an absent key is the usual case, and S3 answers a HEAD of an absent key with an
+        // error that the AWS SDK throws (slow, and it loads the runtime's stack-trace machinery). A key the two orders place
+        // differently (only possible with characters outside the BMP) is merely copied again.
         var items = new List<StorageCopyItem>();
-        await foreach (var listed in source.ListAsync(prefix, cancellationToken).ConfigureAwait(false))
+        var existing = destination.ListAsync(prefix, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        await using (existing.ConfigureAwait(false))
         {
-            items.Add(await CopyOneAsync(source, destination, listed, cancellationToken).ConfigureAwait(false));
+            var more = await existing.MoveNextAsync().ConfigureAwait(false);
+            await foreach (var listed in source.ListAsync(prefix, cancellationToken).ConfigureAwait(false))
+            {
+                while (more && string.CompareOrdinal(existing.Current.Key, listed.Key) < 0)
+                {
+                    more = await existing.MoveNextAsync().ConfigureAwait(false);
+                }
+
+                var present = more && string.Equals(existing.Current.Key, listed.Key, StringComparison.Ordinal) ? existing.Current : null;
+                items.Add(await CopyOneAsync(source, destination, listed, present, cancellationToken).ConfigureAwait(false));
+            }
         }
 
         return items;
     }
 
-    private async Task<StorageCopyItem> CopyOneAsync(IStorageProvider source, IStorageProvider destination, StorageObjectInfo listed, CancellationToken cancellationToken)
+    private async Task<StorageCopyItem> CopyOneAsync(
+        IStorageProvider source, IStorageProvider destination, StorageObjectInfo listed, StorageObjectInfo? present, CancellationToken cancellationToken)
     {
         var key = listed.Key;
         try
@@ -56,7 +72,8 @@ public sealed class StorageCopier(ILogger<StorageCopier>? logger = null)
                 return new StorageCopyItem(key, info.Size, null, "failed", $"{source.Name} has no SHA-256 recorded for '{key}', so the copy cannot be verified.");
             }
 
-            var existing = await destination.GetInfoAsync(key, cancellationToken).ConfigureAwait(false);
+            // A listing may leave the checksum out (S3's does): then the object's details say it.
+            var existing = present is { Sha256: null } ? await destination.GetInfoAsync(key, cancellationToken).ConfigureAwait(false) : present;
             if (existing is not null && existing.Size == info.Size && string.Equals(existing.Sha256, info.Sha256, StringComparison.Ordinal))
             {
                 return new StorageCopyItem(key, info.Size, info.Sha256, "skipped", null);
