@@ -4,6 +4,8 @@
 #   ./build.sh test   every test, unit and integration, against real PostgreSQL and S3 servers
 # and, for docs/benchmarks.md:
 #   ./build.sh bench [NAME...]   the benchmark harness (benchmarks/), against the raw tools and the peers
+#   ./build.sh publish [DIR]     the CLI as operators install it: ReadyToRun for this machine's architecture, in
+#                                artifacts/dbresilience (or DIR); run it as DIR/dbresilience (needs the .NET 10 runtime)
 # Both install what is missing first (eng/install-prerequisites.sh).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -50,8 +52,19 @@ case "${1:-}" in
     dotnet build benchmarks/Inknowing.DbResilience.Benchmarks -c Release -v quiet -nologo -clp:NoSummary
     dotnet benchmarks/Inknowing.DbResilience.Benchmarks/bin/Release/net10.0/Inknowing.DbResilience.Benchmarks.dll "$@"
     ;;
+  publish)
+    shift
+    output=${1:-artifacts/dbresilience}
+    case "$(uname -m)" in
+      x86_64) rid=linux-x64 ;;
+      aarch64) rid=linux-arm64 ;;
+      *) echo "error: no .NET runtime identifier for $(uname -m); publish with: dotnet publish samples/Inknowing.DbResilience.Cli -c Release -r RID --self-contained false -o DIR" >&2; exit 2 ;;
+    esac
+    dotnet publish samples/Inknowing.DbResilience.Cli -c Release -r "$rid" --self-contained false -o "$output" -v quiet -nologo -clp:NoSummary
+    echo "published: $output/dbresilience (ReadyToRun, $rid; needs the .NET 10 runtime)"
+    ;;
   *)
-    echo "usage: ./build.sh demo | test | bench [NAME...]" >&2
+    echo "usage: ./build.sh demo | test | bench [NAME...] | publish [DIR]" >&2
     exit 2
     ;;
 esac

@@ -19,6 +19,13 @@ internal static class PitrCli
     /// <summary>Runs a program with the given environment and arguments; returns its exit code and its output followed by its errors.</summary>
     public static (int ExitCode, string Output) Run(string fileName, Dictionary<string, string> environment, params string[] arguments)
     {
+        var (exitCode, output, error) = RunSeparately(fileName, environment, arguments);
+        return (exitCode, output + error);
+    }
+
+    /// <summary>Runs a program with the given environment and arguments; returns its exit code, its output and its errors apart.</summary>
+    public static (int ExitCode, string Output, string Error) RunSeparately(string fileName, Dictionary<string, string> environment, params string[] arguments)
+    {
         var start = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in arguments)
         {
@@ -34,6 +41,6 @@ internal static class PitrCli
         var error = process.StandardError.ReadToEndAsync();
         var output = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
-        return (process.ExitCode, output + error.Result);
+        return (process.ExitCode, output, error.Result);
     }
 }
