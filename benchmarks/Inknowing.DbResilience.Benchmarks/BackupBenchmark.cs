@@ -123,6 +123,33 @@ internal sealed class BackupBenchmark : IBenchmark
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"  peak memory of a process that ran one backup to {target.Split(':')[0]}: {peak / 1048576.0:F0} MiB (VmHWM; the process took {elapsed.TotalSeconds:F2} s, start-up included)"));
             }
+
+            // The operator's process: 'dbresilience backup' (catalog on, as the CLI runs it), as published JIT and ReadyToRun.
+            // BENCH_CLI=0 leaves it out.
+            if (Environment.GetEnvironmentVariable("BENCH_CLI") != "0")
+            {
+                var cliStorage = Path.Combine(work, "cli-storage");
+                var targets = new (string Name, string Uri)[]
+                {
+                    ("file", "file://" + cliStorage),
+                    ("s3rver", "s3://bench/cli?endpoint=" + Uri.EscapeDataString(s3rver.Endpoint.ToString()) + "&region=us-east-1&pathStyle=true&compatibility=true"),
+                    ("fauxqs", "s3://bench/cli?endpoint=" + Uri.EscapeDataString(fauxqs.Endpoint.ToString()) + "&region=us-east-1&pathStyle=true&partSizeMiB=" + (FauxqsPartSize / 1048576).ToString(CultureInfo.InvariantCulture)),
+                };
+                foreach (var build in await CliProcess.PublishAsync(work, cancellationToken))
+                {
+                    foreach (var (name, uri) in targets)
+                    {
+                        var environment = new Dictionary<string, string>(CliProcess.TestServerCredentials)
+                        {
+                            ["DBRESILIENCE_CONNECTION"] = connectionString,
+                            ["DBRESILIENCE_STORAGE"] = uri,
+                        };
+                        var run = await CliProcess.RunAsync(build, ["backup", "--json"], environment, cancellationToken);
+                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                            $"  peak memory of {build.Name} 'backup' to {name}: {run.PeakBytes / 1048576.0:F0} MiB (the process took {run.Time.TotalSeconds:F2} s, start-up included)"));
+                    }
+                }
+            }
         }
         finally
         {

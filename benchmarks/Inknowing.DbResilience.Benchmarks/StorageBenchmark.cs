@@ -104,6 +104,16 @@ internal sealed class StorageBenchmark : IBenchmark
                 Row("file storage: verified download to a file + fsync", Median(downTimes), size, cp, downPeak);
             }
 
+            // The operator's process: the CLI's 'storage copy' of the same 1 GiB object, from a file storage into each S3 server.
+            // DBRESILIENCE_BENCH_CLI=0 leaves it out.
+            var cliBuilds = IntSetting("DBRESILIENCE_BENCH_CLI", 1) == 0 ? [] : await CliProcess.PublishAsync(work, cancellationToken);
+            var cliSource = Path.Combine(work, "cli-source");
+            if (cliBuilds.Count > 0)
+            {
+                await using var file = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 0);
+                await new FileSystemStorageProvider(cliSource).WriteAsync(Key, file, cancellationToken);
+            }
+
             foreach (var compatibility in new[] { true, false })
             {
                 var server = compatibility ? "s3rver" : "fauxqs";
@@ -142,6 +152,15 @@ internal sealed class StorageBenchmark : IBenchmark
                     var down = await ChildAsync("s3-download", s3Environment, cancellationToken);
                     Row($"{server}: verified download to a file + fsync", down.Time, size, cp, down.Peak);
                     Detail(down);
+                }
+
+                foreach (var build in cliBuilds)
+                {
+                    var uri = "s3://bench/cli-" + Guid.NewGuid().ToString("N")[..8] + "?endpoint=" + Uri.EscapeDataString(process.Endpoint.ToString())
+                        + "&region=us-east-1&pathStyle=true" + (compatibility ? "&compatibility=true" : string.Empty)
+                        + (IntSetting("DBRESILIENCE_BENCH_S3_PART_MB", 0) is > 0 and var cliPartMb ? "&partSizeMiB=" + cliPartMb.ToString(CultureInfo.InvariantCulture) : string.Empty);
+                    var run = await CliProcess.RunAsync(build, ["storage", "copy", "--from", "file://" + cliSource, "--to", uri], CliProcess.TestServerCredentials, cancellationToken);
+                    Row($"{server}: {build.Name} storage copy from a file storage", run.Time, size, cp, run.PeakBytes);
                 }
             }
 

@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Inknowing.DbResilience.Benchmarks;
+
+/// <summary>One build of the <c>dbresilience</c> CLI: its name in the report and the directory that holds <c>dbresilience.dll</c>.</summary>
+internal sealed record CliBuild(string Name, string Directory);
+
+/// <summary>The result of one run of the CLI: its wall-clock time and its peak resident memory (VmHWM).</summary>
+internal sealed record CliRun(TimeSpan Time, long PeakBytes, string Output);
+
+/// <summary>
+/// The operator's process: the <c>dbresilience</c> CLI with the runtime settings it ships, published twice into a working
+/// directory, as <c>dotnet publish</c> gives it (compiled by the JIT as it runs) and ReadyToRun for linux-x64 (as
+/// <c>./build.sh publish</c> gives it), and run under <c>/usr/bin/time</c>, whose <c>%M</c> is the peak resident memory of
+/// that one process.
+/// </summary>
+internal static class CliProcess
+{
+    private const string TimeTool = "/usr/bin/time";
+
+    /// <summary>The test servers' keys, for the CLI's environment (the standard AWS chain reads them there, never from arguments).</summary>
+    public static IReadOnlyDictionary<string, string> TestServerCredentials { get; } = new Dictionary<string, string>
+    {
+        ["AWS_ACCESS_KEY_ID"] = S3TestServer.AccessKey,
+        ["AWS_SECRET_ACCESS_KEY"] = S3TestServer.SecretKey,
+    };
+
+    /// <summary>Publishes both builds of the CLI under <paramref name="work"/>.</summary>
+    public static async Task<IReadOnlyList<CliBuild>> PublishAsync(string work, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(TimeTool))
+        {
+            throw new InvalidOperationException($"{TimeTool} is missing: install the Debian package 'time' (eng/install-bench-tools.sh does).");
+        }
+
+        var project = Path.Combine(RepositoryRoot(), "samples", "Inknowing.DbResilience.Cli");
+        var jit = new CliBuild("CLI (JIT)", Path.Combine(work, "cli-jit"));
+        var readyToRun = new CliBuild("CLI (ReadyToRun)", Path.Combine(work, "cli-r2r"));
+        await DotnetAsync(["publish", project, "-c", "Release", "-v", "quiet", "-nologo", "-o", jit.Directory], cancellationToken);
+        await DotnetAsync(["publish", project, "-c", "Release", "-v", "quiet", "-nologo", "-r", "linux-x64", "--self-contained", "false", "-o", readyToRun.Directory], cancellationToken);
+        return [jit, readyToRun];
+    }
+
+    /// <summary>Runs the CLI with <paramref name="arguments"/> and <paramref name="environment"/>; throws when it fails.</summary>
+    public static async Task<CliRun> RunAsync(CliBuild build, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(TimeTool) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add("-f");
+        start.ArgumentList.Add("dbresilience-peak-kib=%M");
+        start.ArgumentList.Add("dotnet");
+        start.ArgumentList.Add(Path.Combine(build.Directory, "dbresilience.dll"));
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        var watch = Stopwatch.StartNew();
+        using var process = Process.Start(start)!;
+        var errors = process.StandardError.ReadToEndAsync(cancellationToken);
+        var output = await process.StandardOutput.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        var elapsed = watch.Elapsed;
+        var error = await errors;
+        var line = error.Split('\n').LastOrDefault(l => l.StartsWith("dbresilience-peak-kib=", StringComparison.Ordinal));
+        if (process.ExitCode != 0 || line is null)
+        {
+            throw new InvalidOperationException($"{build.Name} exited with {process.ExitCode}: {output} {error}");
+        }
+
+        return new CliRun(elapsed, long.Parse(line["dbresilience-peak-kib=".Length..].Trim(), CultureInfo.InvariantCulture) * 1024, output);
+    }
+
+    private static async Task DotnetAsync(IEnumerable<string> arguments, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var errors = process.StandardError.ReadToEndAsync(cancellationToken);
+        var output = await process.StandardOutput.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"dotnet {string.Join(' ', start.ArgumentList)} exited with {process.ExitCode}: {output} {await errors}");
+        }
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Inknowing.DbResilience.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Inknowing.DbResilience.sln was not found above " + AppContext.BaseDirectory);
+    }
+}
