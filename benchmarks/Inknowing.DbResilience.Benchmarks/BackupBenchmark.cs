@@ -172,7 +172,7 @@ internal sealed class BackupBenchmark : IBenchmark
 
     private static async Task<(long PeakBytes, TimeSpan Elapsed)> RunChildProcessAsync(string target, string connectionString, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo(Environment.ProcessPath!);
         if (!Path.GetFileNameWithoutExtension(Environment.ProcessPath!).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
         {
             start.FileName = Environment.ProcessPath!;
@@ -185,16 +185,11 @@ internal sealed class BackupBenchmark : IBenchmark
         start.ArgumentList.Add("backup");
         start.Environment[ChildVariable] = target;
         start.Environment[ChildConnectionVariable] = connectionString;
-        var watch = Stopwatch.StartNew();
-        using var process = Process.Start(start)!;
-        var errors = process.StandardError.ReadToEndAsync(cancellationToken);
-        var output = await process.StandardOutput.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken);
-        var elapsed = watch.Elapsed;
+        var (exitCode, output, error, elapsed) = await Measure.RunProcessAsync(start, cancellationToken);
         var line = output.Split('\n').FirstOrDefault(l => l.StartsWith("peak-bytes: ", StringComparison.Ordinal));
-        if (process.ExitCode != 0 || line is null)
+        if (exitCode != 0 || line is null)
         {
-            throw new InvalidOperationException($"the backup child process exited with {process.ExitCode}: {output} {await errors}");
+            throw new InvalidOperationException($"the backup child process exited with {exitCode}: {output} {error}");
         }
 
         return (long.Parse(line["peak-bytes: ".Length..].Trim(), CultureInfo.InvariantCulture), elapsed);

@@ -45,7 +45,7 @@ internal static class CliProcess
     /// <summary>Runs the CLI with <paramref name="arguments"/> and <paramref name="environment"/>; throws when it fails.</summary>
     public static async Task<CliRun> RunAsync(CliBuild build, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo(TimeTool) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo(TimeTool);
         start.ArgumentList.Add("-f");
         start.ArgumentList.Add("dbresilience-peak-kib=%M");
         start.ArgumentList.Add("dotnet");
@@ -60,17 +60,11 @@ internal static class CliProcess
             start.Environment[name] = value;
         }
 
-        var watch = Stopwatch.StartNew();
-        using var process = Process.Start(start)!;
-        var errors = process.StandardError.ReadToEndAsync(cancellationToken);
-        var output = await process.StandardOutput.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken);
-        var elapsed = watch.Elapsed;
-        var error = await errors;
+        var (exitCode, output, error, elapsed) = await Measure.RunProcessAsync(start, cancellationToken);
         var line = error.Split('\n').LastOrDefault(l => l.StartsWith("dbresilience-peak-kib=", StringComparison.Ordinal));
-        if (process.ExitCode != 0 || line is null)
+        if (exitCode != 0 || line is null)
         {
-            throw new InvalidOperationException($"{build.Name} exited with {process.ExitCode}: {output} {error}");
+            throw new InvalidOperationException($"{build.Name} exited with {exitCode}: {output} {error}");
         }
 
         return new CliRun(elapsed, long.Parse(line["dbresilience-peak-kib=".Length..].Trim(), CultureInfo.InvariantCulture) * 1024, output);
@@ -78,19 +72,16 @@ internal static class CliProcess
 
     private static async Task DotnetAsync(IEnumerable<string> arguments, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo("dotnet");
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
 
-        using var process = Process.Start(start)!;
-        var errors = process.StandardError.ReadToEndAsync(cancellationToken);
-        var output = await process.StandardOutput.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken);
-        if (process.ExitCode != 0)
+        var (exitCode, output, error, _) = await Measure.RunProcessAsync(start, cancellationToken);
+        if (exitCode != 0)
         {
-            throw new InvalidOperationException($"dotnet {string.Join(' ', start.ArgumentList)} exited with {process.ExitCode}: {output} {await errors}");
+            throw new InvalidOperationException($"dotnet {string.Join(' ', start.ArgumentList)} exited with {exitCode}: {output} {error}");
         }
     }
 

@@ -36,6 +36,20 @@ internal static class Measure
         return Process.GetCurrentProcess().PeakWorkingSet64;
     }
 
+    /// <summary>Runs a process to its end with its output and errors captured; returns them with its exit code and wall-clock time.</summary>
+    public static async Task<(int ExitCode, string Output, string Error, TimeSpan Elapsed)> RunProcessAsync(ProcessStartInfo start, CancellationToken cancellationToken)
+    {
+        start.UseShellExecute = false;
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        var watch = Stopwatch.StartNew();
+        using var process = Process.Start(start)!;
+        var errors = process.StandardError.ReadToEndAsync(cancellationToken);
+        var output = await process.StandardOutput.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        return (process.ExitCode, output, await errors, watch.Elapsed);
+    }
+
     /// <summary>Prints one row: a name, a time, and its ratio to a baseline time.</summary>
     public static void Row(string name, TimeSpan time, TimeSpan? baseline = null)
     {
