@@ -158,7 +158,7 @@ internal sealed class StorageBenchmark : IBenchmark
                 {
                     var uri = "s3://bench/cli-" + Guid.NewGuid().ToString("N")[..8] + "?endpoint=" + Uri.EscapeDataString(process.Endpoint.ToString())
                         + "&region=us-east-1&pathStyle=true" + (compatibility ? "&compatibility=true" : string.Empty)
-                        + (IntSetting("DBRESILIENCE_BENCH_S3_PART_MB", 0) is > 0 and var cliPartMb ? "&partSizeMiB=" + cliPartMb.ToString(CultureInfo.InvariantCulture) : string.Empty);
+                        + "&partSizeMiB=" + (partSize / 1048576).ToString(CultureInfo.InvariantCulture);
                     var run = await CliProcess.RunAsync(build, ["storage", "copy", "--from", "file://" + cliSource, "--to", uri], CliProcess.TestServerCredentials, cancellationToken);
                     Row($"{server}: {build.Name} storage copy from a file storage", run.Time, size, cp, run.PeakBytes);
                 }

@@ -65,15 +65,14 @@ public sealed class StorageCopier(ILogger<StorageCopier>? logger = null)
         var key = listed.Key;
         try
         {
-            var info = await source.GetInfoAsync(key, cancellationToken).ConfigureAwait(false)
+            var info = await WithChecksumAsync(source, listed, cancellationToken).ConfigureAwait(false)
                 ?? throw new StorageObjectNotFoundException(source.Name, key);
             if (info.Sha256 is null)
             {
                 return new StorageCopyItem(key, info.Size, null, "failed", $"{source.Name} has no SHA-256 recorded for '{key}', so the copy cannot be verified.");
             }
 
-            // A listing may leave the checksum out (S3's does): then the object's details say it.
-            var existing = present is { Sha256: null } ? await destination.GetInfoAsync(key, cancellationToken).ConfigureAwait(false) : present;
+            var existing = present is null ? null : await WithChecksumAsync(destination, present, cancellationToken).ConfigureAwait(false);
             if (existing is not null && existing.Size == info.Size && string.Equals(existing.Sha256, info.Sha256, StringComparison.Ordinal))
             {
                 return new StorageCopyItem(key, info.Size, info.Sha256, "skipped", null);
@@ -101,4 +100,11 @@ public sealed class StorageCopier(ILogger<StorageCopier>? logger = null)
             return new StorageCopyItem(key, listed.Size, null, "failed", ex.Message);
         }
     }
+
+    /// <summary>
+    /// Returns a listed object's details with its checksum: the listing's own when it has one (the file system's does), or
+    /// else the storage's details of the object (S3's listing leaves checksums out); <see langword="null"/> when it is gone.
+    /// </summary>
+    private static async Task<StorageObjectInfo?> WithChecksumAsync(IStorageProvider storage, StorageObjectInfo listed, CancellationToken cancellationToken)
+        => listed.Sha256 is null ? await storage.GetInfoAsync(listed.Key, cancellationToken).ConfigureAwait(false) : listed;
 }

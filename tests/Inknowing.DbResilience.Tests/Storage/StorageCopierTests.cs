@@ -29,7 +29,7 @@ public sealed class StorageCopierTests
     public async Task CopyAsync_ListingWithChecksums_SkipsPresentKeysWithoutAsking()
     {
         using var directory = new TemporaryDirectory();
-        var source = new FileSystemStorageProvider(directory.Sub("source"));
+        var source = new CountingStorage(new FileSystemStorageProvider(directory.Sub("source")), listingHasChecksums: true);
         await source.WriteAsync("x/1", new PatternStream(10));
         await source.WriteAsync("x/2", new PatternStream(20));
         var destination = new CountingStorage(new FileSystemStorageProvider(directory.Sub("destination")), listingHasChecksums: true);
@@ -40,6 +40,7 @@ public sealed class StorageCopierTests
 
         again.Should().OnlyContain(i => i.Outcome == "skipped");
         destination.InfoRequests.Should().BeEmpty();
+        source.InfoRequests.Should().BeEmpty("the source's listing already carries each checksum");
     }
 
     [Test]
