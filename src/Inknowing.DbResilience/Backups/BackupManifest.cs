@@ -7,8 +7,8 @@ namespace Inknowing.DbResilience.Backups;
 /// </summary>
 public sealed record BackupManifest
 {
-    /// <summary>The version of the manifest's layout that this library writes.</summary>
-    public const int CurrentFormatVersion = 1;
+    /// <summary>The version of the manifest's layout that this library writes: 2 (sealed with its own SHA-256, see <see cref="BackupManifestSerializer"/>).</summary>
+    public const int CurrentFormatVersion = 2;
 
     /// <summary>Gets the version of the manifest's layout; readers refuse a newer major layout.</summary>
     public int FormatVersion { get; init; } = CurrentFormatVersion;

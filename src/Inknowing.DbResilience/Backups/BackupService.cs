@@ -165,6 +165,9 @@ internal sealed class BackupService : IBackupService
             .Select(e => e.Manifest!)
             .ToList();
 
+    public async Task<IReadOnlyList<DamagedBackup>> ListDamagedAsync(CancellationToken cancellationToken = default)
+        => (await ScanAsync(cancellationToken).ConfigureAwait(false)).SelectMany(e => e.Damaged).ToList();
+
     public async Task<BackupManifest> GetAsync(string idOrLatest, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(idOrLatest);
@@ -175,8 +178,24 @@ internal sealed class BackupService : IBackupService
                 $"'{idOrLatest}' is not a backup id such as 20261121T020000Z-daily-3f9a, nor 'latest'. Run 'dbresilience backups list' to see the ids.");
         }
 
-        var backups = await ListAsync(cancellationToken).ConfigureAwait(false);
+        var entries = await ScanAsync(cancellationToken).ConfigureAwait(false);
+        var backups = entries.Where(e => e.Manifest is not null).Select(e => e.Manifest!).ToList();
         var found = latest ? (backups.Count > 0 ? backups[^1] : null) : backups.FirstOrDefault(b => b.Id == idOrLatest);
+
+        // A backup whose every manifest is damaged is neither missing nor to be skipped: 'latest' must not quietly mean an older one.
+        var damaged = entries.LastOrDefault(e => e.Manifest is null && e.Damaged.Count > 0
+            && (latest ? string.CompareOrdinal(e.Id, found?.Id) > 0 : e.Id == idOrLatest));
+        if (damaged is not null)
+        {
+            throw new BackupException(
+                damaged.Id,
+                $"its manifest exists but is damaged, so nothing of it can be trusted: {DescribeDamage(damaged.Damaged)}. "
+                + (latest
+                    ? $"It is the newest backup, so 'latest' would silently mean an older one{(found is null ? string.Empty : $" ({found.Id})")}: name the backup to use explicitly."
+                    : "Use another backup (dbresilience backups list), or a copy of this one from another storage."),
+                null);
+        }
+
         return found ?? throw new BackupException(
             latest
                 ? $"There is no complete backup in {DescribeStorages()}: make one with 'dbresilience backup'."
@@ -191,6 +210,14 @@ internal sealed class BackupService : IBackupService
         var errors = new List<string>();
         foreach (var provider in OrderByLocations(manifest))
         {
+            // The copy's checksum record must exist and agree with the manifest before a byte of it is used.
+            var problem = await StoredChecksum.CheckAsync(provider, key, file.SizeBytes, file.Sha256, cancellationToken).ConfigureAwait(false);
+            if (problem is not null)
+            {
+                errors.Add(problem);
+                continue;
+            }
+
             Stream raw;
             try
             {
@@ -205,7 +232,7 @@ internal sealed class BackupService : IBackupService
             return OpenContent(manifest, file, raw);
         }
 
-        throw new BackupException(manifest.Id, $"no storage has {file.Name}: " + string.Join("; ", errors), null);
+        throw new BackupException(manifest.Id, $"no storage holds an intact copy of {file.Name}: " + string.Join("; ", errors), null);
     }
 
     public async Task<BackupVerificationResult> VerifyAsync(string idOrLatest, bool restoreTest = false, CancellationToken cancellationToken = default)
@@ -215,6 +242,19 @@ internal sealed class BackupService : IBackupService
         var problems = new List<string>();
         var copies = new List<BackupCopyVerification>();
         var good = new List<IStorageProvider>();
+        foreach (var damaged in await ListDamagedCopiesAsync(manifest.Id, cancellationToken).ConfigureAwait(false))
+        {
+            var problem = $"{ManifestName} is damaged: {damaged.Problem}";
+            copies.Add(new BackupCopyVerification(damaged.Storage, false, problem));
+            problems.Add($"copy in {damaged.Storage}: {problem}");
+        }
+
+        problems.AddRange(CheckConsistency(manifest));
+        if (await CompareWithCatalogAsync(manifest, cancellationToken).ConfigureAwait(false) is { } catalogProblem)
+        {
+            problems.Add(catalogProblem);
+        }
+
         foreach (var provider in _storage.Providers.Where(p => manifest.Locations.Contains(p.Name)))
         {
             var problem = await CheckCopyAsync(provider, manifest, cancellationToken).ConfigureAwait(false);
@@ -417,6 +457,13 @@ internal sealed class BackupService : IBackupService
     {
         foreach (var file in manifest.Files)
         {
+            // What the storage records (size, checksum beside the object) must agree with the manifest: a missing or stale
+            // record is a problem even when the bytes are fine, since it is one of the two homes of the checksum.
+            if (await StoredChecksum.CheckAsync(provider, FileKey(manifest.Id, file.Name), file.SizeBytes, file.Sha256, cancellationToken).ConfigureAwait(false) is { } recorded)
+            {
+                return $"{file.Name}: {recorded}.";
+            }
+
             try
             {
                 await using var raw = await provider.OpenReadAsync(FileKey(manifest.Id, file.Name), cancellationToken).ConfigureAwait(false);
@@ -534,12 +581,28 @@ internal sealed class BackupService : IBackupService
                 var key = FileKey(entry.Id, ManifestName);
                 try
                 {
-                    await using var json = await provider.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
-                    manifests.Add((provider, await BackupManifestSerializer.DeserializeAsync(json, $"{provider.Name} {key}", cancellationToken).ConfigureAwait(false)));
+                    var (bytes, _, problem) = await StoredManifest.ReadAsync(provider, key, cancellationToken).ConfigureAwait(false);
+                    if (problem is not null)
+                    {
+                        throw new BackupException(problem);
+                    }
+
+                    var manifest = BackupManifestSerializer.Deserialize(bytes, $"{provider.Name} {key}");
+                    if (manifest.Id != entry.Id)
+                    {
+                        throw new BackupException($"it describes backup {manifest.Id}, not {entry.Id}: it was copied or replaced");
+                    }
+
+                    manifests.Add((provider, manifest));
+                }
+                catch (StorageObjectNotFoundException)
+                {
+                    // Deleted between the listing and the read (retention running): not a backup any more.
                 }
                 catch (Exception ex) when (ex is StorageException or BackupException)
                 {
                     Log.ManifestUnreadable(_logger, provider.Name, key, ex);
+                    entry.Damaged.Add(new DamagedBackup(entry.Id, provider.Name, key, ex.Message));
                 }
             }
 
@@ -556,6 +619,59 @@ internal sealed class BackupService : IBackupService
 
         return entries.Values.ToList();
     }
+
+    private static string DescribeDamage(IEnumerable<DamagedBackup> damaged)
+        => string.Join("; ", damaged.Select(d => $"{d.Storage} '{d.Key}': {d.Problem}"));
+
+    /// <summary>Checks the fields of a manifest that repeat each other: the top-level checksum and size against the files.</summary>
+    private static IEnumerable<string> CheckConsistency(BackupManifest manifest)
+    {
+        var data = manifest.GetDataFile();
+        if (!string.Equals(manifest.Sha256, data.Sha256, StringComparison.OrdinalIgnoreCase))
+        {
+            yield return $"the manifest is inconsistent: its sha256 {manifest.Sha256} is not the SHA-256 of its data file {data.Name} ({data.Sha256}).";
+        }
+
+        var total = manifest.Files.Sum(f => f.SizeBytes);
+        if (manifest.SizeBytes != total)
+        {
+            yield return string.Create(CultureInfo.InvariantCulture,
+                $"the manifest is inconsistent: its sizeBytes {manifest.SizeBytes} is not the total of its files ({total}).");
+        }
+    }
+
+    /// <summary>Compares the checksum and size recorded in the catalog when the backup was made with the manifest's.</summary>
+    private async Task<string?> CompareWithCatalogAsync(BackupManifest manifest, CancellationToken cancellationToken)
+    {
+        if (_catalog is null)
+        {
+            return null;
+        }
+
+        BackupCatalogEntry? row;
+        try
+        {
+            row = await _catalog.FindAsync(manifest.Id, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Best effort, like every catalog access: storage is the source of truth, the catalog a second opinion.
+            Log.CatalogFailed(_logger, manifest.Id, ex);
+            return null;
+        }
+
+        if (row?.Sha256 is { } recorded && !string.Equals(recorded, manifest.Sha256, StringComparison.OrdinalIgnoreCase))
+        {
+            return $"the catalog (backup_history) records checksum {recorded} for this backup, its manifest {manifest.Sha256}: the manifest or the catalog was changed.";
+        }
+
+        return row?.SizeBytes is { } size && size != manifest.SizeBytes
+            ? string.Create(CultureInfo.InvariantCulture, $"the catalog (backup_history) records {size} bytes for this backup, its manifest {manifest.SizeBytes}: the manifest or the catalog was changed.")
+            : null;
+    }
+
+    private async Task<List<DamagedBackup>> ListDamagedCopiesAsync(string id, CancellationToken cancellationToken)
+        => (await ScanAsync(cancellationToken).ConfigureAwait(false)).Where(e => e.Id == id).SelectMany(e => e.Damaged).ToList();
 
     private string DescribeStorages() => string.Join(", ", _storage.Providers.Select(p => p.Name));
 
@@ -591,6 +707,8 @@ internal sealed class BackupService : IBackupService
         public BackupManifest? Manifest { get; set; }
 
         public bool Unreadable { get; set; }
+
+        public List<DamagedBackup> Damaged { get; } = [];
     }
 
     private sealed class StoredFile(string storedName)

@@ -14,6 +14,13 @@ public interface IBackupCatalog
     /// <exception cref="DbResilienceException">The database could not be written.</exception>
     Task RecordAsync(BackupCatalogEntry entry, CancellationToken cancellationToken = default);
 
+    /// <summary>Reads the row of one backup back, so that verification can compare the checksum recorded when it was made.</summary>
+    /// <param name="id">The backup id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The row, or <see langword="null"/> when there is none or the catalog cannot be read back (the default).</returns>
+    /// <exception cref="DbResilienceException">The database could not be read.</exception>
+    Task<BackupCatalogEntry?> FindAsync(string id, CancellationToken cancellationToken = default) => Task.FromResult<BackupCatalogEntry?>(null);
+
     /// <summary>Removes the row of a deleted backup.</summary>
     /// <param name="id">The backup id.</param>
     /// <param name="cancellationToken">Cancels the call.</param>

@@ -21,12 +21,22 @@ public interface IBackupService
     /// <exception cref="DbResilienceException">A storage could not be listed.</exception>
     Task<IReadOnlyList<BackupManifest>> ListAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Lists the copies of backups whose manifest exists but cannot be trusted (unreadable, not matching its own SHA-256 or
+    /// the checksum its storage records): <see cref="ListAsync"/> leaves them out, this says why.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the listing.</param>
+    /// <returns>The damaged copies, by backup id; empty when every manifest is intact.</returns>
+    /// <exception cref="DbResilienceException">A storage could not be listed.</exception>
+    Task<IReadOnlyList<DamagedBackup>> ListDamagedAsync(CancellationToken cancellationToken = default)
+        => throw new NotSupportedException($"{GetType().Name} cannot tell damaged backups apart: implement ListDamagedAsync.");
+
     /// <summary>Reads the manifest of one backup, or of the newest with <c>latest</c>.</summary>
     /// <param name="idOrLatest">A backup id, or <c>latest</c>.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The manifest.</returns>
     /// <exception cref="DbResilienceConfigurationException"><paramref name="idOrLatest"/> is not a backup id.</exception>
-    /// <exception cref="BackupException">No complete backup has that id.</exception>
+    /// <exception cref="BackupException">No complete backup has that id, or its manifest is damaged (the message names the file and what is wrong).</exception>
     Task<BackupManifest> GetAsync(string idOrLatest, CancellationToken cancellationToken = default);
 
     /// <summary>
