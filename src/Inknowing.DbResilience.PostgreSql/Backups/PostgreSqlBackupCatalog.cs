@@ -23,6 +23,29 @@ internal sealed class PostgreSqlBackupCatalog(NpgsqlDataSource dataSource, IOpti
         await UpsertAsync(connection, null, entry, cancellationToken).ConfigureAwait(false);
     }
 
+    public async Task<BackupCatalogEntry?> FindAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenReadyAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand(
+            $"SELECT backup_type, status, file_size_bytes, checksum, started_at FROM {Table} WHERE backup_id = $1", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        return new BackupCatalogEntry
+        {
+            Id = id,
+            Tier = reader.GetString(0),
+            Status = Enum.TryParse<BackupStatus>(reader.GetString(1), ignoreCase: true, out var status) ? status : BackupStatus.Failed,
+            SizeBytes = reader.IsDBNull(2) ? null : reader.GetInt64(2),
+            Sha256 = reader.IsDBNull(3) ? null : reader.GetString(3),
+            StartedAt = reader.GetFieldValue<DateTimeOffset>(4),
+        };
+    }
+
     public async Task RemoveAsync(string id, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenReadyAsync(cancellationToken).ConfigureAwait(false);

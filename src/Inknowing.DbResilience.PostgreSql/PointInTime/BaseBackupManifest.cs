@@ -8,8 +8,11 @@ namespace Inknowing.DbResilience.PostgreSql.PointInTime;
 /// </summary>
 public sealed record BaseBackupManifest
 {
+    /// <summary>The version of the manifest's layout that this library writes: 2 (sealed with its own SHA-256, like every manifest).</summary>
+    public const int CurrentFormatVersion = 2;
+
     /// <summary>Gets the format version of this manifest.</summary>
-    public int FormatVersion { get; init; } = 1;
+    public int FormatVersion { get; init; } = CurrentFormatVersion;
 
     /// <summary>Gets the backup id, such as <c>20261121T020000Z-base-3f9a</c>.</summary>
     public required string Id { get; init; }

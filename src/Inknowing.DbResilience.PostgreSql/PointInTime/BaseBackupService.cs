@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Inknowing.DbResilience.Backups;
@@ -20,6 +19,8 @@ public sealed partial class BaseBackupService
 {
     /// <summary>The storage prefix of base backups.</summary>
     public const string Prefix = "base/";
+
+    private const string ManifestName = "manifest.json";
 
     private readonly IStorageSet _storages;
     private readonly PostgreSqlOptions _postgreSql;
@@ -128,8 +129,8 @@ public sealed partial class BaseBackupService
             Storages = good.Select(c => c.Storage.Name).ToList(),
         };
 
-        var manifestKey = $"{Prefix}{id}/manifest.json";
-        using (var content = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(manifest, PointInTimeJson.Options)))
+        var manifestKey = ManifestKey(id.Value);
+        using (var content = new MemoryStream(StoredManifest.Seal(JsonSerializer.SerializeToUtf8Bytes(manifest, PointInTimeJson.Options))))
         {
             // The manifest goes only where the data is whole: its presence means "complete".
             foreach (var copy in good)
@@ -143,27 +144,47 @@ public sealed partial class BaseBackupService
         return manifest;
     }
 
-    /// <summary>Lists the complete base backups (those with a manifest) of the first storage that has any, oldest (by start LSN) first.</summary>
+    /// <summary>
+    /// Lists the complete base backups (those with an intact manifest) of every storage, oldest (by start LSN) first. A manifest
+    /// that is damaged (unreadable, or not matching its own SHA-256 or its storage's checksum) is left out; the window reports it.
+    /// </summary>
     /// <param name="cancellationToken">Cancels the listing.</param>
     /// <returns>The manifests, oldest first.</returns>
     /// <exception cref="StorageException">A storage failed.</exception>
     public async Task<IReadOnlyList<BaseBackupManifest>> ListAsync(CancellationToken cancellationToken = default)
+        => (await ScanAsync(cancellationToken).ConfigureAwait(false)).Backups;
+
+    /// <summary>Reads every manifest of every storage: the intact ones (the first storage's copy wins) and the damaged copies.</summary>
+    /// <exception cref="StorageException">A storage failed.</exception>
+    internal async Task<(IReadOnlyList<BaseBackupManifest> Backups, IReadOnlyList<DamagedBackup> Damaged)> ScanAsync(CancellationToken cancellationToken)
     {
+        var found = new Dictionary<string, BaseBackupManifest>(StringComparer.Ordinal);
+        var damaged = new List<DamagedBackup>();
         foreach (var storage in _storages.Providers)
         {
-            var found = new List<BaseBackupManifest>();
-            await foreach (var manifest in ReadManifestsAsync(storage, cancellationToken).ConfigureAwait(false))
+            await foreach (var info in storage.ListAsync(Prefix, cancellationToken).ConfigureAwait(false))
             {
-                found.Add(manifest);
-            }
+                var rest = info.Key[Prefix.Length..];
+                var slash = rest.IndexOf('/', StringComparison.Ordinal);
+                if (slash <= 0 || !string.Equals(rest[(slash + 1)..], ManifestName, StringComparison.Ordinal))
+                {
+                    continue;
+                }
 
-            if (found.Count > 0)
-            {
-                return BaseBackupManifest.InOrder(found);
+                var id = rest[..slash];
+                var (manifest, problem) = await ReadManifestAsync(storage, info.Key, id, cancellationToken).ConfigureAwait(false);
+                if (manifest is not null)
+                {
+                    found.TryAdd(manifest.Id, manifest);
+                }
+                else if (problem is not null)
+                {
+                    damaged.Add(new DamagedBackup(id, storage.Name, info.Key, problem));
+                }
             }
         }
 
-        return [];
+        return (BaseBackupManifest.InOrder(found.Values), damaged);
     }
 
     /// <summary>Deletes a base backup from every storage: the manifest first, so that a half-done delete never looks complete.</summary>
@@ -176,39 +197,54 @@ public sealed partial class BaseBackupService
         ArgumentNullException.ThrowIfNull(manifest);
         foreach (var storage in _storages.Providers)
         {
-            await storage.DeleteAsync($"{Prefix}{manifest.Id}/manifest.json", cancellationToken).ConfigureAwait(false);
+            await storage.DeleteAsync(ManifestKey(manifest.Id), cancellationToken).ConfigureAwait(false);
             await storage.DeleteAsync(manifest.DataKey, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private static async IAsyncEnumerable<BaseBackupManifest> ReadManifestsAsync(IStorageProvider storage, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>Gets the storage key of a base backup's manifest.</summary>
+    internal static string ManifestKey(string id) => $"{Prefix}{id}/{ManifestName}";
+
+    private static async Task<(BaseBackupManifest? Manifest, string? Problem)> ReadManifestAsync(IStorageProvider storage, string key, string id, CancellationToken cancellationToken)
     {
-        await foreach (var info in storage.ListAsync(Prefix, cancellationToken).ConfigureAwait(false))
+        byte[] bytes;
+        bool isSealed;
+        string? problem;
+        try
         {
-            if (!info.Key.EndsWith("/manifest.json", StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            var stream = await storage.OpenReadAsync(info.Key, cancellationToken).ConfigureAwait(false);
-            BaseBackupManifest? manifest;
-            await using (stream.ConfigureAwait(false))
-            {
-                try
-                {
-                    manifest = await JsonSerializer.DeserializeAsync<BaseBackupManifest>(stream, PointInTimeJson.Options, cancellationToken).ConfigureAwait(false);
-                }
-                catch (JsonException ex)
-                {
-                    throw new PointInTimeException($"The base backup manifest '{info.Key}' in {storage.Name} is not valid JSON: {ex.Message}", ex);
-                }
-            }
-
-            if (manifest is not null)
-            {
-                yield return manifest;
-            }
+            (bytes, isSealed, problem) = await StoredManifest.ReadAsync(storage, key, cancellationToken).ConfigureAwait(false);
         }
+        catch (StorageObjectNotFoundException)
+        {
+            return (null, null); // deleted since the listing (retention): not a backup any more
+        }
+
+        if (problem is not null)
+        {
+            return (null, problem);
+        }
+
+        BaseBackupManifest? manifest;
+        try
+        {
+            manifest = JsonSerializer.Deserialize<BaseBackupManifest>(bytes, PointInTimeJson.Options);
+        }
+        catch (JsonException ex)
+        {
+            return (null, $"it is not valid JSON of a base backup manifest: {ex.Message}");
+        }
+
+        if (manifest is null || !string.Equals(manifest.Id, id, StringComparison.Ordinal))
+        {
+            return (null, $"it describes base backup '{manifest?.Id}', not {id}: it was copied or replaced");
+        }
+
+        if (!isSealed && manifest.FormatVersion >= BaseBackupManifest.CurrentFormatVersion)
+        {
+            return (null, $"layout version {manifest.FormatVersion} always starts with its own SHA-256 (manifestSha256), and this one does not");
+        }
+
+        return (manifest, null);
     }
 
     private static async Task<string> GetServerVersionAsync(string connectionString, CancellationToken cancellationToken)

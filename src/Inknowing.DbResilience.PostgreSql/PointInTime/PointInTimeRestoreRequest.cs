@@ -24,6 +24,14 @@ public sealed record PointInTimeRestoreRequest
     /// </summary>
     public bool Start { get; init; }
 
+    /// <summary>
+    /// Gets a value indicating whether a restore that replays to the end of the archive (latest, a transaction id or a restore
+    /// point) may stop at the last consistent point before a missing or damaged WAL file, and report what was not replayed
+    /// (<see cref="PointInTimeRestoreResult.EarlyStop"/>). The default value is <see langword="false"/>: such a restore is refused
+    /// before anything is written, naming the file. Time and LSN targets are always refused when WAL they need is missing or damaged.
+    /// </summary>
+    public bool AllowEarlyStop { get; init; }
+
     /// <summary>Gets more server settings for the restored cluster, such as <c>fsync = off</c> for a throwaway drill.</summary>
     public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
 }

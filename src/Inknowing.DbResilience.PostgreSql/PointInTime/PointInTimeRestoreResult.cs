@@ -29,6 +29,26 @@ public sealed record PointInTimeRestoreResult
     /// <summary>Gets the server's own words on where recovery stopped, such as <c>recovery stopping before commit of transaction 812</c>.</summary>
     public string? RecoveryStop { get; init; }
 
+    /// <summary>
+    /// Gets the least position replay must pass for the restore to be complete: for latest, the start of the last complete
+    /// record of the staged WAL (replay must end after it); for an LSN target, the target. <see langword="null"/> for other targets,
+    /// which PostgreSQL itself refuses to promote short of. When the cluster is not started, check
+    /// <c>SELECT pg_last_wal_replay_lsn()</c> against it once recovery has ended.
+    /// </summary>
+    public string? ExpectedReplayLsn { get; init; }
+
+    /// <summary>Gets where replay ended (<c>pg_last_wal_replay_lsn()</c>) when the cluster was started; <see langword="null"/> otherwise.</summary>
+    public string? ReplayedToLsn { get; init; }
+
+    /// <summary>Gets the commit time of the last transaction replayed when the cluster was started (<c>pg_last_xact_replay_timestamp()</c>).</summary>
+    public DateTimeOffset? LastReplayedCommit { get; init; }
+
+    /// <summary>
+    /// Gets where and why recovery stopped short of the end of the archive, when <see cref="PointInTimeRestoreRequest.AllowEarlyStop"/>
+    /// allowed it; <see langword="null"/> when everything the target needs was replayed.
+    /// </summary>
+    public PointInTimeEarlyStop? EarlyStop { get; init; }
+
     /// <summary>Gets how long the restore took, including recovery when started.</summary>
     public TimeSpan Duration { get; init; }
 

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
+using Inknowing.DbResilience.Backups;
 using Inknowing.DbResilience.PostgreSql.Clusters;
 using Inknowing.DbResilience.PostgreSql.Tools;
 using Inknowing.DbResilience.Storage;
@@ -57,25 +58,90 @@ public sealed partial class PointInTimeRestorer
         _logger = logger ?? (ILogger)NullLogger.Instance;
     }
 
-    /// <summary>Computes the recoverable window from the stored base backups and WAL, and lists the WAL chain's problems.</summary>
+    /// <summary>
+    /// Computes the recoverable window from the listing of the stored base backups and WAL (no file is read but the manifests and
+    /// history files), and lists the WAL chain's problems. <see cref="VerifyWindowAsync"/> also reads and checks every file.
+    /// </summary>
     /// <param name="cancellationToken">Cancels the listing.</param>
     /// <returns>The window and problems.</returns>
     /// <exception cref="StorageException">A storage failed.</exception>
     public async Task<RecoverableWindow> GetWindowAsync(CancellationToken cancellationToken = default)
-        => (await AnalyzeAsync(cancellationToken).ConfigureAwait(false)).Window;
+        => Analyze(await ListArchiveAsync(cancellationToken).ConfigureAwait(false), []).Window;
 
     /// <summary>
-    /// Restores into a new data directory: picks the base backup, checks the target lies in the recoverable window before
-    /// writing anything, unpacks the backup (checking its SHA-256), stages the WAL, writes the recovery settings, and when
-    /// asked starts the cluster, waits for recovery to end and checks where it stopped.
+    /// Computes the recoverable window and verifies what it reports, as a backup verification does: every base backup's data
+    /// (size and SHA-256 against its manifest and against the checksum its storage records), every WAL and history file of the
+    /// chains (a checksum record that exists and matches, the size, the structure of each segment). A damaged file counts as
+    /// missing, so the window ends before it; each problem names the file and what is wrong.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the verification.</param>
+    /// <returns>The verified window and every problem found.</returns>
+    /// <exception cref="StorageException">A storage failed.</exception>
+    public async Task<RecoverableWindow> VerifyWindowAsync(CancellationToken cancellationToken = default)
+    {
+        var listing = await ListArchiveAsync(cancellationToken).ConfigureAwait(false);
+        var first = Analyze(listing, []);
+        var problems = new List<WalChainProblem>();
+        var damagedBackups = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var backup in first.Window.BaseBackups)
+        {
+            foreach (var problem in await VerifyBaseBackupAsync(backup, cancellationToken).ConfigureAwait(false))
+            {
+                problems.Add(new WalChainProblem(WalChainProblemKind.CorruptBaseBackup, $"Base backup {backup.Id} is damaged: {problem}.", backup.DataKey));
+                damagedBackups.Add(backup.Id);
+            }
+        }
+
+        // Every file a restore from any backup would read: the chains, and the history files recovery looks up.
+        var files = first.Ends.Values.SelectMany(e => e.Files)
+            .Concat(listing.Files.Select(f => f.File).Where(f => f.Kind == WalFileKind.History))
+            .DistinctBy(f => f.Key)
+            .ToList();
+        var damaged = new System.Collections.Concurrent.ConcurrentDictionary<string, string>(StringComparer.Ordinal);
+        await Parallel.ForEachAsync(
+            files,
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.FetchParallelism), CancellationToken = cancellationToken },
+            async (file, token) =>
+            {
+                var (found, _, _) = await _archive.VerifyAsync(file, token).ConfigureAwait(false);
+                if (found.Count > 0)
+                {
+                    damaged[file.Key] = string.Join("; ", found);
+                }
+            }).ConfigureAwait(false);
+        foreach (var file in files.Where(f => damaged.ContainsKey(f.Key)))
+        {
+            problems.Add(new WalChainProblem(WalChainProblemKind.CorruptWalFile, $"WAL file {file.Name} is damaged: {damaged[file.Key]}.", file.Name));
+        }
+
+        // Damaged files and backups count as missing: the window is what can really be restored.
+        var verified = Analyze(listing with { Backups = [.. listing.Backups.Where(b => !damagedBackups.Contains(b.Id))] }, damaged.Keys.ToHashSet(StringComparer.Ordinal));
+        return verified.Window with
+        {
+            BaseBackups = first.Window.BaseBackups,
+            WalFiles = first.Window.WalFiles,
+            Problems = [.. problems, .. verified.Window.Problems],
+        };
+    }
+
+    /// <summary>
+    /// Restores into a new data directory: picks the base backup, checks the target lies in the recoverable window, works out the
+    /// WAL the target needs (for latest, up to the last segment archived on the timeline recovery follows) and refuses a gap
+    /// before writing anything, stages and checks that WAL (refusing a damaged file), unpacks the backup (checking its SHA-256),
+    /// writes the recovery settings, and when asked starts the cluster, waits for recovery to end and checks where it stopped
+    /// against the target: a restore never reports success short of it.
     /// </summary>
     /// <param name="request">What to restore and where.</param>
     /// <param name="cancellationToken">Cancels the restore; a partly written directory is removed.</param>
     /// <returns>What was restored.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="request"/> is <see langword="null"/>.</exception>
     /// <exception cref="DbResilienceConfigurationException">The target directory exists and is not empty.</exception>
-    /// <exception cref="PointInTimeException">No usable base backup, the target is outside the window, the backup is corrupt, or recovery did not reach the target.</exception>
-    /// <exception cref="ExternalToolException">The decompressor or the server failed.</exception>
+    /// <exception cref="PointInTimeException">
+    /// No usable base backup, the target is outside the window, WAL the target needs is missing or damaged (unless
+    /// <see cref="PointInTimeRestoreRequest.AllowEarlyStop"/> allows stopping before it), the backup is damaged, or recovery did not
+    /// reach the target.
+    /// </exception>
+    /// <exception cref="ExternalToolException">The server failed.</exception>
     public async Task<PointInTimeRestoreResult> RestoreAsync(PointInTimeRestoreRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -87,22 +153,85 @@ public sealed partial class PointInTimeRestorer
                 $"The target directory '{target}' is not empty. Restore into a new or empty directory; nothing was written.");
         }
 
-        var chain = await AnalyzeAsync(cancellationToken).ConfigureAwait(false);
+        var listing = await ListArchiveAsync(cancellationToken).ConfigureAwait(false);
+        var chain = Analyze(listing, []);
+        if (request.BaseBackupId is { } wanted && listing.Damaged.FirstOrDefault(d => d.Id == wanted) is { } damaged
+            && !listing.Backups.Any(b => b.Id == wanted))
+        {
+            throw new PointInTimeException(
+                $"The manifest of base backup {wanted} is damaged, so the backup cannot be trusted: {damaged.Storage} '{damaged.Key}': {damaged.Problem}. Nothing was written.");
+        }
+
         var backup = ChooseBaseBackup(chain, request);
+        var (wal, needed, chainBreak) = PlanWal(chain, backup, request.Target);
+        var open = OpenEnded(request.Target);
+        if (chainBreak is not null && open && !request.AllowEarlyStop)
+        {
+            throw new PointInTimeException(
+                $"{chainBreak.Message} A restore to {request.Target} from base backup {backup.Id} would stop there and lose them. Nothing was written. "
+                + "Put the missing file back into the archive, or re-run with --allow-early-stop (PointInTimeRestoreRequest.AllowEarlyStop) "
+                + "to recover up to the last consistent point before it knowingly.");
+        }
+
         var staging = target.TrimEnd(Path.DirectorySeparatorChar) + "-wal";
         Log.RestoreStarted(_logger, backup.Id, target, request.Target.ToString());
-
         var createdTarget = !Directory.Exists(target);
+        LocalPostgreSqlCluster? cluster = null;
         try
         {
             Directory.CreateDirectory(target);
             Directory.CreateDirectory(staging);
+
+            // The WAL first: a missing or damaged file is refused in seconds, before the base backup is unpacked.
+            var staged = await StageWalAsync(wal, staging, cancellationToken).ConfigureAwait(false);
+            var bad = staged.FindIndex(f => f.Problem is not null);
+            PointInTimeEarlyStop? earlyStop = null;
+            var cut = chainBreak?.Message;
+            if (bad >= 0)
+            {
+                var file = staged[bad];
+                if (file.File.Segment is { } segment && segment <= backup.StopSegment with { Timeline = segment.Timeline })
+                {
+                    throw new PointInTimeException(
+                        $"Base backup {backup.Id} cannot become consistent: WAL file {file.File.Name}, which it needs up to {backup.StopSegment}, is damaged: {file.Problem}. Nothing was restored.");
+                }
+
+                cut = $"WAL file {file.File.Name} is damaged: {file.Problem}";
+                if (bad < needed && (!open || !request.AllowEarlyStop))
+                {
+                    throw new PointInTimeException(
+                        $"WAL file {file.File.Name} is damaged: {file.Problem}. A restore to {request.Target} from base backup {backup.Id} needs it and {staged.Count - bad - 1} WAL file(s) after it. "
+                        + "Nothing was restored. Put an intact copy back into the archive"
+                        + (open ? ", or re-run with --allow-early-stop to recover up to the last consistent point before it knowingly." : ", or choose an earlier target."));
+                }
+
+                // Past the damaged file nothing is staged, so the server cannot replay beyond it. When the target needs less (a
+                // time or LSN before it), the server stops at the target and refuses to promote if it was not there.
+                foreach (var after in staged.Skip(bad))
+                {
+                    TryDelete(Path.Combine(staging, StagedName(after.File)));
+                }
+
+                if (open)
+                {
+                    var notReplayed = staged.Skip(bad).Select(f => (f.File, f.Info)).Concat(chainBreak?.Unreachable ?? []).ToList();
+                    earlyStop = DescribeEarlyStop(cut, file.File.Name, staged.Take(bad).ToList(), backup, notReplayed);
+                }
+
+                staged = staged.Take(bad).ToList();
+            }
+            else if (chainBreak is not null && open)
+            {
+                earlyStop = DescribeEarlyStop(chainBreak.Message, chainBreak.Missing, staged, backup, chainBreak.Unreachable);
+            }
+
+            var histories = await StageHistoriesAsync(listing, staging, cancellationToken).ConfigureAwait(false);
             await UnpackAsync(backup, target, cancellationToken).ConfigureAwait(false);
-            var staged = await StageWalAsync(chain.Ends[backup.Id], request.Target, staging, cancellationToken).ConfigureAwait(false);
             var port = request.Port != 0 ? request.Port : 0;
             await WriteRecoverySettingsAsync(target, staging, request, port, cancellationToken).ConfigureAwait(false);
             await GiveToServerUserAsync(target, staging, cancellationToken).ConfigureAwait(false);
 
+            var expected = ExpectedReplay(request.Target, staged, backup);
             var result = new PointInTimeRestoreResult
             {
                 TargetDirectory = target,
@@ -110,22 +239,40 @@ public sealed partial class PointInTimeRestorer
                 Target = request.Target,
                 BaseBackup = backup,
                 Window = chain.Window,
-                WalFilesStaged = staged,
+                WalFilesStaged = staged.Count + histories,
                 Port = port,
+                ExpectedReplayLsn = expected?.Lsn.ToString(),
+                EarlyStop = earlyStop,
             };
             if (!request.Start)
             {
                 return result with { Duration = stopwatch.Elapsed };
             }
 
-            var cluster = await StartAndWaitAsync(target, request.Port, cancellationToken).ConfigureAwait(false);
+            cluster = await StartAndWaitAsync(target, request.Port, cut, cancellationToken).ConfigureAwait(false);
             var stop = FindRecoveryStop(cluster.ReadLog());
             Log.RecoveryEnded(_logger, stop ?? "end of archived WAL");
+            var (replayed, lastCommit) = await ReadReplayPositionAsync(cluster, cancellationToken).ConfigureAwait(false);
+            CheckReachedTarget(request.Target, expected, replayed, stop, earlyStop);
             TryDelete(staging);
-            return result with { Cluster = cluster, Port = cluster.Port, RecoveryStop = stop, Duration = stopwatch.Elapsed };
+            return result with
+            {
+                Cluster = cluster,
+                Port = cluster.Port,
+                RecoveryStop = stop,
+                ReplayedToLsn = replayed?.ToString(),
+                LastReplayedCommit = lastCommit,
+                EarlyStop = earlyStop is null ? null : earlyStop with { StopLsn = replayed?.ToString() ?? earlyStop.StopLsn, StopTime = lastCommit },
+                Duration = stopwatch.Elapsed,
+            };
         }
         catch
         {
+            if (cluster is not null)
+            {
+                await cluster.DisposeAsync().ConfigureAwait(false);
+            }
+
             if (createdTarget)
             {
                 TryDelete(target);
@@ -144,15 +291,19 @@ public sealed partial class PointInTimeRestorer
     }
 
     internal async Task<WalChain> AnalyzeAsync(CancellationToken cancellationToken)
+        => Analyze(await ListArchiveAsync(cancellationToken).ConfigureAwait(false), []);
+
+    /// <summary>Lists the base backups (intact and damaged manifests), the stored WAL files and the parsed history files.</summary>
+    private async Task<ArchiveListing> ListArchiveAsync(CancellationToken cancellationToken)
     {
-        var backups = await _baseBackups.ListAsync(cancellationToken).ConfigureAwait(false);
+        var (backups, damaged) = await _baseBackups.ScanAsync(cancellationToken).ConfigureAwait(false);
         var files = new List<(WalFileName File, StorageObjectInfo Info)>();
         await foreach (var entry in _archive.ListAsync(cancellationToken).ConfigureAwait(false))
         {
             files.Add(entry);
         }
 
-        var histories = new Dictionary<uint, (uint Parent, ulong SwitchLsn)>();
+        var histories = new Dictionary<string, (uint Timeline, uint Parent, ulong SwitchLsn)>(StringComparer.Ordinal);
         foreach (var (file, _) in files.Where(f => f.File.Kind == WalFileKind.History))
         {
             var stream = await _archive.Storages.Providers[0].OpenReadAsync(file.Key, cancellationToken).ConfigureAwait(false);
@@ -161,12 +312,184 @@ public sealed partial class PointInTimeRestorer
                 using var reader = new StreamReader(stream, Encoding.UTF8);
                 if (WalChain.ParseHistory(await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false)) is { } history)
                 {
-                    histories[file.Timeline] = history;
+                    histories[file.Key] = (file.Timeline, history.Parent, history.SwitchLsn);
                 }
             }
         }
 
-        return WalChain.Analyze(backups, files, histories);
+        return new ArchiveListing(backups, damaged, files, histories);
+    }
+
+    /// <summary>Analyses a listing, counting the files in <paramref name="excluded"/> (keys of damaged files) as missing.</summary>
+    private static WalChain Analyze(ArchiveListing listing, HashSet<string> excluded)
+    {
+        var chain = WalChain.Analyze(
+            listing.Backups,
+            listing.Files.Where(f => !excluded.Contains(f.File.Key)),
+            listing.Histories.Where(h => !excluded.Contains(h.Key)).ToDictionary(h => h.Value.Timeline, h => (h.Value.Parent, h.Value.SwitchLsn)));
+        if (listing.Damaged.Count > 0)
+        {
+            chain.AddProblems(listing.Damaged.Select(d => new WalChainProblem(
+                WalChainProblemKind.DamagedManifest,
+                $"The manifest of base backup {d.Id} is damaged, so the backup cannot be used: {d.Storage} '{d.Key}': {d.Problem}.",
+                d.Key)));
+        }
+
+        return chain;
+    }
+
+    /// <summary>Tells whether a target needs WAL up to a point only the server finds (latest, a transaction id, a restore point).</summary>
+    private static bool OpenEnded(RecoveryTarget target)
+        => target.Kind is RecoveryTargetKind.Latest or RecoveryTargetKind.TransactionId or RecoveryTargetKind.RestorePoint;
+
+    /// <summary>
+    /// Works out the WAL to stage from a base backup (the whole unbroken chain, so the server can find a target by itself), how
+    /// many of those files the target certainly needs (all for latest, a transaction id or a restore point), and what the archive
+    /// holds beyond a break.
+    /// </summary>
+    private static (List<(WalFileName File, StorageObjectInfo Info)> Files, int Needed, WalChain.ChainBreak? Break) PlanWal(WalChain chain, BaseBackupManifest backup, RecoveryTarget target)
+    {
+        var walked = chain.Walk(backup.StartSegment).ToList();
+        int needed;
+        switch (target.Kind)
+        {
+            case RecoveryTargetKind.Time:
+                // At least up to the first file stored at or after the time (the window's own rule); the server stops at the target.
+                var time = target.Time!.Value;
+                var reach = walked.FindIndex(f => f.Info.LastModified >= time);
+                needed = reach < 0 ? walked.Count : reach + 1;
+                break;
+            case RecoveryTargetKind.Lsn:
+                var lsn = (ulong)target.Lsn!.Value;
+                needed = walked.Count(f => (ulong)f.File.Segment!.Value.StartLsn <= lsn);
+                walked = walked.Take(needed).ToList();
+                break;
+            case RecoveryTargetKind.Immediate:
+                needed = walked.Count(f => f.File.Segment!.Value <= backup.StopSegment with { Timeline = f.File.Segment!.Value.Timeline });
+                walked = walked.Take(needed).ToList();
+                break;
+            default:
+                return (walked, walked.Count, walked.Count > 0 ? chain.FindBreak(walked) : null);
+        }
+
+        return (walked, needed, null);
+    }
+
+    private static PointInTimeEarlyStop DescribeEarlyStop(
+        string reason,
+        string firstNotReplayed,
+        IReadOnlyList<StagedFile> replayed,
+        BaseBackupManifest backup,
+        IReadOnlyList<(WalFileName File, StorageObjectInfo Info)> notReplayed)
+    {
+        var last = notReplayed.Count > 0 ? notReplayed[^1] : default;
+        var lastSegment = last.File?.Segment;
+        var end = lastSegment is { } segment
+            ? last.File!.Kind == WalFileKind.Partial
+                ? new NpgsqlLogSequenceNumber((ulong)segment.StartLsn + (ulong)Math.Min(last.Info.Size, WalSegmentName.SegmentSize))
+                : segment.EndLsn
+            : NpgsqlLogSequenceNumber.Parse(backup.StopLsn);
+        var stop = replayed.LastOrDefault(f => f.Check?.LastRecordEnd is not null)?.Check!.LastRecordEnd ?? NpgsqlLogSequenceNumber.Parse(backup.StopLsn);
+        return new PointInTimeEarlyStop
+        {
+            Reason = reason,
+            FirstNotReplayed = firstNotReplayed,
+            StopLsn = stop.ToString(),
+            LastReplayedStoredAt = replayed.Count > 0 ? replayed[^1].Info.LastModified : backup.StopTime,
+            FilesNotReplayed = notReplayed.Count,
+            BytesNotReplayed = notReplayed.Sum(f => f.Info.Size),
+            ArchiveEndLsn = end.ToString(),
+            ArchiveEndStoredAt = notReplayed.Count > 0 ? last.Info.LastModified : backup.StopTime,
+        };
+    }
+
+    /// <summary>The least replay position that proves the target was reached, for the targets PostgreSQL does not check itself.</summary>
+    private static (NpgsqlLogSequenceNumber Lsn, bool Exclusive)? ExpectedReplay(RecoveryTarget target, IReadOnlyList<StagedFile> staged, BaseBackupManifest backup)
+    {
+        if (target.Kind == RecoveryTargetKind.Lsn)
+        {
+            return (target.Lsn!.Value, false);
+        }
+
+        if (target.Kind != RecoveryTargetKind.Latest)
+        {
+            return null;
+        }
+
+        // Replay must have applied the last complete record of the staged WAL: its end lies after its start.
+        return staged.LastOrDefault(f => f.Check?.LastRecordStart is not null)?.Check!.LastRecordStart is { } start
+            ? (start, true)
+            : (NpgsqlLogSequenceNumber.Parse(backup.StopLsn), false);
+    }
+
+    /// <exception cref="PointInTimeException">Recovery ended short of the target.</exception>
+    private static void CheckReachedTarget(RecoveryTarget target, (NpgsqlLogSequenceNumber Lsn, bool Exclusive)? expected, NpgsqlLogSequenceNumber? replayed, string? stop, PointInTimeEarlyStop? earlyStop)
+    {
+        if (expected is { } least)
+        {
+            var reached = replayed is { } at && (least.Exclusive ? (ulong)at > (ulong)least.Lsn : (ulong)at >= (ulong)least.Lsn);
+            if (!reached)
+            {
+                throw new PointInTimeException(
+                    $"Recovery ended at {replayed?.ToString() ?? "an unknown position"}, short of {least.Lsn}, "
+                    + (target.Kind == RecoveryTargetKind.Lsn ? "the target LSN" : earlyStop is null ? "the end of the archived WAL" : "the last consistent point before the damaged or missing WAL")
+                    + $": the restored cluster would lack what was written after that. It was stopped and removed. Server: {stop ?? "no recovery message"}.");
+            }
+        }
+        else if (target.Kind is not RecoveryTargetKind.Latest && (stop is null || !stop.StartsWith("recovery stopping", StringComparison.Ordinal)))
+        {
+            throw new PointInTimeException(
+                $"Recovery to {target} ended without the server saying it reached the target (it said: {stop ?? "nothing"}). The restored cluster was stopped and removed.");
+        }
+    }
+
+    private static async Task<(NpgsqlLogSequenceNumber? Lsn, DateTimeOffset? LastCommit)> ReadReplayPositionAsync(LocalPostgreSqlCluster cluster, CancellationToken cancellationToken)
+    {
+        var connection = new NpgsqlConnection(cluster.ConnectionString);
+        await using (connection.ConfigureAwait(false))
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            var command = new NpgsqlCommand("SELECT pg_last_wal_replay_lsn(), pg_last_xact_replay_timestamp()", connection);
+            await using (command.ConfigureAwait(false))
+            {
+                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                    return (
+                        reader.IsDBNull(0) ? null : reader.GetFieldValue<NpgsqlLogSequenceNumber>(0),
+                        reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1));
+                }
+            }
+        }
+    }
+
+    /// <summary>Reads and checks a base backup's data in every storage its manifest names, as a verification does.</summary>
+    private async Task<List<string>> VerifyBaseBackupAsync(BaseBackupManifest backup, CancellationToken cancellationToken)
+    {
+        var problems = new List<string>();
+        var holders = _archive.Storages.Providers.Where(p => backup.Storages.Count == 0 || backup.Storages.Contains(p.Name)).ToList();
+        foreach (var storage in holders.Count > 0 ? holders : [_archive.Storages.Providers[0]])
+        {
+            if (await StoredChecksum.CheckAsync(storage, backup.DataKey, backup.Size, backup.Sha256, cancellationToken).ConfigureAwait(false) is { } recorded)
+            {
+                problems.Add(recorded);
+                continue;
+            }
+
+            var stream = await storage.OpenReadAsync(backup.DataKey, cancellationToken).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
+            {
+                var (size, sha256) = await FeedAsync(stream, Stream.Null, cancellationToken).ConfigureAwait(false);
+                if (size != backup.Size || !string.Equals(sha256, backup.Sha256, StringComparison.OrdinalIgnoreCase))
+                {
+                    problems.Add(string.Create(CultureInfo.InvariantCulture,
+                        $"'{backup.DataKey}' in {storage.Name} has {size} bytes with SHA-256 {sha256}, its manifest records {backup.Size} bytes with {backup.Sha256}"));
+                }
+            }
+        }
+
+        return problems;
     }
 
     /// <summary>Picks the base backup for a target, refusing targets outside the window before anything is written.</summary>
@@ -240,46 +563,91 @@ public sealed partial class PointInTimeRestorer
             throw new ExternalToolException($"Restoring base backup {backup.Id} needs the '{tool}' command: apt-get install {tool}.", ex);
         }
 
-        var decompress = new ToolStartInfo(executable) { RedirectStandardInput = true };
-        decompress.Arguments.AddRange(["-d", "-c"]);
-        Stream source = null!;
-        foreach (var storage in _archive.Storages.Providers)
+        // The first copy whose size and recorded checksum agree with the manifest; a copy without a checksum record is not used.
+        Stream? source = null;
+        IStorageProvider? storage = null;
+        var problems = new List<string>();
+        foreach (var candidate in _archive.Storages.Providers)
         {
+            if (await StoredChecksum.CheckAsync(candidate, backup.DataKey, backup.Size, backup.Sha256, cancellationToken).ConfigureAwait(false) is { } problem)
+            {
+                problems.Add(problem);
+                continue;
+            }
+
             try
             {
-                source = await storage.OpenReadAsync(backup.DataKey, cancellationToken).ConfigureAwait(false);
+                source = await candidate.OpenReadAsync(backup.DataKey, cancellationToken).ConfigureAwait(false);
+                storage = candidate;
                 break;
             }
-            catch (StorageObjectNotFoundException) when (storage != _archive.Storages.Providers[^1])
+            catch (StorageException ex)
             {
-                // Try the next copy.
+                problems.Add(ex.Message);
             }
         }
 
+        if (source is null || storage is null)
+        {
+            throw new PointInTimeException(
+                $"Base backup {backup.Id} is damaged: no storage holds an intact copy of '{backup.DataKey}': {string.Join("; ", problems)}. Nothing was restored.");
+        }
+
+        var where = $"'{backup.DataKey}' in {storage.Name}";
         await using (source.ConfigureAwait(false))
         {
+            var decompress = new ToolStartInfo(executable) { RedirectStandardInput = true };
+            decompress.Arguments.AddRange(["-d", "-c"]);
             var process = ToolProcess.Start(decompress);
             await using (process.ConfigureAwait(false))
             {
                 var feed = FeedAsync(source, process.StandardInput, cancellationToken);
+                Exception? failure = null;
                 try
                 {
                     await TarFile.ExtractToDirectoryAsync(process.StandardOutput, target, overwriteFiles: false, cancellationToken).ConfigureAwait(false);
                     await process.StandardOutput.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException)
+                catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or IOException)
                 {
+                    failure = ex;
                     process.Kill();
-                    throw new PointInTimeException($"Base backup {backup.Id} ('{backup.DataKey}') is not a valid {tool}-compressed tar: {ex.Message}", ex);
                 }
 
-                var (size, sha256) = await feed.ConfigureAwait(false);
-                await process.WaitForSuccessAsync(cancellationToken).ConfigureAwait(false);
-                if (!string.Equals(sha256, backup.Sha256, StringComparison.OrdinalIgnoreCase) || size != backup.Size)
+                (long Size, string Sha256)? fed = null;
+                try
+                {
+                    fed = await feed.ConfigureAwait(false);
+                }
+                catch (IOException ex) when (failure is not null)
+                {
+                    // The decompressor was stopped: writing to it failed. The first failure says what happened.
+                    _ = ex;
+                }
+
+                if (failure is null)
+                {
+                    try
+                    {
+                        await process.WaitForSuccessAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (ExternalToolException ex)
+                    {
+                        failure = ex;
+                    }
+                }
+
+                if (fed is { } read && (read.Size != backup.Size || !string.Equals(read.Sha256, backup.Sha256, StringComparison.OrdinalIgnoreCase)))
+                {
+                    throw new PointInTimeException(string.Create(CultureInfo.InvariantCulture,
+                        $"Base backup {backup.Id} is damaged: {where} has {read.Size} bytes and SHA-256 {read.Sha256}, its manifest records {backup.Size} bytes and {backup.Sha256}. The restored directory was removed."));
+                }
+
+                if (failure is not null)
                 {
                     throw new PointInTimeException(
-                        $"Base backup {backup.Id} is corrupt: '{backup.DataKey}' has {size} bytes and SHA-256 {sha256}, "
-                        + $"its manifest records {backup.Size} bytes and {backup.Sha256}. The restored directory was removed.");
+                        $"Base backup {backup.Id} is damaged: {where} is not a valid {tool}-compressed tar ({failure.Message}). The restored directory was removed.",
+                        failure);
                 }
             }
         }
@@ -309,40 +677,50 @@ public sealed partial class PointInTimeRestorer
         return (size, Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant());
     }
 
-    private async Task<int> StageWalAsync(WalChain.ChainEnd end, RecoveryTarget target, string staging, CancellationToken cancellationToken)
+    /// <summary>Fetches and checks each WAL file into the staging directory, in parallel; a damaged file is reported, not thrown.</summary>
+    private async Task<List<StagedFile>> StageWalAsync(List<(WalFileName File, StorageObjectInfo Info)> files, string staging, CancellationToken cancellationToken)
     {
-        var files = end.Files.AsEnumerable();
-        if (target.Kind == RecoveryTargetKind.Lsn)
-        {
-            var lsn = (ulong)target.Lsn!.Value;
-            files = files.Where(f => (ulong)f.Segment!.Value.StartLsn <= lsn);
-        }
-
-        var histories = new List<WalFileName>();
-        await foreach (var (file, _) in _archive.ListAsync(cancellationToken).ConfigureAwait(false))
-        {
-            if (file.Kind == WalFileKind.History)
+        var staged = new StagedFile[files.Count];
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, files.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.FetchParallelism), CancellationToken = cancellationToken },
+            async (index, token) =>
             {
-                histories.Add(file);
+                var (file, info) = files[index];
+
+                // A partial segment is staged under the segment's own name: recovery replays what it holds.
+                var fetched = file.Kind == WalFileKind.Partial ? WalFileName.Parse(file.Segment!.Value.ToString()) : file;
+                try
+                {
+                    var (found, check) = await _archive.FetchCheckedAsync(fetched, Path.Combine(staging, StagedName(file)), token).ConfigureAwait(false);
+                    staged[index] = new StagedFile(file, info, check, found ? null : "it vanished from storage while the restore staged it");
+                }
+                catch (PointInTimeException ex)
+                {
+                    staged[index] = new StagedFile(file, info, null, ex.Message);
+                }
+            }).ConfigureAwait(false);
+        Log.WalStaged(_logger, files.Count, staging);
+        return [.. staged];
+    }
+
+    /// <summary>Fetches and checks every timeline history file (recovery looks them up to follow the timeline switches).</summary>
+    /// <exception cref="PointInTimeException">A history file is damaged.</exception>
+    private async Task<int> StageHistoriesAsync(ArchiveListing listing, string staging, CancellationToken cancellationToken)
+    {
+        var histories = listing.Files.Where(f => f.File.Kind == WalFileKind.History).Select(f => f.File).ToList();
+        foreach (var history in histories)
+        {
+            if (!(await _archive.FetchCheckedAsync(history, Path.Combine(staging, history.Name), cancellationToken).ConfigureAwait(false)).Found)
+            {
+                throw new PointInTimeException($"The timeline history file {history.Name} vanished from storage while the restore staged it. Nothing was restored.");
             }
         }
 
-        var all = files.Concat(histories).ToList();
-        await Parallel.ForEachAsync(
-            all,
-            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.FetchParallelism), CancellationToken = cancellationToken },
-            async (file, token) =>
-            {
-                // A partial segment is staged under the segment's own name: recovery replays what it holds.
-                var name = file.Kind == WalFileKind.Partial ? file.Segment!.Value.ToString() : file.Name;
-                if (!await _archive.FetchAsync(name, Path.Combine(staging, name), token).ConfigureAwait(false))
-                {
-                    throw new PointInTimeException($"The WAL file {file.Name} vanished from storage while the restore staged it.");
-                }
-            }).ConfigureAwait(false);
-        Log.WalStaged(_logger, all.Count, staging);
-        return all.Count;
+        return histories.Count;
     }
+
+    private static string StagedName(WalFileName file) => file.Kind == WalFileKind.Partial ? file.Segment!.Value.ToString() : file.Name;
 
     private static async Task WriteRecoverySettingsAsync(string target, string staging, PointInTimeRestoreRequest request, int port, CancellationToken cancellationToken)
     {
@@ -395,7 +773,7 @@ public sealed partial class PointInTimeRestorer
         await ToolProcess.RunAsync(chown, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<LocalPostgreSqlCluster> StartAndWaitAsync(string target, int port, CancellationToken cancellationToken)
+    private async Task<LocalPostgreSqlCluster> StartAndWaitAsync(string target, int port, string? cut, CancellationToken cancellationToken)
     {
         var connection = new NpgsqlConnectionStringBuilder(_postgreSql.ConnectionString);
         var cluster = await LocalPostgreSqlCluster.StartExistingAsync(
@@ -420,8 +798,10 @@ public sealed partial class PointInTimeRestorer
             var log = ex.Message;
             throw new PointInTimeException(
                 log.Contains("recovery ended before configured recovery target was reached", StringComparison.Ordinal)
-                    ? "Recovery ended before the target was reached: the archived WAL holds no transaction at or after the target. "
-                      + "Restore with --latest, or wait for more WAL to be archived. " + log
+                    ? (cut is null
+                        ? "Recovery ended before the target was reached: the archived WAL holds no transaction at or after the target. "
+                          + "Restore with --latest, or wait for more WAL to be archived. "
+                        : $"Recovery ended before the target was reached: replay could not go past a break in the archive ({cut}). ") + log
                     : "The restored cluster stopped during recovery. " + log,
                 ex);
         }
@@ -454,6 +834,16 @@ public sealed partial class PointInTimeRestorer
             // Best effort.
         }
     }
+
+    /// <summary>One WAL file of a restore's chain after staging: what its structural check found, or what is wrong with it.</summary>
+    private sealed record StagedFile(WalFileName File, StorageObjectInfo Info, WalSegmentCheck? Check, string? Problem);
+
+    /// <summary>What the archive holds: base backups (intact and damaged manifests), WAL files, and the history files parsed, by key.</summary>
+    private sealed record ArchiveListing(
+        IReadOnlyList<BaseBackupManifest> Backups,
+        IReadOnlyList<DamagedBackup> Damaged,
+        IReadOnlyList<(WalFileName File, StorageObjectInfo Info)> Files,
+        IReadOnlyDictionary<string, (uint Timeline, uint Parent, ulong SwitchLsn)> Histories);
 
     [GeneratedRegex(@"LOG:\s+(?<what>recovery stopping [^\r\n]*|recovery stopped [^\r\n]*|archive recovery complete|redo done at [^\r\n]*)", RegexOptions.CultureInvariant)]
     private static partial Regex RecoveryStopPattern();

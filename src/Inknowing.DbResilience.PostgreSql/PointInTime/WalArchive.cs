@@ -1,5 +1,8 @@
+using System.Buffers;
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
+using System.Text;
 using Inknowing.DbResilience.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -13,6 +16,9 @@ namespace Inknowing.DbResilience.PostgreSql.PointInTime;
 /// </summary>
 public sealed class WalArchive
 {
+    /// <summary>The largest history or backup history file read (they are a few lines).</summary>
+    private const long MaxSmallFileSize = 1024 * 1024;
+
     private readonly IStorageSet _storages;
     private readonly ILogger _logger;
 
@@ -105,19 +111,28 @@ public sealed class WalArchive
     }
 
     /// <summary>
-    /// Fetches one archived WAL file into a path, as <c>restore_command</c> does, checking its SHA-256. A segment whose complete
-    /// copy is missing is served from its <c>.partial</c> copy (the last segment the streaming receiver was writing).
+    /// Fetches one archived WAL file into a path, as <c>restore_command</c> does. Nothing is served that is not vouched for twice:
+    /// the copy's size and SHA-256 must match the checksum its storage records (which must exist), and a segment must pass its
+    /// own structural check (page headers, record CRC-32C). A segment whose complete copy is missing everywhere is served from
+    /// its <c>.partial</c> copy (the last segment the streaming receiver was writing); a complete copy that is damaged is never
+    /// replaced by a partial one.
     /// </summary>
     /// <param name="name">The file name PostgreSQL asks for (<c>%f</c>).</param>
     /// <param name="destinationPath">Where to write it (<c>%p</c>); written under a temporary name, then renamed.</param>
     /// <param name="cancellationToken">Cancels the fetch.</param>
     /// <returns><see langword="true"/> when the file was fetched; <see langword="false"/> when no storage has it.</returns>
     /// <exception cref="ArgumentException"><paramref name="name"/> is not a WAL file name.</exception>
-    /// <exception cref="PointInTimeException">Every stored copy is corrupt.</exception>
+    /// <exception cref="PointInTimeException">Every stored copy is damaged; the message names each and what is wrong.</exception>
     public async Task<bool> FetchAsync(string name, string destinationPath, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(destinationPath);
-        var file = WalFileName.Parse(name);
+        return (await FetchCheckedAsync(WalFileName.Parse(name), destinationPath, cancellationToken).ConfigureAwait(false)).Found;
+    }
+
+    /// <summary>Fetches one file as <see cref="FetchAsync"/> does, and returns what the structural check of a segment found.</summary>
+    /// <exception cref="PointInTimeException">Every stored copy is damaged.</exception>
+    internal async Task<(bool Found, WalSegmentCheck? Check)> FetchCheckedAsync(WalFileName file, string destinationPath, CancellationToken cancellationToken)
+    {
         var candidates = new List<string> { file.Key };
         if (file.Kind == WalFileKind.Segment)
         {
@@ -135,24 +150,71 @@ public sealed class WalArchive
                     continue;
                 }
 
-                var problem = await TryDownloadAsync(storage, info, destinationPath, cancellationToken).ConfigureAwait(false);
-                if (problem is null)
+                var read = await ReadCheckedAsync(storage, info, cancellationToken).ConfigureAwait(false);
+                try
                 {
-                    Log.WalFetched(_logger, file.Name, storage.Name);
-                    return true;
-                }
+                    if (read.Problem is null)
+                    {
+                        await WriteAtomicallyAsync(read.Bytes.AsMemory(0, read.Length), key.EndsWith(".partial", StringComparison.Ordinal), destinationPath, cancellationToken).ConfigureAwait(false);
+                        Log.WalFetched(_logger, file.Name, storage.Name);
+                        return (true, read.Check);
+                    }
 
-                problems.Add(problem);
+                    problems.Add(read.Problem);
+                }
+                finally
+                {
+                    Release(read.Bytes);
+                }
+            }
+
+            if (problems.Count > 0)
+            {
+                // A damaged complete segment is not replaced by its shorter .partial: recovery would end early without a word.
+                break;
             }
         }
 
         if (problems.Count > 0)
         {
-            throw new PointInTimeException($"Every stored copy of the WAL file {file.Name} is corrupt: {string.Join("; ", problems)}");
+            throw new PointInTimeException(
+                $"No intact copy of the WAL file {file.Name}: {string.Join("; ", problems)}. Nothing was written to '{destinationPath}'. "
+                + "Restore the file from another copy of the archive; until then recovery cannot replay past it.");
         }
 
         Log.WalMissing(_logger, file.Name);
-        return false;
+        return (false, null);
+    }
+
+    /// <summary>Reads every stored copy of one archived file and checks it as a fetch would, without writing anything.</summary>
+    /// <returns>What is wrong with each damaged copy (empty when all are sound), and the structural check of the first sound copy.</returns>
+    internal async Task<(List<string> Problems, WalSegmentCheck? Check, int Copies)> VerifyAsync(WalFileName file, CancellationToken cancellationToken)
+    {
+        var problems = new List<string>();
+        WalSegmentCheck? check = null;
+        var copies = 0;
+        foreach (var storage in _storages.Providers)
+        {
+            var info = await storage.GetInfoAsync(file.Key, cancellationToken).ConfigureAwait(false);
+            if (info is null)
+            {
+                continue;
+            }
+
+            copies++;
+            var read = await ReadCheckedAsync(storage, info, cancellationToken).ConfigureAwait(false);
+            Release(read.Bytes);
+            if (read.Problem is not null)
+            {
+                problems.Add(read.Problem);
+            }
+            else
+            {
+                check ??= read.Check;
+            }
+        }
+
+        return (problems, check, copies);
     }
 
     /// <summary>
@@ -251,46 +313,122 @@ public sealed class WalArchive
         }
     }
 
-    private static async Task<string?> TryDownloadAsync(IStorageProvider storage, StorageObjectInfo info, string destinationPath, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads one stored copy into a pooled buffer (returned by the caller) and checks it: a checksum record exists, the size and
+    /// SHA-256 match it, a segment is exactly 16 MiB and structurally sound, a history file parses.
+    /// </summary>
+    private static async Task<(byte[] Bytes, int Length, string? Problem, WalSegmentCheck? Check)> ReadCheckedAsync(
+        IStorageProvider storage, StorageObjectInfo info, CancellationToken cancellationToken)
+    {
+        var file = WalFileName.TryParse(info.Key[(info.Key.LastIndexOf('/') + 1)..]);
+        var where = $"{storage.Name} '{info.Key}'";
+        var limit = file?.Kind is WalFileKind.Segment or WalFileKind.Partial ? WalSegmentName.SegmentSize : MaxSmallFileSize;
+        if (file is null)
+        {
+            return ([], 0, $"{where} is not a WAL file name", null);
+        }
+
+        if (info.Sha256 is null)
+        {
+            return ([], 0, StoredChecksum.MissingRecord(storage, info.Key) + ": nothing vouches for its bytes", null);
+        }
+
+        if ((file.Kind == WalFileKind.Segment && info.Size != WalSegmentName.SegmentSize) || info.Size == 0 || info.Size > limit)
+        {
+            return ([], 0, string.Create(CultureInfo.InvariantCulture,
+                $"{where} is {info.Size} bytes; {(file.Kind == WalFileKind.Segment ? $"a WAL segment is exactly {WalSegmentName.SegmentSize}" : $"this kind of file is 1 to {limit}")} (cut, extended or replaced)"), null);
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent((int)info.Size);
+        var length = 0;
+        string actual;
+        var source = await storage.OpenReadAsync(info.Key, cancellationToken).ConfigureAwait(false);
+        await using (source.ConfigureAwait(false))
+        {
+            int read;
+            while (length < buffer.Length && (read = await source.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                length += read;
+            }
+
+            if (length == buffer.Length && await source.ReadAsync(new byte[1], cancellationToken).ConfigureAwait(false) > 0)
+            {
+                length++;
+            }
+
+            actual = Sha256Hex.Format(SHA256.HashData(buffer.AsSpan(0, Math.Min(length, buffer.Length))));
+        }
+
+        if (length != info.Size)
+        {
+            return (buffer, 0, string.Create(CultureInfo.InvariantCulture, $"{where} gave {length} bytes while its storage lists {info.Size}: it changed while read"), null);
+        }
+
+        if (!string.Equals(actual, info.Sha256, StringComparison.OrdinalIgnoreCase))
+        {
+            return (buffer, 0, $"{where} has SHA-256 {actual}, its storage records {info.Sha256} (the file or its checksum record was changed)", null);
+        }
+
+        var bytes = buffer.AsSpan(0, length);
+        switch (file.Kind)
+        {
+            case WalFileKind.Segment or WalFileKind.Partial:
+                var check = WalSegmentVerifier.Check(bytes, file.Segment!.Value, file.Kind == WalFileKind.Partial);
+                return check.Problem is null ? (buffer, length, null, check) : (buffer, 0, $"{where} is not sound WAL: {check.Problem}", null);
+            case WalFileKind.History:
+                var problem = CheckHistory(Encoding.UTF8.GetString(bytes), file.Timeline);
+                return problem is null ? (buffer, length, null, null) : (buffer, 0, $"{where} is not a valid timeline history file: {problem}", null);
+            default:
+                return (buffer, length, null, null);
+        }
+    }
+
+    /// <summary>Checks a timeline history file: each line names an older timeline and where it ended, in order.</summary>
+    internal static string? CheckHistory(string content, uint timeline)
+    {
+        var lines = content.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(l => !l.StartsWith('#')).ToList();
+        var parsed = WalChain.ParseHistoryLines(content);
+        if (parsed.Count == 0 || parsed.Count != lines.Count)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"{lines.Count} line(s), {parsed.Count} of them of the form 'timeline<TAB>LSN<TAB>reason'");
+        }
+
+        for (var i = 0; i < parsed.Count; i++)
+        {
+            if (parsed[i].Parent >= timeline || (i > 0 && (parsed[i].Parent <= parsed[i - 1].Parent || parsed[i].SwitchLsn < parsed[i - 1].SwitchLsn)))
+            {
+                return string.Create(CultureInfo.InvariantCulture, $"line {i + 1} (timeline {parsed[i].Parent}) is out of order for the history of timeline {timeline}");
+            }
+        }
+
+        return null;
+    }
+
+    private static void Release(byte[] buffer)
+    {
+        if (buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static async Task WriteAtomicallyAsync(ReadOnlyMemory<byte> bytes, bool partial, string destinationPath, CancellationToken cancellationToken)
     {
         var temporary = destinationPath + ".dbresilience-tmp";
         try
         {
-            string actual;
-            var source = await storage.OpenReadAsync(info.Key, cancellationToken).ConfigureAwait(false);
-            await using (source.ConfigureAwait(false))
+            var target = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+            await using (target.ConfigureAwait(false))
             {
-                var target = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
-                await using (target.ConfigureAwait(false))
+                await target.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+                if (partial && bytes.Length < WalSegmentName.SegmentSize)
                 {
-                    using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-                    var buffer = new byte[1 << 16];
-                    int read;
-                    while ((read = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-                    {
-                        hash.AppendData(buffer, 0, read);
-                        await target.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-                    }
-
-                    actual = Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();
+                    // The streaming receiver stores only the bytes it has; recovery reads a whole segment, zero-padded like pg_receivewal's.
+                    target.SetLength(WalSegmentName.SegmentSize);
                 }
             }
 
-            if (info.Key.EndsWith(".partial", StringComparison.Ordinal) && new FileInfo(temporary).Length < WalSegmentName.SegmentSize)
-            {
-                // The streaming receiver stores only the bytes it has; recovery reads a whole segment, zero-padded like pg_receivewal's.
-                await using var pad = new FileStream(temporary, FileMode.Open, FileAccess.Write, FileShare.None, 1, useAsync: true);
-                pad.SetLength(WalSegmentName.SegmentSize);
-            }
-
-            if (info.Sha256 is not null && !string.Equals(actual, info.Sha256, StringComparison.OrdinalIgnoreCase))
-            {
-                File.Delete(temporary);
-                return $"{storage.Name} '{info.Key}' has SHA-256 {actual}, recorded {info.Sha256}";
-            }
-
             File.Move(temporary, destinationPath, overwrite: true);
-            return null;
         }
         catch
         {

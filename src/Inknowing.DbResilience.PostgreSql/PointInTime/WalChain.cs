@@ -49,6 +49,10 @@ internal sealed class WalChain
         return chain;
     }
 
+    /// <summary>Adds problems found outside the listing (damaged manifests) to the window's.</summary>
+    public void AddProblems(IEnumerable<WalChainProblem> problems)
+        => Window = Window with { Problems = [.. Window.Problems, .. problems] };
+
     /// <summary>Parses a timeline history file: its last line names the parent timeline and the switch point.</summary>
     public static (uint Parent, ulong SwitchLsn)? ParseHistory(string content)
         => ParseHistoryLines(content) is { Count: > 0 } lines ? lines[^1] : null;
@@ -98,6 +102,74 @@ internal sealed class WalChain
 
             position = position.Next();
         }
+    }
+
+    /// <summary>
+    /// Finds what a restore that replays everything cannot reach from the end of a walk: the WAL stored later on the timeline
+    /// the walk ended on or on its descendants (or on a later timeline whose history file is missing), behind a missing segment.
+    /// </summary>
+    /// <param name="walked">The files of the walk, in order (not empty).</param>
+    /// <returns>The break, or <see langword="null"/> when the walk reaches the end of the archive.</returns>
+    public ChainBreak? FindBreak(IReadOnlyList<(WalFileName File, StorageObjectInfo Info)> walked)
+    {
+        var last = walked[^1];
+        var lastSegment = last.File.Segment!.Value;
+        var unreachable = _segments.Values
+            .Where(s => (ulong)s.File.Segment!.Value.StartLsn > (ulong)lastSegment.StartLsn && MayDescend(s.File.Timeline, lastSegment.Timeline))
+            .OrderBy(s => s.File.Segment!.Value)
+            .ToList();
+        if (unreachable.Count == 0)
+        {
+            return null;
+        }
+
+        var first = unreachable[0];
+        var next = lastSegment.Next();
+        next = next with { Timeline = FollowSwitches(lastSegment.Timeline, next) };
+        var lost = string.Create(CultureInfo.InvariantCulture,
+            $"{unreachable.Count} later WAL file(s), {first.File.Name} to {unreachable[^1].File.Name} (stored up to {unreachable[^1].Info.LastModified:O}), cannot be replayed");
+        var missingHistory = unreachable.Select(u => u.File.Timeline).Distinct().Where(t => t > lastSegment.Timeline && !_histories.ContainsKey(t)).Order().ToList();
+        string message;
+        string missing;
+        if (last.File.Kind == WalFileKind.Partial)
+        {
+            missing = lastSegment.ToString();
+            message = string.Create(CultureInfo.InvariantCulture, $"WAL segment {lastSegment} is stored only in part ({last.File.Name}, {last.Info.Size} bytes), its complete copy is missing: {lost}.");
+        }
+        else if (missingHistory.Count > 0 && !_segments.ContainsKey((next.Timeline, (ulong)next.StartLsn)) && first.File.Timeline == missingHistory[0])
+        {
+            missing = string.Create(CultureInfo.InvariantCulture, $"{missingHistory[0]:X8}.history");
+            message = $"The timeline history file {missing} is missing, so recovery cannot follow timeline {missingHistory[0]}: {lost}.";
+        }
+        else
+        {
+            missing = next.ToString();
+            message = $"WAL segment {next} is missing (the archive resumes at {first.File.Name}): {lost}.";
+        }
+
+        return new ChainBreak(message, missing, unreachable);
+    }
+
+    /// <summary>Tells whether recovery that ended on <paramref name="timeline"/> could go on to <paramref name="candidate"/>.</summary>
+    private bool MayDescend(uint candidate, uint timeline)
+    {
+        for (var hops = 0; hops < 1000; hops++)
+        {
+            if (candidate == timeline)
+            {
+                return true;
+            }
+
+            if (!_histories.TryGetValue(candidate, out var history))
+            {
+                // A later timeline without its history may well descend from this one: count it rather than lose it quietly.
+                return candidate > timeline;
+            }
+
+            candidate = history.Parent;
+        }
+
+        return false;
     }
 
     private uint FollowSwitches(uint timeline, WalSegmentName position)
@@ -187,6 +259,12 @@ internal sealed class WalChain
             Problems = problems,
         };
     }
+
+    /// <summary>What a restore that replays everything cannot reach.</summary>
+    /// <param name="Message">What is missing and what cannot be replayed because of it.</param>
+    /// <param name="Missing">The first missing file (a segment or a history file).</param>
+    /// <param name="Unreachable">The stored WAL files behind the break, in order.</param>
+    internal sealed record ChainBreak(string Message, string Missing, IReadOnlyList<(WalFileName File, StorageObjectInfo Info)> Unreachable);
 
     /// <summary>How far one base backup can be recovered.</summary>
     /// <param name="Segment">The last stored segment of its unbroken chain.</param>
