@@ -5,19 +5,28 @@ using Inknowing.DbResilience.Backups;
 
 namespace Inknowing.DbResilience.Cli.Commands;
 
-/// <summary><c>dbresilience backups list</c>: lists the complete backups from the manifests in storage (no database needed).</summary>
+/// <summary>
+/// <c>dbresilience backups list [--strict]</c>: lists the complete backups from the manifests in storage (no database needed),
+/// and the backups whose manifest is damaged.
+/// </summary>
 internal static class BackupsCommand
 {
     public static Command Create()
     {
-        var list = new Command("list", "List the complete backups (those with a manifest) in every storage, oldest first. Works without the database.")
+        var strict = new Option<bool>("--strict") { Description = "Exit 1 when a manifest is damaged (unreadable, edited, or not matching its checksum)." };
+        var list = new Command(
+            "list",
+            "List the complete backups (those with a manifest) in every storage, oldest first, and every damaged manifest (marked DAMAGED, with what is wrong). Works without the database.")
         {
-            GlobalOptions.Json,
+            strict, GlobalOptions.Json,
         };
         list.SetAction(CliApplication.Handle(async (parse, cancellationToken) =>
         {
             await using var host = CliApplication.BuildHost(parse);
-            var backups = await host.GetRequiredService<IBackupService>().ListAsync(cancellationToken);
+            var service = host.GetRequiredService<IBackupService>();
+            var backups = await service.ListAsync(cancellationToken);
+            var damaged = await service.ListDamagedAsync(cancellationToken);
+            var exitCode = damaged.Count > 0 && parse.GetValue(strict) ? ExitCodes.Failure : ExitCodes.Success;
             if (parse.GetValue(GlobalOptions.Json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(
@@ -25,21 +34,36 @@ internal static class BackupsCommand
                     {
                         id = b.Id,
                         tier = b.Tier,
-                        format = b.Format,
-                        status = b.Status,
+                        format = (BackupFormat?)b.Format,
+                        status = b.Status.ToString().ToLowerInvariant(),
                         sha256 = b.Sha256,
-                        sizeBytes = b.SizeBytes,
-                        startedAt = b.StartedAt,
-                        completedAt = b.CompletedAt,
+                        sizeBytes = (long?)b.SizeBytes,
+                        startedAt = (DateTimeOffset?)b.StartedAt,
+                        completedAt = (DateTimeOffset?)b.CompletedAt,
                         verifiedAt = b.VerifiedAt,
                         locations = b.Locations,
                         encryptionKeyId = b.Encryption?.KeyId,
-                    }),
+                        problem = (string?)null,
+                    }).Concat(damaged.Select(d => new
+                    {
+                        id = d.Id,
+                        tier = (string)null!,
+                        format = (BackupFormat?)null,
+                        status = "damaged",
+                        sha256 = (string)null!,
+                        sizeBytes = (long?)null,
+                        startedAt = (DateTimeOffset?)null,
+                        completedAt = (DateTimeOffset?)null,
+                        verifiedAt = (DateTimeOffset?)null,
+                        locations = (IReadOnlyList<string>)[d.Storage],
+                        encryptionKeyId = (string?)null,
+                        problem = (string?)$"{d.Key}: {d.Problem}",
+                    })).OrderBy(b => b.id, StringComparer.Ordinal),
                     CliJson.Options));
-                return ExitCodes.Success;
+                return exitCode;
             }
 
-            if (backups.Count == 0)
+            if (backups.Count == 0 && damaged.Count == 0)
             {
                 Console.WriteLine("No complete backups.");
                 return ExitCodes.Success;
@@ -52,7 +76,17 @@ internal static class BackupsCommand
                     $"{b.Id,-32} {b.Tier,-8} {b.Format.ToString().ToLowerInvariant(),-9} {b.Status.ToString().ToLowerInvariant(),-9} {BackupCommand.Bytes(b.SizeBytes),10} {(b.CompletedAt - b.StartedAt).TotalSeconds,8:F1}s  {string.Join(", ", b.Locations)}"));
             }
 
-            return ExitCodes.Success;
+            foreach (var d in damaged)
+            {
+                Console.WriteLine($"{d.Id,-32} {"?",-8} {"?",-9} {"DAMAGED",-9} {"?",10} {"?",9}  {d.Storage}: {d.Key}: {d.Problem}");
+            }
+
+            if (damaged.Count > 0)
+            {
+                Console.Error.WriteLine($"{damaged.Count} damaged manifest(s): those copies cannot be verified or restored.{(exitCode == ExitCodes.Success ? " Use --strict to exit 1." : string.Empty)}");
+            }
+
+            return exitCode;
         }));
         return new Command("backups", "Inspect the backups in storage.") { list };
     }

@@ -63,8 +63,17 @@ internal static class PitrCommand
         var backup = new Option<string?>("--backup") { Description = "The base backup id to start from (default: chosen for the target)." };
         var start = new Option<bool>("--start") { Description = "Start the restored cluster, wait until recovery has ended and report where it stopped; it keeps running." };
         var port = new Option<int>("--port") { Description = "The port on 127.0.0.1 the restored cluster listens on (default: a free one)." };
-        var command = new Command("restore", "Restore a base backup into a new data directory and replay WAL to a point. Exactly one of --time, --lsn, --xid, --name, --latest, --immediate.");
-        foreach (var option in new Option[] { targetDir, time, lsn, xid, name, latest, immediate, backup, start, port, GlobalOptions.Json })
+        var allowEarlyStop = new Option<bool>("--allow-early-stop")
+        {
+            Description = "With --latest, --xid or --name: when a WAL file is missing or damaged, recover up to the last consistent point before it "
+                + "instead of refusing, and report where recovery stopped and what was not replayed.",
+        };
+        var command = new Command(
+            "restore",
+            "Restore a base backup into a new data directory and replay WAL to a point. Exactly one of --time, --lsn, --xid, --name, --latest, --immediate. "
+            + "Every WAL file the target needs is checked before anything starts; a gap or a damaged file is refused (exit 1, naming it) unless --allow-early-stop. "
+            + "With --start, where replay ended is compared with the target: a restore short of it fails.");
+        foreach (var option in new Option[] { targetDir, time, lsn, xid, name, latest, immediate, backup, start, port, allowEarlyStop, GlobalOptions.Json })
         {
             command.Options.Add(option);
         }
@@ -81,6 +90,7 @@ internal static class PitrCommand
                     BaseBackupId = parse.GetValue(backup),
                     Start = parse.GetValue(start),
                     Port = parse.GetValue(port),
+                    AllowEarlyStop = parse.GetValue(allowEarlyStop),
                 },
                 cancellationToken);
             if (parse.GetValue(GlobalOptions.Json))
@@ -96,6 +106,10 @@ internal static class PitrCommand
                         result.Port,
                         Started = result.Cluster is not null,
                         result.RecoveryStop,
+                        result.ExpectedReplayLsn,
+                        result.ReplayedToLsn,
+                        result.LastReplayedCommit,
+                        result.EarlyStop,
                         DurationSeconds = result.Duration.TotalSeconds,
                     },
                     CliJson.Options));
@@ -104,8 +118,16 @@ internal static class PitrCommand
             {
                 Console.WriteLine($"restored base backup {result.BaseBackup.Id} into {result.TargetDirectory} for {result.Target} ({result.WalFilesStaged} WAL file(s) staged, {result.Duration.TotalSeconds:F1} s)");
                 Console.WriteLine(result.Cluster is not null
-                    ? $"running on 127.0.0.1:{result.Port}; recovery: {result.RecoveryStop}"
-                    : $"start it with: pg_ctl start -D {result.TargetDirectory} (as the postgres user); restore_command reads {result.WalStagingDirectory}");
+                    ? $"running on 127.0.0.1:{result.Port}; recovery: {result.RecoveryStop}; replayed to {result.ReplayedToLsn}"
+                    : $"start it with: pg_ctl start -D {result.TargetDirectory} (as the postgres user); restore_command reads {result.WalStagingDirectory}"
+                      + (result.ExpectedReplayLsn is null ? string.Empty : $"; once recovery has ended, SELECT pg_last_wal_replay_lsn() must be past {result.ExpectedReplayLsn}"));
+                if (result.EarlyStop is { } early)
+                {
+                    Console.WriteLine($"EARLY STOP (allowed): {early.Reason}");
+                    Console.WriteLine($"  stopped at      {early.StopLsn}{(early.StopTime is { } at ? $", last replayed commit {at:O}" : string.Empty)} (last replayed WAL stored {early.LastReplayedStoredAt:O})");
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"  not replayed    {early.FilesNotReplayed} WAL file(s), {early.BytesNotReplayed} bytes, from {early.FirstNotReplayed} to {early.ArchiveEndLsn} (stored up to {early.ArchiveEndStoredAt:O})"));
+                }
             }
 
             return ExitCodes.Success;
@@ -115,12 +137,15 @@ internal static class PitrCommand
 
     private static Command CreateWindow()
     {
-        var command = new Command("window", "Show the recoverable window (earliest and latest restorable time and LSN) and verify the WAL chain. Exit 1 on a gap, a missing history file or nothing to restore.");
+        var command = new Command(
+            "window",
+            "Show the recoverable window (earliest and latest restorable time and LSN) after reading and checking every base backup and WAL file in it "
+            + "(size, SHA-256 against the manifest and the storage's record, WAL structure). Exit 1 on a gap, a damaged file or manifest, a missing history file or nothing to restore.");
         command.Options.Add(GlobalOptions.Json);
         command.SetAction(CliApplication.Handle(async (parse, cancellationToken) =>
         {
             await using var host = PitrHost.Build(parse, database: true);
-            var window = await host.GetRequiredService<PointInTimeRestorer>().GetWindowAsync(cancellationToken);
+            var window = await host.GetRequiredService<PointInTimeRestorer>().VerifyWindowAsync(cancellationToken);
             if (parse.GetValue(GlobalOptions.Json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(window, CliJson.Options));

@@ -13,7 +13,9 @@ internal static class WalFetchCommand
         var destination = new Argument<string>("dest") { Description = "Where to write it (%p in restore_command)." };
         var command = new Command(
             "wal-fetch",
-            "Fetch an archived WAL file, checking its SHA-256 (restore_command = '... wal-fetch %f %p'). Exit 0 fetched, 1 not archived (as PostgreSQL expects) or corrupt, 2 bad input.");
+            "Fetch an archived WAL file (restore_command = '... wal-fetch %f %p'), checking its size, its SHA-256 against the storage's record "
+            + "(which must exist) and the WAL's own page headers and record checksums. Exit 0 fetched, 1 not archived (as PostgreSQL expects) or damaged "
+            + "(nothing written), 2 bad input. PostgreSQL ends recovery at any non-zero exit: 'pitr restore' checks the whole chain first.");
         command.Arguments.Add(name);
         command.Arguments.Add(destination);
         command.SetAction(CliApplication.Handle(async (parse, cancellationToken) =>
