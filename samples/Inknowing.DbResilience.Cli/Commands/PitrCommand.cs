@@ -160,6 +160,11 @@ internal static class PitrCommand
                 {
                     Console.WriteLine("  - " + problem.Message);
                 }
+
+                foreach (var incomplete in window.IncompleteBaseBackups)
+                {
+                    Console.WriteLine("  - not a complete base backup: " + incomplete);
+                }
             }
 
             return window.IsRecoverable && window.Problems.Count == 0 ? ExitCodes.Success : ExitCodes.Failure;

@@ -154,18 +154,27 @@ public sealed partial class BaseBackupService
     public async Task<IReadOnlyList<BaseBackupManifest>> ListAsync(CancellationToken cancellationToken = default)
         => (await ScanAsync(cancellationToken).ConfigureAwait(false)).Backups;
 
-    /// <summary>Reads every manifest of every storage: the intact ones (the first storage's copy wins) and the damaged copies.</summary>
+    /// <summary>
+    /// Reads every manifest of every storage: the intact ones (the first storage's copy wins), the damaged copies, and the folders
+    /// that hold data but no manifest.
+    /// </summary>
     /// <exception cref="StorageException">A storage failed.</exception>
-    internal async Task<(IReadOnlyList<BaseBackupManifest> Backups, IReadOnlyList<DamagedBackup> Damaged)> ScanAsync(CancellationToken cancellationToken)
+    internal async Task<(IReadOnlyList<BaseBackupManifest> Backups, IReadOnlyList<DamagedBackup> Damaged, IReadOnlyList<string> Incomplete)> ScanAsync(CancellationToken cancellationToken)
     {
         var found = new Dictionary<string, BaseBackupManifest>(StringComparer.Ordinal);
         var damaged = new List<DamagedBackup>();
+        var folders = new SortedDictionary<string, (IStorageProvider Storage, string Key)>(StringComparer.Ordinal);
         foreach (var storage in _storages.Providers)
         {
             await foreach (var info in storage.ListAsync(Prefix, cancellationToken).ConfigureAwait(false))
             {
                 var rest = info.Key[Prefix.Length..];
                 var slash = rest.IndexOf('/', StringComparison.Ordinal);
+                if (slash > 0)
+                {
+                    folders.TryAdd(rest[..slash], (storage, info.Key));
+                }
+
                 if (slash <= 0 || !string.Equals(rest[(slash + 1)..], ManifestName, StringComparison.Ordinal))
                 {
                     continue;
@@ -184,7 +193,10 @@ public sealed partial class BaseBackupService
             }
         }
 
-        return (BaseBackupManifest.InOrder(found.Values), damaged);
+        var incomplete = folders.Where(f => !found.ContainsKey(f.Key) && !damaged.Any(d => d.Id == f.Key))
+            .Select(f => $"{f.Value.Storage.Name} '{f.Value.Key}' has no {ManifestName} beside it (a base backup being written, one that failed, or one whose manifest was deleted)")
+            .ToList();
+        return (BaseBackupManifest.InOrder(found.Values), damaged, incomplete);
     }
 
     /// <summary>Deletes a base backup from every storage: the manifest first, so that a half-done delete never looks complete.</summary>

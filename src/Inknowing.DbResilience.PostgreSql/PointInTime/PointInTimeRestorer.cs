@@ -296,7 +296,7 @@ public sealed partial class PointInTimeRestorer
     /// <summary>Lists the base backups (intact and damaged manifests), the stored WAL files and the parsed history files.</summary>
     private async Task<ArchiveListing> ListArchiveAsync(CancellationToken cancellationToken)
     {
-        var (backups, damaged) = await _baseBackups.ScanAsync(cancellationToken).ConfigureAwait(false);
+        var (backups, damaged, incomplete) = await _baseBackups.ScanAsync(cancellationToken).ConfigureAwait(false);
         var files = new List<(WalFileName File, StorageObjectInfo Info)>();
         await foreach (var entry in _archive.ListAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -317,7 +317,7 @@ public sealed partial class PointInTimeRestorer
             }
         }
 
-        return new ArchiveListing(backups, damaged, files, histories);
+        return new ArchiveListing(backups, damaged, incomplete, files, histories);
     }
 
     /// <summary>Analyses a listing, counting the files in <paramref name="excluded"/> (keys of damaged files) as missing.</summary>
@@ -327,6 +327,7 @@ public sealed partial class PointInTimeRestorer
             listing.Backups,
             listing.Files.Where(f => !excluded.Contains(f.File.Key)),
             listing.Histories.Where(h => !excluded.Contains(h.Key)).ToDictionary(h => h.Value.Timeline, h => (h.Value.Parent, h.Value.SwitchLsn)));
+        chain.AddIncomplete(listing.Incomplete);
         if (listing.Damaged.Count > 0)
         {
             chain.AddProblems(listing.Damaged.Select(d => new WalChainProblem(
@@ -499,7 +500,7 @@ public sealed partial class PointInTimeRestorer
         var restorable = window.BaseBackups.Where(b => chain.Ends.ContainsKey(b.Id)).ToList();
         if (restorable.Count == 0)
         {
-            var why = window.Problems.Count > 0 ? " " + string.Join(" ", window.Problems.Select(p => p.Message)) : string.Empty;
+            var why = string.Concat(window.Problems.Select(p => " " + p.Message).Concat(window.IncompleteBaseBackups.Select(i => $" {i}.")));
             throw new PointInTimeException(
                 $"No base backup can be restored: {window.BaseBackups.Count} base backup(s) and {window.WalFiles} WAL file(s) are stored.{why} "
                 + "Take a base backup (dbresilience basebackup) with WAL archiving on.");
@@ -842,6 +843,7 @@ public sealed partial class PointInTimeRestorer
     private sealed record ArchiveListing(
         IReadOnlyList<BaseBackupManifest> Backups,
         IReadOnlyList<DamagedBackup> Damaged,
+        IReadOnlyList<string> Incomplete,
         IReadOnlyList<(WalFileName File, StorageObjectInfo Info)> Files,
         IReadOnlyDictionary<string, (uint Timeline, uint Parent, ulong SwitchLsn)> Histories);
 

@@ -30,6 +30,12 @@ public sealed record RecoverableWindow
     /// <summary>Gets the ids of the base backups that can be restored (their WAL is complete).</summary>
     public IReadOnlyList<string> RestorableBaseBackups { get; init; } = [];
 
+    /// <summary>
+    /// Gets the base backup folders that hold data but no manifest (a backup being written, one that failed, or one whose manifest
+    /// was deleted), one description each naming the file; they cannot be restored.
+    /// </summary>
+    public IReadOnlyList<string> IncompleteBaseBackups { get; init; } = [];
+
     /// <summary>Gets the number of stored WAL files.</summary>
     public int WalFiles { get; init; }
 

@@ -49,6 +49,10 @@ internal sealed class WalChain
         return chain;
     }
 
+    /// <summary>Records the base backup folders that hold data but no manifest.</summary>
+    public void AddIncomplete(IReadOnlyList<string> incomplete)
+        => Window = Window with { IncompleteBaseBackups = incomplete };
+
     /// <summary>Adds problems found outside the listing (damaged manifests) to the window's.</summary>
     public void AddProblems(IEnumerable<WalChainProblem> problems)
         => Window = Window with { Problems = [.. Window.Problems, .. problems] };
@@ -115,7 +119,9 @@ internal sealed class WalChain
         var last = walked[^1];
         var lastSegment = last.File.Segment!.Value;
         var unreachable = _segments.Values
-            .Where(s => (ulong)s.File.Segment!.Value.StartLsn > (ulong)lastSegment.StartLsn && MayDescend(s.File.Timeline, lastSegment.Timeline))
+            .Where(s => ((ulong)s.File.Segment!.Value.StartLsn > (ulong)lastSegment.StartLsn
+                    || ((ulong)s.File.Segment!.Value.StartLsn == (ulong)lastSegment.StartLsn && s.File.Timeline > lastSegment.Timeline))
+                && MayDescend(s.File.Timeline, lastSegment.Timeline))
             .OrderBy(s => s.File.Segment!.Value)
             .ToList();
         if (unreachable.Count == 0)
@@ -131,15 +137,15 @@ internal sealed class WalChain
         var missingHistory = unreachable.Select(u => u.File.Timeline).Distinct().Where(t => t > lastSegment.Timeline && !_histories.ContainsKey(t)).Order().ToList();
         string message;
         string missing;
-        if (last.File.Kind == WalFileKind.Partial)
-        {
-            missing = lastSegment.ToString();
-            message = string.Create(CultureInfo.InvariantCulture, $"WAL segment {lastSegment} is stored only in part ({last.File.Name}, {last.Info.Size} bytes), its complete copy is missing: {lost}.");
-        }
-        else if (missingHistory.Count > 0 && !_segments.ContainsKey((next.Timeline, (ulong)next.StartLsn)) && first.File.Timeline == missingHistory[0])
+        if (missingHistory.Count > 0 && first.File.Timeline == missingHistory[0])
         {
             missing = string.Create(CultureInfo.InvariantCulture, $"{missingHistory[0]:X8}.history");
             message = $"The timeline history file {missing} is missing, so recovery cannot follow timeline {missingHistory[0]}: {lost}.";
+        }
+        else if (last.File.Kind == WalFileKind.Partial)
+        {
+            missing = lastSegment.ToString();
+            message = string.Create(CultureInfo.InvariantCulture, $"WAL segment {lastSegment} is stored only in part ({last.File.Name}, {last.Info.Size} bytes), its complete copy is missing: {lost}.");
         }
         else
         {

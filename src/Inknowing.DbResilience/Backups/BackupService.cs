@@ -166,7 +166,31 @@ internal sealed class BackupService : IBackupService
             .ToList();
 
     public async Task<IReadOnlyList<DamagedBackup>> ListDamagedAsync(CancellationToken cancellationToken = default)
-        => (await ScanAsync(cancellationToken).ConfigureAwait(false)).SelectMany(e => e.Damaged).ToList();
+    {
+        var entries = await ScanAsync(cancellationToken).ConfigureAwait(false);
+        var damaged = entries.SelectMany(e => e.Damaged).ToList();
+
+        // A folder with files but no manifest is a backup still running, one that failed or was killed, or one whose manifest
+        // was deleted. It counts once a newer backup completed after it, or once it is older than any backup can take.
+        var now = _time.GetUtcNow();
+        var newestComplete = entries.LastOrDefault(e => e.Manifest is not null)?.Id;
+        foreach (var entry in entries.Where(e => e.Manifest is null && e.Damaged.Count == 0))
+        {
+            var started = BackupId.TryParse(entry.Id, out var parsed) ? parsed.Timestamp : (DateTimeOffset?)null;
+            if (string.CompareOrdinal(entry.Id, newestComplete) < 0 || started is null || now - started >= _options.Retention.RunningGracePeriod)
+            {
+                foreach (var (provider, keys) in entry.Keys)
+                {
+                    damaged.Add(new DamagedBackup(entry.Id, provider.Name, $"{Prefix}/{entry.Id}/{ManifestName}",
+                        $"it is missing although {string.Join(", ", keys.Select(k => k[(k.LastIndexOf('/') + 1)..]))} {(keys.Count == 1 ? "is" : "are")} stored"
+                        + (started is null ? string.Empty : $" (started {started:O})")
+                        + ": the backup failed or was killed, or its manifest was deleted; retention removes it after RunningGracePeriod"));
+                }
+            }
+        }
+
+        return damaged.OrderBy(d => d.Id, StringComparer.Ordinal).ToList();
+    }
 
     public async Task<BackupManifest> GetAsync(string idOrLatest, CancellationToken cancellationToken = default)
     {

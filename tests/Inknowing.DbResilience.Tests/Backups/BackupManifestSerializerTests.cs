@@ -40,6 +40,57 @@ public sealed class BackupManifestSerializerTests
             .And.Contain("\"keyId\": \"0123456789abcdef\"").And.Contain("\"contentSha256\"");
     }
 
+    [Test]
+    public async Task DeserializeAsync_EditedAfterSealing_ThrowsDamaged()
+    {
+        var json = Encoding.UTF8.GetString(BackupManifestSerializer.Serialize(Manifest())).Replace("\"rows\": 10", "\"rows\": 9", StringComparison.Ordinal);
+
+        var act = () => BackupManifestSerializer.DeserializeAsync(new MemoryStream(Encoding.UTF8.GetBytes(json)), "file:///x backups/y/manifest.json");
+
+        (await act.Should().ThrowAsync<BackupException>()).Which.Message.Should().Contain("damaged").And.Contain("file:///x backups/y/manifest.json");
+    }
+
+    [Test]
+    public async Task DeserializeAsync_CurrentLayoutWithoutSeal_ThrowsDamaged()
+    {
+        var plain = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(Manifest(), BackupManifestJsonContext.Default.BackupManifest);
+
+        var act = () => BackupManifestSerializer.DeserializeAsync(new MemoryStream(plain), "test");
+
+        (await act.Should().ThrowAsync<BackupException>()).Which.Message.Should().Contain("manifestSha256");
+    }
+
+    [Test]
+    public async Task DeserializeAsync_OlderUnsealedLayout_IsRead()
+    {
+        var plain = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(Manifest() with { FormatVersion = 1 }, BackupManifestJsonContext.Default.BackupManifest);
+
+        var read = await BackupManifestSerializer.DeserializeAsync(new MemoryStream(plain), "test");
+
+        read.FormatVersion.Should().Be(1);
+    }
+
+    private static BackupManifest Manifest() => new()
+    {
+        Id = "20261121T020000Z-daily-3f9a",
+        Tier = "daily",
+        Format = BackupFormat.Custom,
+        Status = BackupStatus.Completed,
+        Database = "shop",
+        ServerVersion = "15.18",
+        Tool = "pg_dump",
+        ToolVersion = "15.18",
+        StartedAt = new DateTimeOffset(2026, 11, 21, 2, 0, 0, TimeSpan.Zero),
+        CompletedAt = new DateTimeOffset(2026, 11, 21, 2, 1, 0, TimeSpan.Zero),
+        SizeBytes = 42,
+        Sha256 = new string('a', 64),
+        Compression = BackupCompression.None,
+        Locations = ["file:///var/backups"],
+        Files = [new BackupFile("data.dump", "data", 42, new string('a', 64), 42, new string('a', 64))],
+        Content = new BackupContentOptions(),
+        Tables = [new BackupTableRowCount("shop", "orders", 10, true)],
+    };
+
     [TestCase("not json")]
     [TestCase("{\"id\": \"x\"}")]
     [TestCase("{}")]

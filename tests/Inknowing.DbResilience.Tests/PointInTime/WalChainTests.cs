@@ -62,6 +62,58 @@ public sealed class WalChainTests
     }
 
     [Test]
+    public void FindBreak_MissingMiddleSegment_NamesItAndEverythingBehindIt()
+    {
+        var chain = Analyze([Backup("a", "0/2000028", "0/2000100")], Segments(1, 2, 3, 5, 6));
+
+        var walked = chain.Walk(WalSegmentName.Parse("000000010000000000000002")).ToList();
+        var found = chain.FindBreak(walked)!;
+
+        found.Missing.Should().Be("000000010000000000000004");
+        found.Unreachable.Select(u => u.File.Name).Should().Equal("000000010000000000000005", "000000010000000000000006");
+        found.Message.Should().Contain("000000010000000000000004 is missing").And.Contain("2 later WAL file(s)");
+    }
+
+    [Test]
+    public void FindBreak_WholeChain_None()
+    {
+        var chain = Analyze([Backup("a", "0/2000028", "0/2000100")], Segments(1, 2, 3));
+
+        chain.FindBreak(chain.Walk(WalSegmentName.Parse("000000010000000000000002")).ToList()).Should().BeNull();
+    }
+
+    [Test]
+    public void FindBreak_LaterTimelineWithoutHistory_NamesTheHistoryFile()
+    {
+        var files = Segments(1, 2, 3).Concat(Segments(2, 3, 4)).ToList();
+        var chain = Analyze([Backup("a", "0/2000028", "0/2000100")], files);
+
+        var found = chain.FindBreak(chain.Walk(WalSegmentName.Parse("000000010000000000000002")).ToList())!;
+
+        found.Missing.Should().Be("00000002.history");
+        found.Unreachable.Should().HaveCount(2);
+    }
+
+    [Test]
+    public void FindBreak_SegmentsOfAnAbandonedOlderTimeline_AreNotCounted()
+    {
+        var files = Segments(1, 2, 3, 4, 5).Concat(Segments(2, 3, 4)).ToList();
+        var histories = new Dictionary<uint, (uint, ulong)> { [2] = (1, 0x3_000_100) };
+        var chain = WalChain.Analyze([Backup("a", "0/2000028", "0/2000100")], files, histories);
+
+        chain.FindBreak(chain.Walk(WalSegmentName.Parse("000000010000000000000002")).ToList()).Should().BeNull();
+    }
+
+    [TestCase("1\t0/3000100\tno recovery target specified\n", 2u, true)]
+    [TestCase("1\t0/3000100\tx\n2\t0/5000000\ty\n", 3u, true)]
+    [TestCase("1\t0/3000100\tx\n", 1u, false)]
+    [TestCase("2\t0/5000000\ty\n1\t0/3000100\tx\n", 3u, false)]
+    [TestCase("garbage\n", 2u, false)]
+    [TestCase("", 2u, false)]
+    public void CheckHistory_Content_ValidOnlyWhenOrdered(string content, uint timeline, bool valid)
+        => (WalArchive.CheckHistory(content, timeline) is null).Should().Be(valid);
+
+    [Test]
     public void ParseHistory_LastLine_IsParentAndSwitchPoint()
         => WalChain.ParseHistory("1\t0/3000100\tno recovery target specified\n2\t0/5000000\tbefore 2026-11-21\n")
             .Should().Be(((uint)2, (ulong)0x5000000));
