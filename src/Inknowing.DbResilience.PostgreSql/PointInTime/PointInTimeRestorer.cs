@@ -93,10 +93,8 @@ public sealed partial class PointInTimeRestorer
         }
 
         // Every file a restore from any backup would read: the chains, and the history files recovery looks up.
-        var files = first.Ends.Values.SelectMany(e => e.Files)
-            .Concat(listing.Files.Select(f => f.File).Where(f => f.Kind == WalFileKind.History))
-            .DistinctBy(f => f.Key)
-            .ToList();
+        // (History files were checked by the listing already.)
+        var files = first.Ends.Values.SelectMany(e => e.Files).DistinctBy(f => f.Key).ToList();
         var damaged = new System.Collections.Concurrent.ConcurrentDictionary<string, string>(StringComparer.Ordinal);
         await Parallel.ForEachAsync(
             files,
@@ -160,6 +158,13 @@ public sealed partial class PointInTimeRestorer
         {
             throw new PointInTimeException(
                 $"The manifest of base backup {wanted} is damaged, so the backup cannot be trusted: {damaged.Storage} '{damaged.Key}': {damaged.Problem}. Nothing was written.");
+        }
+
+        if (listing.DamagedHistories.Count > 0)
+        {
+            throw new PointInTimeException(
+                string.Join(" ", listing.DamagedHistories.Select(h => h.Message))
+                + " Recovery follows timeline switches by these files, so nothing can be restored safely until an intact copy is put back. Nothing was written.");
         }
 
         var backup = ChooseBaseBackup(chain, request);
@@ -303,9 +308,19 @@ public sealed partial class PointInTimeRestorer
             files.Add(entry);
         }
 
+        // History files steer the whole chain: only intact ones (checksum record, SHA-256, structure) are followed.
         var histories = new Dictionary<string, (uint Timeline, uint Parent, ulong SwitchLsn)>(StringComparer.Ordinal);
+        var damagedHistories = new List<WalChainProblem>();
         foreach (var (file, _) in files.Where(f => f.File.Kind == WalFileKind.History))
         {
+            var (problems, _, _) = await _archive.VerifyAsync(file, cancellationToken).ConfigureAwait(false);
+            if (problems.Count > 0)
+            {
+                damagedHistories.Add(new WalChainProblem(
+                    WalChainProblemKind.CorruptWalFile, $"The timeline history file {file.Name} is damaged: {string.Join("; ", problems)}.", file.Name));
+                continue;
+            }
+
             var stream = await _archive.Storages.Providers[0].OpenReadAsync(file.Key, cancellationToken).ConfigureAwait(false);
             await using (stream.ConfigureAwait(false))
             {
@@ -317,7 +332,7 @@ public sealed partial class PointInTimeRestorer
             }
         }
 
-        return new ArchiveListing(backups, damaged, incomplete, files, histories);
+        return new ArchiveListing(backups, damaged, incomplete, files, histories, damagedHistories);
     }
 
     /// <summary>Analyses a listing, counting the files in <paramref name="excluded"/> (keys of damaged files) as missing.</summary>
@@ -328,6 +343,7 @@ public sealed partial class PointInTimeRestorer
             listing.Files.Where(f => !excluded.Contains(f.File.Key)),
             listing.Histories.Where(h => !excluded.Contains(h.Key)).ToDictionary(h => h.Value.Timeline, h => (h.Value.Parent, h.Value.SwitchLsn)));
         chain.AddIncomplete(listing.Incomplete);
+        chain.AddProblems(listing.DamagedHistories);
         if (listing.Damaged.Count > 0)
         {
             chain.AddProblems(listing.Damaged.Select(d => new WalChainProblem(
@@ -845,7 +861,8 @@ public sealed partial class PointInTimeRestorer
         IReadOnlyList<DamagedBackup> Damaged,
         IReadOnlyList<string> Incomplete,
         IReadOnlyList<(WalFileName File, StorageObjectInfo Info)> Files,
-        IReadOnlyDictionary<string, (uint Timeline, uint Parent, ulong SwitchLsn)> Histories);
+        IReadOnlyDictionary<string, (uint Timeline, uint Parent, ulong SwitchLsn)> Histories,
+        IReadOnlyList<WalChainProblem> DamagedHistories);
 
     [GeneratedRegex(@"LOG:\s+(?<what>recovery stopping [^\r\n]*|recovery stopped [^\r\n]*|archive recovery complete|redo done at [^\r\n]*)", RegexOptions.CultureInvariant)]
     private static partial Regex RecoveryStopPattern();

@@ -7,7 +7,7 @@ using NpgsqlTypes;
 namespace Inknowing.DbResilience.PostgreSql.PointInTime;
 
 /// <summary>
-/// Checks a WAL segment by its own structure, as PostgreSQL's WAL reader does: every 8 KiB page header (magic, the LSN the
+/// Checks a WAL segment by its own structure, as PostgreSQL's WAL reader does: the header of every 8 KiB page its records use (magic, the LSN the
 /// page claims to hold, its timeline; the first page's system identifier, segment and block sizes) and the CRC-32C and back
 /// link of every record that starts and ends inside the segment.
 /// </summary>
@@ -75,24 +75,19 @@ internal static class WalSegmentVerifier
                 $"its first page does not carry the long header of a 16 MiB segment of 8 KiB pages (flags 0x{U16(data, 2):X4}, segment size {U32(data, 32)}, page size {U32(data, 36)})"));
         }
 
-        var valid = data.Length;
-        uint lastTimeline = 0;
-        for (var offset = 0; offset + ShortHeaderSize <= data.Length; offset += PageSize)
-        {
-            var problem = CheckPage(data, offset, start, magic, segment.Timeline, ref lastTimeline);
-            if (problem is not null)
-            {
-                if (partial && offset > 0)
-                {
-                    valid = offset;
-                    break;
-                }
+        var pages = new PageChecker(start, magic, segment.Timeline);
+        return pages.Check(data, 0) is { } first ? Fail(first) : WalkRecords(data, start, partial, ref pages);
+    }
 
-                return Fail(problem);
-            }
-        }
+    /// <summary>
+    /// Checks the header of each page as the record walk enters it: pages after a WAL switch record are never entered (PostgreSQL
+    /// leaves them as they were: zeros, or old bytes of a recycled file).
+    /// </summary>
+    private struct PageChecker(ulong start, ushort magic, uint timeline)
+    {
+        private uint _lastTimeline;
 
-        return WalkRecords(data[..valid], start, partial);
+        public string? Check(ReadOnlySpan<byte> data, long offset) => CheckPage(data, (int)offset, start, magic, timeline, ref _lastTimeline);
     }
 
     private static string? CheckPage(ReadOnlySpan<byte> data, int offset, ulong start, ushort magic, uint timeline, ref uint lastTimeline)
@@ -128,7 +123,7 @@ internal static class WalSegmentVerifier
         return null;
     }
 
-    private static WalSegmentCheck WalkRecords(ReadOnlySpan<byte> data, ulong start, bool partial)
+    private static WalSegmentCheck WalkRecords(ReadOnlySpan<byte> data, ulong start, bool partial, ref PageChecker pages)
     {
         long position = LongHeaderSize;
         if ((U16(data, 2) & FirstIsContinuation) != 0)
@@ -148,6 +143,11 @@ internal static class WalSegmentVerifier
                 if (position + ShortHeaderSize > data.Length)
                 {
                     return new WalSegmentCheck(null, 0, null, null);
+                }
+
+                if (pages.Check(data, position) is { } pageProblem)
+                {
+                    return partial ? new WalSegmentCheck(null, 0, null, null) : Fail(pageProblem);
                 }
 
                 if ((U16(data, (int)position + 2) & FirstIsContinuation) == 0)
@@ -175,6 +175,11 @@ internal static class WalSegmentVerifier
                     if (position + ShortHeaderSize > data.Length)
                     {
                         break;
+                    }
+
+                    if (pages.Check(data, position) is { } pageProblem)
+                    {
+                        return partial ? Done() : Fail(pageProblem);
                     }
 
                     if ((U16(data, (int)position + 2) & FirstIsContinuation) != 0)
@@ -212,7 +217,7 @@ internal static class WalSegmentVerifier
                     buffer = ArrayPool<byte>.Shared.Rent((int)length);
                 }
 
-                var (gathered, end, problem) = Gather(data, start, position, (int)length, buffer);
+                var (gathered, end, problem) = Gather(data, start, position, (int)length, buffer, ref pages);
                 if (problem is not null)
                 {
                     return partial ? Done() : Fail(problem);
@@ -276,7 +281,7 @@ internal static class WalSegmentVerifier
     }
 
     /// <summary>Copies one record's bytes out of the pages it spans, checking each page it continues on says so.</summary>
-    private static (Gathered Result, long End, string? Problem) Gather(ReadOnlySpan<byte> data, ulong start, long position, int length, byte[] buffer)
+    private static (Gathered Result, long End, string? Problem) Gather(ReadOnlySpan<byte> data, ulong start, long position, int length, byte[] buffer, ref PageChecker pages)
     {
         var copied = 0;
         var at = position;
@@ -287,6 +292,11 @@ internal static class WalSegmentVerifier
                 if (at + ShortHeaderSize > data.Length)
                 {
                     return (Gathered.RunsPastEnd, at, null);
+                }
+
+                if (pages.Check(data, at) is { } pageProblem)
+                {
+                    return (Gathered.Whole, at, pageProblem);
                 }
 
                 var flags = U16(data, (int)at + 2);
