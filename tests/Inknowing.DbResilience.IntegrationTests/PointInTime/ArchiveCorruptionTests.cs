@@ -1,9 +1,7 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Amazon.Runtime;
-using Amazon.S3.Model;
 using Inknowing.DbResilience.Backups;
 using Inknowing.DbResilience.DependencyInjection;
 using Inknowing.DbResilience.IntegrationTests.Infrastructure;
@@ -255,7 +253,7 @@ public sealed class ArchiveCorruptionTests
     }
 
     [Test]
-    public async Task S3_DamagedSegmentAndRewrittenManifest_Refused()
+    public async Task S3_DamagedSegmentAndManifestWithRewrittenChecksums_Refused()
     {
         var server = TestServers.Fauxqs;
         var bucket = "corrupt-" + Guid.NewGuid().ToString("N")[..8];
@@ -272,19 +270,18 @@ public sealed class ArchiveCorruptionTests
         var copied = await new StorageCopier().CopyAsync(new FileSystemStorageProvider(_pristine), s3, string.Empty);
         copied.Where(c => c.Outcome != "copied").Should().BeEmpty();
 
-        // A flipped byte in a segment whose metadata still records the original SHA-256.
+        // Both damaged and stored again through the provider, so that the checksum in their metadata matches the damage: only
+        // their second home can tell. A flipped byte in the first record of a segment (it starts with one after the previous
+        // segment's switch: offset 40 is the record header, after the long page header), and an edited row count in a manifest.
         var segmentKey = $"wal/00000001/{MiddleSegment}";
         var segment = await ReadAllAsync(s3, segmentKey);
-        var sha = (await s3.GetInfoAsync(segmentKey))!.Sha256!;
-        segment[segment.Length / 2] ^= 0x01;
-        await PutAsync(s3, bucket, segmentKey, segment, sha);
-
-        // An edited row count in a manifest whose recorded checksum was rewritten to match the edit.
+        segment[44] ^= 0x01;
+        await s3.WriteAsync(segmentKey, new MemoryStream(segment));
         var manifestKey = $"backups/{_oldBackup}/manifest.json";
         var manifest = Encoding.UTF8.GetString(await ReadAllAsync(s3, manifestKey));
         var edited = Encoding.UTF8.GetBytes(manifest.Replace($"\"rows\": {RowsPerBatch}", $"\"rows\": {RowsPerBatch - 1}", StringComparison.Ordinal));
         edited.Should().NotEqual(Encoding.UTF8.GetBytes(manifest));
-        await PutAsync(s3, bucket, manifestKey, edited, Convert.ToHexStringLower(SHA256.HashData(edited)));
+        await s3.WriteAsync(manifestKey, new MemoryStream(edited));
 
         var environment = new Dictionary<string, string>
         {
@@ -299,7 +296,7 @@ public sealed class ArchiveCorruptionTests
         var verify = PitrCli.RunCli(environment, "verify", _oldBackup);
 
         fetch.ExitCode.Should().Be(1, fetch.Output);
-        fetch.Output.Should().Contain(MiddleSegment).And.Contain("SHA-256");
+        fetch.Output.Should().Contain(MiddleSegment).And.Contain("CRC-32C");
         File.Exists(Path.Combine(_work, "s3-fetched")).Should().BeFalse();
         window.ExitCode.Should().Be(1, window.Output);
         window.Output.Should().Contain(MiddleSegment);
@@ -315,13 +312,6 @@ public sealed class ArchiveCorruptionTests
         using var buffer = new MemoryStream();
         await stream.CopyToAsync(buffer);
         return buffer.ToArray();
-    }
-
-    private static async Task PutAsync(S3StorageProvider s3, string bucket, string key, byte[] bytes, string sha256)
-    {
-        var request = new PutObjectRequest { BucketName = bucket, Key = "db/" + key, InputStream = new MemoryStream(bytes) };
-        request.Metadata.Add(S3StorageProvider.Sha256MetadataName, sha256);
-        await s3.Client.PutObjectAsync(request);
     }
 
     private static (WalArchive Archive, BaseBackupService BaseBackups, PointInTimeRestorer Restorer) Services(IStorageSet storage, string connectionString)
