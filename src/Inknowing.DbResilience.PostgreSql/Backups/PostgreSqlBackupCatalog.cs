@@ -1,4 +1,6 @@
 using Inknowing.DbResilience.Backups;
+using Inknowing.DbResilience.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -10,7 +12,7 @@ namespace Inknowing.DbResilience.PostgreSql.Backups;
 /// The seed's <c>backup_history</c> table, created if missing (and given a unique <c>backup_id</c> column if it predates it),
 /// kept as a best-effort mirror of the manifests in storage.
 /// </summary>
-internal sealed class PostgreSqlBackupCatalog(NpgsqlDataSource dataSource, IOptions<BackupOptions> options, ILogger<PostgreSqlBackupCatalog> logger) : IBackupCatalog
+internal sealed class PostgreSqlBackupCatalog([FromKeyedServices(DbResilienceBuilder.ServiceKey)] NpgsqlDataSource dataSource, IOptions<BackupOptions> options, [FromKeyedServices(DbResilienceBuilder.ServiceKey)] ILogger<PostgreSqlBackupCatalog> logger) : IBackupCatalog
 {
     private volatile bool _ready;
 

@@ -1,10 +1,12 @@
 using System.Globalization;
 using Inknowing.DbResilience.Backups;
+using Inknowing.DbResilience.DependencyInjection;
 using Inknowing.DbResilience.Drills;
 using Inknowing.DbResilience.PostgreSql.Clusters;
 using Inknowing.DbResilience.PostgreSql.Integrity;
 using Inknowing.DbResilience.PostgreSql.Restore;
 using Inknowing.DbResilience.Restore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -23,8 +25,8 @@ internal sealed class PostgreSqlDrillRunner(
     IOptions<PostgreSqlOptions> postgreSqlOptions,
     IOptions<RestoreOptions> restoreOptions,
     IOptions<DrillOptions> drillOptions,
-    TimeProvider timeProvider,
-    ILogger<PostgreSqlDrillRunner> logger) : IDrillRunner
+    [FromKeyedServices(DbResilienceBuilder.ServiceKey)] TimeProvider timeProvider,
+    [FromKeyedServices(DbResilienceBuilder.ServiceKey)] ILogger<PostgreSqlDrillRunner> logger) : IDrillRunner
 {
     public async Task<DrillReport> RunAsync(string backupIdOrLatest = "latest", CancellationToken cancellationToken = default)
     {

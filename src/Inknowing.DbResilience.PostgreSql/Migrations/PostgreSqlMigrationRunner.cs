@@ -2,7 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Inknowing.DbResilience.DependencyInjection;
 using Inknowing.DbResilience.Migrations;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -27,7 +29,7 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
     private readonly ILogger _logger;
     private readonly MigrationTracking _tracking;
 
-    public PostgreSqlMigrationRunner(NpgsqlDataSource dataSource, IOptions<MigrationOptions> options, TimeProvider time, ILogger<PostgreSqlMigrationRunner> logger)
+    public PostgreSqlMigrationRunner([FromKeyedServices(DbResilienceBuilder.ServiceKey)] NpgsqlDataSource dataSource, IOptions<MigrationOptions> options, [FromKeyedServices(DbResilienceBuilder.ServiceKey)] TimeProvider time, [FromKeyedServices(DbResilienceBuilder.ServiceKey)] ILogger<PostgreSqlMigrationRunner> logger)
     {
         _dataSource = dataSource;
         _options = options.Value;

@@ -3,8 +3,10 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Inknowing.DbResilience.Backups;
+using Inknowing.DbResilience.DependencyInjection;
 using Inknowing.DbResilience.PostgreSql.Tools;
 using Inknowing.DbResilience.Storage;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -38,8 +40,8 @@ public sealed partial class BaseBackupService
         IStorageSet storages,
         IOptions<PostgreSqlOptions> postgreSql,
         IOptions<PointInTimeOptions> options,
-        TimeProvider timeProvider,
-        ILogger<BaseBackupService>? logger = null)
+        [FromKeyedServices(DbResilienceBuilder.ServiceKey)] TimeProvider timeProvider,
+        [FromKeyedServices(DbResilienceBuilder.ServiceKey)] ILogger<BaseBackupService>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(storages);
         ArgumentNullException.ThrowIfNull(postgreSql);

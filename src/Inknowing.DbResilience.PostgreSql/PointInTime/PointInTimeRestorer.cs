@@ -4,9 +4,11 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
+using Inknowing.DbResilience.DependencyInjection;
 using Inknowing.DbResilience.PostgreSql.Clusters;
 using Inknowing.DbResilience.PostgreSql.Tools;
 using Inknowing.DbResilience.Storage;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -44,7 +46,7 @@ public sealed partial class PointInTimeRestorer
         WalArchive archive,
         IOptions<PostgreSqlOptions> postgreSql,
         IOptions<PointInTimeOptions> options,
-        ILogger<PointInTimeRestorer>? logger = null)
+        [FromKeyedServices(DbResilienceBuilder.ServiceKey)] ILogger<PointInTimeRestorer>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(baseBackups);
         ArgumentNullException.ThrowIfNull(archive);

@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
+using Inknowing.DbResilience.DependencyInjection;
 using Inknowing.DbResilience.Storage;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -20,7 +22,7 @@ public sealed class WalArchive
     /// <param name="storages">The storages to write to and read from.</param>
     /// <param name="logger">The logger; <see langword="null"/> for none.</param>
     /// <exception cref="ArgumentNullException"><paramref name="storages"/> is <see langword="null"/>.</exception>
-    public WalArchive(IStorageSet storages, ILogger<WalArchive>? logger = null)
+    public WalArchive(IStorageSet storages, [FromKeyedServices(DbResilienceBuilder.ServiceKey)] ILogger<WalArchive>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(storages);
         _storages = storages;

@@ -1,5 +1,7 @@
 using Inknowing.DbResilience.Backups;
+using Inknowing.DbResilience.DependencyInjection;
 using Inknowing.DbResilience.Restore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Inknowing.DbResilience.PostgreSql.Restore;
@@ -11,7 +13,7 @@ internal sealed class PostgreSqlRestoreService(
     TableRestorer tableRestorer,
     RecoveryHistory history,
     IOptions<PostgreSqlOptions> postgreSqlOptions,
-    TimeProvider timeProvider) : IRestoreService
+    [FromKeyedServices(DbResilienceBuilder.ServiceKey)] TimeProvider timeProvider) : IRestoreService
 {
     public async Task<RestoreResult> RestoreAsync(RestoreRequest request, CancellationToken cancellationToken = default)
     {

@@ -1,4 +1,6 @@
+using Inknowing.DbResilience.DependencyInjection;
 using Inknowing.DbResilience.Restore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -9,7 +11,7 @@ namespace Inknowing.DbResilience.PostgreSql.Restore;
 /// Writes restores and drills into the recovery_history table of the configured database, best effort: when the database
 /// is unreachable (the usual case in a disaster) the record is logged and the operation's own result still reports it.
 /// </summary>
-internal sealed class RecoveryHistory(IOptions<PostgreSqlOptions> postgreSqlOptions, IOptions<RestoreOptions> restoreOptions, ILogger<RecoveryHistory> logger)
+internal sealed class RecoveryHistory(IOptions<PostgreSqlOptions> postgreSqlOptions, IOptions<RestoreOptions> restoreOptions, [FromKeyedServices(DbResilienceBuilder.ServiceKey)] ILogger<RecoveryHistory> logger)
 {
     /// <summary>Records one recovery; returns false when it could not be written.</summary>
     public async Task<bool> RecordAsync(RecoveryRecord record, CancellationToken cancellationToken)

@@ -43,7 +43,7 @@ public static class S3StorageBuilderExtensions
         return new StorageRegistration(
             call,
             problems.Count == 0 ? S3StorageProvider.DisplayName(options) : null,
-            sp => new S3StorageProvider(options, sp.GetRequiredService<ILogger<S3StorageProvider>>()),
+            sp => new S3StorageProvider(options, sp.GetRequiredKeyedService<ILogger<S3StorageProvider>>(DbResilienceBuilder.ServiceKey)),
             problems);
     }
 }

@@ -1,8 +1,10 @@
 using System.Globalization;
 using System.IO.Compression;
+using Inknowing.DbResilience.DependencyInjection;
 using Inknowing.DbResilience.Encryption;
 using Inknowing.DbResilience.Retention;
 using Inknowing.DbResilience.Storage;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -29,8 +31,8 @@ internal sealed class BackupService : IBackupService
         IBackupTarget target,
         IStorageSet storage,
         IOptions<BackupOptions> options,
-        TimeProvider time,
-        ILogger<BackupService> logger,
+        [FromKeyedServices(DbResilienceBuilder.ServiceKey)] TimeProvider time,
+        [FromKeyedServices(DbResilienceBuilder.ServiceKey)] ILogger<BackupService> logger,
         IBackupCatalog? catalog = null)
     {
         _target = target;

@@ -126,7 +126,7 @@ public static class StorageBuilderExtensions
                 providers.Add(registration.Factory(sp));
             }
 
-            return new StorageSet(providers, ownsProviders: true, sp.GetRequiredService<ILogger<StorageSet>>(), StorageSet.ChunkSize);
+            return new StorageSet(providers, ownsProviders: true, sp.GetRequiredKeyedService<ILogger<StorageSet>>(DbResilienceBuilder.ServiceKey), StorageSet.ChunkSize);
         });
         services.TryAddSingleton<IStorageSet>(sp => sp.GetRequiredService<StorageSet>());
         return services;

@@ -2,6 +2,8 @@ using Inknowing.DbResilience.DependencyInjection;
 using Inknowing.DbResilience.PostgreSql;
 using Inknowing.DbResilience.PostgreSql.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Inknowing.DbResilience.Tests.DependencyInjection;
@@ -68,14 +70,91 @@ public sealed class DbResilienceBuilderTests
     }
 
     [Test]
-    public void AddDbResilience_UseTimeProvider_ReplacesTheClock()
+    public void AddDbResilience_UseTimeProvider_SetsTheLibrarysClockAndKeepsTheApplications()
     {
         var clock = new FixedClock();
-        var services = new ServiceCollection().AddDbResilience(b => b.UseTimeProvider(clock));
+        var services = new ServiceCollection().AddSingleton(TimeProvider.System).AddDbResilience(b => b.UseTimeProvider(clock));
 
         using var provider = services.BuildServiceProvider();
 
-        provider.GetRequiredService<TimeProvider>().Should().BeSameAs(clock);
+        provider.GetRequiredKeyedService<TimeProvider>(DbResilienceBuilder.ServiceKey).Should().BeSameAs(clock);
+        provider.GetRequiredService<TimeProvider>().Should().BeSameAs(TimeProvider.System);
+    }
+
+    [Test]
+    public void AddDbResilience_BeforeAddLogging_KeepsTheApplicationsLoggingAndTheLibraryWritesToIt()
+    {
+        var sink = new ListLoggerProvider();
+        var services = new ServiceCollection().AddDbResilience(_ => { }).AddLogging(l => l.AddProvider(sink));
+
+        using var provider = services.BuildServiceProvider();
+        Write(provider.GetRequiredService<ILogger<DbResilienceBuilderTests>>(), "from the application");
+        Write(provider.GetRequiredKeyedService<ILogger<DbResilienceBuilderTests>>(DbResilienceBuilder.ServiceKey), "from the library");
+
+        provider.GetRequiredService<ILoggerFactory>().Should().NotBeOfType<NullLoggerFactory>();
+        sink.Messages.Should().Equal("from the application", "from the library");
+    }
+
+    [Test]
+    public void AddDbResilience_UseLoggerFactory_LeavesTheApplicationsFactory()
+    {
+        var library = new ListLoggerProvider();
+        using var libraryFactory = LoggerFactory.Create(l => l.AddProvider(library));
+        var application = new ListLoggerProvider();
+        var services = new ServiceCollection().AddLogging(l => l.AddProvider(application)).AddDbResilience(b => b.UseLoggerFactory(libraryFactory));
+
+        using var provider = services.BuildServiceProvider();
+        Write(provider.GetRequiredService<ILogger<DbResilienceBuilderTests>>(), "app");
+        Write(provider.GetRequiredKeyedService<ILogger<DbResilienceBuilderTests>>(DbResilienceBuilder.ServiceKey), "lib");
+
+        application.Messages.Should().Equal("app");
+        library.Messages.Should().Equal("lib");
+    }
+
+    [Test]
+    public void AddDbResilience_WithoutApplicationLoggingOrClock_RegistersNeitherUnkeyed()
+    {
+        var services = new ServiceCollection().AddDbResilience(_ => { });
+
+        using var provider = services.BuildServiceProvider();
+
+        provider.GetService<ILoggerFactory>().Should().BeNull();
+        provider.GetService<TimeProvider>().Should().BeNull();
+        provider.GetRequiredKeyedService<TimeProvider>(DbResilienceBuilder.ServiceKey).Should().BeSameAs(TimeProvider.System);
+        provider.GetRequiredKeyedService<ILogger<DbResilienceBuilderTests>>(DbResilienceBuilder.ServiceKey).IsEnabled(LogLevel.Critical).Should().BeFalse();
+    }
+
+    [Test]
+    public void Build_Standalone_SuppliesTheDefaultClockAndSilentLogging()
+    {
+        using var host = new DbResilienceBuilder().Build();
+
+        host.GetRequiredService<TimeProvider>().Should().BeSameAs(TimeProvider.System);
+        host.GetRequiredService<ILoggerFactory>().Should().BeSameAs(NullLoggerFactory.Instance);
+    }
+
+    private static void Write(ILogger logger, string message) => logger.Log(LogLevel.Warning, default, message, null, (m, _) => m);
+
+    private sealed class ListLoggerProvider : ILoggerProvider
+    {
+        public List<string> Messages { get; } = [];
+
+        public ILogger CreateLogger(string categoryName) => new ListLogger(Messages);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class ListLogger(List<string> messages) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+                => messages.Add(formatter(state, exception));
+        }
     }
 
     private sealed class FixedClock : TimeProvider
