@@ -98,10 +98,16 @@ internal static class CliApplication
         var builder = new DbResilienceBuilder();
         var connection = GetConnection(parse);
         builder.UsePostgreSql(o => o.ConnectionString = connection);
-        AddStorages(builder, GetStorages(parse));
+        var storages = GetStorages(parse);
+        AddStorages(builder, storages);
 
         // Backups are encrypted whenever a key is in DBRESILIENCE_BACKUP_KEY (never on the command line); the same key decrypts.
-        builder.ConfigureBackups(o => o.Encrypt = !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(Backups.BackupOptions.EncryptionKeyVariable)));
+        // Without a storage (check, integrity) backups are not configured: a verb that needs them then exits 2 naming --storage.
+        if (storages.Count > 0)
+        {
+            builder.ConfigureBackups(o => o.Encrypt = !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(Backups.BackupOptions.EncryptionKeyVariable)));
+        }
+
         return builder.Build();
     }
 

@@ -21,11 +21,15 @@ public static class BackupBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configure);
         builder.Services.AddBackupsCore();
+        builder.Services.AddStorageCore(requiredBy: "ConfigureBackups(...)");
         builder.Services.Configure(configure);
         return builder;
     }
 
-    /// <summary>Registers the backup service and its validated options, once.</summary>
+    /// <summary>
+    /// Registers the backup service and its validated options, once. Without a storage, resolving
+    /// <see cref="IBackupService"/> throws a <see cref="DbResilienceConfigurationException"/> naming the calls that add one.
+    /// </summary>
     /// <param name="services">The services.</param>
     /// <returns>The services.</returns>
     internal static IServiceCollection AddBackupsCore(this IServiceCollection services)
@@ -35,6 +39,8 @@ public static class BackupBuilderExtensions
             return services;
         }
 
+        services.AddStorageCore(requiredBy: null);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BackupOptions>, BackupTargetRequirement>());
         services.TryAddSingleton<IBackupService, BackupService>();
         return services;
     }

@@ -105,13 +105,22 @@ public static class StorageBuilderExtensions
     }
 
     /// <summary>
-    /// Registers, once, the validated storage configuration and <see cref="IStorageSet"/>. Capabilities that need storage
-    /// (backups, WAL archiving) call it too, so that a missing storage is reported at start-up with the call that fixes it.
+    /// Registers, once, the validated storage configuration and <see cref="IStorageSet"/>. Capabilities that the application
+    /// asked for and that cannot work without storage (<c>ConfigureBackups</c>, point-in-time recovery) pass
+    /// <paramref name="requiredBy"/>, so that a missing storage is reported at start-up with the call that fixes it.
+    /// Without it, a missing storage is reported (as a <see cref="DbResilienceConfigurationException"/> with the same
+    /// message) only when something that needs storage is resolved, so that a configuration that only migrates needs none.
     /// </summary>
     /// <param name="services">The services.</param>
+    /// <param name="requiredBy">The builder call that needs a storage, for the message, or <see langword="null"/>.</param>
     /// <returns>The services.</returns>
-    internal static IServiceCollection AddStorageCore(this IServiceCollection services)
+    internal static IServiceCollection AddStorageCore(this IServiceCollection services, string? requiredBy = "")
     {
+        if (requiredBy is not null)
+        {
+            services.Configure<StorageSetOptions>(o => o.RequiredBy.Add(requiredBy));
+        }
+
         if (!services.TryAddValidatedOptions<StorageSetOptions, StorageSetOptionsValidator>())
         {
             return services;
@@ -120,6 +129,11 @@ public static class StorageBuilderExtensions
         services.TryAddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<StorageSetOptions>>().Value;
+            if (!options.All.Any())
+            {
+                throw new DbResilienceConfigurationException(StorageSetOptionsValidator.NoStorage(options.RequiredBy));
+            }
+
             var providers = new List<IStorageProvider>();
             foreach (var registration in options.All)
             {

@@ -1,6 +1,9 @@
+using Inknowing.DbResilience.Backups;
 using Inknowing.DbResilience.DependencyInjection;
+using Inknowing.DbResilience.Drills;
 using Inknowing.DbResilience.PostgreSql;
 using Inknowing.DbResilience.PostgreSql.DependencyInjection;
+using Inknowing.DbResilience.Restore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -67,6 +70,84 @@ public sealed class DbResilienceBuilderTests
         var build = () => builder.Build();
 
         build.Should().Throw<InvalidOperationException>().WithMessage("*build the application's host*");
+    }
+
+    [Test]
+    public async Task Build_UsePostgreSqlWithoutStorage_BuildsForMigrationsButResolvingBackupsNamesTheStorageCalls()
+    {
+        await using var host = new DbResilienceBuilder().UsePostgreSql("Host=127.0.0.1;Database=shop").Build();
+
+        var resolve = () => host.GetRequiredService<IBackupService>();
+
+        resolve.Should().Throw<DbResilienceConfigurationException>()
+            .Which.Errors.Should().ContainSingle().Which.Should().StartWith("No storage is configured").And.Contain("UseFileSystemStorage(path)").And.Contain("UseS3Storage");
+    }
+
+    [Test]
+    public async Task Build_UsePostgreSqlWithoutStorage_ResolvingRestoresAndDrillsNamesTheStorageCalls()
+    {
+        await using var host = new DbResilienceBuilder().UsePostgreSql("Host=127.0.0.1;Database=shop").Build();
+
+        var restore = () => host.GetRequiredService<IRestoreService>();
+        var drill = () => host.GetRequiredService<IDrillRunner>();
+
+        restore.Should().Throw<DbResilienceConfigurationException>().WithMessage("No storage is configured*UseFileSystemStorage(path)*");
+        drill.Should().Throw<DbResilienceConfigurationException>().WithMessage("No storage is configured*UseFileSystemStorage(path)*");
+    }
+
+    [Test]
+    public void Build_ConfigureBackupsWithoutStorage_ThrowsNamingTheCallThatNeedsItAndTheCallsThatFixIt()
+    {
+        var builder = new DbResilienceBuilder().UsePostgreSql("Host=127.0.0.1;Database=shop").ConfigureBackups(o => o.Tier = "daily");
+
+        var build = () => builder.Build();
+
+        build.Should().Throw<DbResilienceConfigurationException>()
+            .Which.Errors.Should().ContainSingle().Which.Should().Contain("ConfigureBackups(...) needs one").And.Contain("UseFileSystemStorage(path)");
+    }
+
+    [Test]
+    public void Build_ConfigureBackupsWithoutDatabaseOrStorage_ReportsBothWithTheirCalls()
+    {
+        var builder = new DbResilienceBuilder().ConfigureBackups(o => o.Tier = "daily");
+
+        var build = () => builder.Build();
+
+        var errors = build.Should().Throw<DbResilienceConfigurationException>().Which.Errors;
+        errors.Should().HaveCount(2);
+        errors.Should().Contain(e => e.Contains("UsePostgreSql(connectionString)", StringComparison.Ordinal));
+        errors.Should().Contain(e => e.StartsWith("No storage is configured", StringComparison.Ordinal));
+    }
+
+    [Test]
+    public void Build_EnablePointInTimeRecoveryWithoutStorage_ThrowsNamingTheCall()
+    {
+        var builder = new DbResilienceBuilder().UsePostgreSql("Host=127.0.0.1;Database=shop").EnablePointInTimeRecovery();
+
+        var build = () => builder.Build();
+
+        build.Should().Throw<DbResilienceConfigurationException>().WithMessage("*EnablePointInTimeRecovery() needs one*UseFileSystemStorage(path)*");
+    }
+
+    [Test]
+    public void Build_ConfigureDrillsWithoutDatabase_NamesUsePostgreSql()
+    {
+        var builder = new DbResilienceBuilder().ConfigureDrills(o => o.Jobs = 2);
+
+        var build = () => builder.Build();
+
+        build.Should().Throw<DbResilienceConfigurationException>().WithMessage("*call UsePostgreSql(connectionString)*");
+    }
+
+    [Test]
+    public void AddDbResilience_InAHost_ForgottenStorageFailsAtStartUp()
+    {
+        var services = new ServiceCollection().AddDbResilience(b => b.UsePostgreSql("Host=127.0.0.1;Database=shop").ConfigureBackups(_ => { }));
+        using var provider = services.BuildServiceProvider();
+
+        var start = () => DbResilienceBuilder.Validate(provider);
+
+        start.Should().Throw<DbResilienceConfigurationException>().WithMessage("No storage is configured*");
     }
 
     [Test]
