@@ -107,7 +107,7 @@ internal sealed class PgDumpBackupTarget(
                 var counting = CountRowsAsync(connection, tables.Where(t => compressor is null || !t.DataIncluded), cancellationToken);
                 if (compressor is not null)
                 {
-                    await StreamPipe.PumpAsync(
+                    await StreamPump.PumpAsync(
                         async reader =>
                         {
                             await sink.WriteFileAsync("data.dump", "data", reader, cancellationToken).ConfigureAwait(false);
@@ -397,7 +397,7 @@ internal sealed class PgDumpBackupTarget(
     }
 
     private static Task<bool> WriteTarAsync(string directory, IBackupFileSink sink, CancellationToken cancellationToken)
-        => StreamPipe.PumpAsync(
+        => StreamPump.PumpAsync(
             async reader =>
             {
                 await sink.WriteFileAsync("data.tar", "data", reader, cancellationToken).ConfigureAwait(false);

@@ -8,7 +8,6 @@ using Inknowing.DbResilience.PostgreSql.Restore;
 using Inknowing.DbResilience.Restore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -20,6 +19,7 @@ namespace Inknowing.DbResilience.PostgreSql.Drills;
 /// </summary>
 internal sealed class PostgreSqlDrillRunner(
     IBackupService backups,
+    IEnumerable<IRestoreStrategy> strategies,
     IIntegrityChecker integrityChecker,
     RecoveryHistory history,
     IOptions<PostgreSqlOptions> postgreSqlOptions,
@@ -69,12 +69,19 @@ internal sealed class PostgreSqlDrillRunner(
                 }).ConfigureAwait(false);
             }
 
-            var strategy = CreateStrategy(source, serverConnectionString);
             var copyConnectionString = PostgreSqlConnections.WithDatabase(serverConnectionString, database);
             if (drill.AllPassed)
             {
+                var request = new RestoreRequest
+                {
+                    BackupId = manifest.Id,
+                    TargetDatabase = database,
+                    TargetConnectionString = serverConnectionString,
+                    Jobs = Math.Max(1, options.Jobs),
+                    SkipOwnership = cluster is not null,
+                };
+                var strategy = RestoreStrategySelector.Select(strategies, source, request, manifest.Format.ToString());
                 drill.RestoreStarted = timeProvider.GetTimestamp();
-                var request = new RestoreRequest { BackupId = manifest.Id, TargetDatabase = database, Jobs = Math.Max(1, options.Jobs), SkipOwnership = cluster is not null };
                 RestoreResult? result = null;
                 await drill.StepAsync("restore", async () =>
                 {
@@ -136,14 +143,6 @@ internal sealed class PostgreSqlDrillRunner(
         }
 
         return await FinishAsync(drill, manifest, options, cancellationToken).ConfigureAwait(false);
-    }
-
-    private IRestoreStrategy CreateStrategy(RestoreSource source, string serverConnectionString)
-    {
-        var postgreSql = Options.Create(new PostgreSqlOptions { ConnectionString = serverConnectionString, ToolsDirectory = postgreSqlOptions.Value.ToolsDirectory });
-        return source.Format == RestoreSourceFormat.Plain
-            ? new PsqlRestoreStrategy(postgreSql, restoreOptions, timeProvider, NullLogger<PsqlRestoreStrategy>.Instance)
-            : new PgRestoreStrategy(postgreSql, restoreOptions, timeProvider, NullLogger<PgRestoreStrategy>.Instance);
     }
 
     private static async Task<(bool, string)> CompareRowCountsAsync(DrillState drill, RestoreSource source, string connectionString, CancellationToken cancellationToken)

@@ -20,8 +20,8 @@ internal sealed class PostgreSqlRestoreService(
         ArgumentNullException.ThrowIfNull(request);
         var manifest = await backups.GetAsync(request.BackupId, cancellationToken).ConfigureAwait(false);
         var source = RestoreSources.FromManifest(manifest, backups);
-        var strategy = strategies.FirstOrDefault(s => s.CanRestore(source, request))
-            ?? throw new RestoreException($"No restore strategy can restore backup {manifest.Id} ({manifest.Format} format).") { BackupId = manifest.Id, NothingChanged = true };
+        request.TargetConnectionString ??= postgreSqlOptions.Value.ConnectionString;
+        var strategy = RestoreStrategySelector.Select(strategies, source, request, manifest.Format.ToString());
         var startedAt = timeProvider.GetUtcNow();
         var type = RestoreChecks.IsSelective(request) || request.SchemaOnly ? "selective" : "full";
         try
