@@ -12,11 +12,15 @@ namespace Inknowing.DbResilience.PostgreSql.Backups;
 /// The seed's <c>backup_history</c> table, created if missing (and given a unique <c>backup_id</c> column if it predates it),
 /// kept as a best-effort mirror of the manifests in storage.
 /// </summary>
-internal sealed class PostgreSqlBackupCatalog([FromKeyedServices(DbResilienceBuilder.ServiceKey)] NpgsqlDataSource dataSource, IOptions<BackupOptions> options, [FromKeyedServices(DbResilienceBuilder.ServiceKey)] ILogger<PostgreSqlBackupCatalog> logger) : IBackupCatalog
+internal sealed class PostgreSqlBackupCatalog(
+    [FromKeyedServices(DbResilienceBuilder.ServiceKey)] NpgsqlDataSource dataSource,
+    IOptions<BackupOptions> options,
+    IOptions<DbResilienceOptions> library,
+    [FromKeyedServices(DbResilienceBuilder.ServiceKey)] ILogger<PostgreSqlBackupCatalog> logger) : IBackupCatalog
 {
     private volatile bool _ready;
 
-    private string Table => $"\"{options.Value.CatalogSchema}\".\"{options.Value.CatalogTable}\"";
+    private string Table => $"\"{library.Value.Schema}\".\"{options.Value.CatalogTable}\"";
 
     public async Task RecordAsync(BackupCatalogEntry entry, CancellationToken cancellationToken = default)
     {
@@ -102,7 +106,7 @@ internal sealed class PostgreSqlBackupCatalog([FromKeyedServices(DbResilienceBui
         try
         {
             {
-                var schema = options.Value.CatalogSchema;
+                var schema = library.Value.Schema;
                 var name = options.Value.CatalogTable;
                 await using var command = new NpgsqlCommand(
                     $"""

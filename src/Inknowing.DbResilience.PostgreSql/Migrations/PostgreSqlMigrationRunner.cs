@@ -24,18 +24,25 @@ namespace Inknowing.DbResilience.PostgreSql.Migrations;
 internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
 {
     private readonly NpgsqlDataSource _dataSource;
+    private readonly string _schema;
     private readonly MigrationOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly MigrationTracking _tracking;
 
-    public PostgreSqlMigrationRunner([FromKeyedServices(DbResilienceBuilder.ServiceKey)] NpgsqlDataSource dataSource, IOptions<MigrationOptions> options, [FromKeyedServices(DbResilienceBuilder.ServiceKey)] TimeProvider time, [FromKeyedServices(DbResilienceBuilder.ServiceKey)] ILogger<PostgreSqlMigrationRunner> logger)
+    public PostgreSqlMigrationRunner(
+        [FromKeyedServices(DbResilienceBuilder.ServiceKey)] NpgsqlDataSource dataSource,
+        IOptions<MigrationOptions> options,
+        IOptions<DbResilienceOptions> library,
+        [FromKeyedServices(DbResilienceBuilder.ServiceKey)] TimeProvider time,
+        [FromKeyedServices(DbResilienceBuilder.ServiceKey)] ILogger<PostgreSqlMigrationRunner> logger)
     {
         _dataSource = dataSource;
         _options = options.Value;
         _time = time;
         _logger = logger;
-        _tracking = new MigrationTracking(_options.Schema);
+        _schema = library.Value.Schema;
+        _tracking = new MigrationTracking(_schema);
     }
 
     public async Task<MigrationRunResult> MigrateAsync(MigrateRequest? request = null, CancellationToken cancellationToken = default)
@@ -1006,7 +1013,7 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
                 {
                     var holder = await DescribeLockHolderAsync(connection, cancellationToken).ConfigureAwait(false);
                     throw new MigrationLockTimeoutException(
-                        $"The migration lock (schema '{_options.Schema}') is held by {holder}; gave up after {waited.TotalSeconds:F0} s (MigrationOptions.LockTimeout). "
+                        $"The migration lock (schema '{_schema}') is held by {holder}; gave up after {waited.TotalSeconds:F0} s (MigrationOptions.LockTimeout). "
                         + "Wait for that migration to finish, or end that session with pg_terminate_backend(pid) if it is stuck: PostgreSQL releases the lock when it ends.");
                 }
 

@@ -66,6 +66,20 @@ public sealed class DbResilienceBuilder
     public IServiceCollection Services { get; }
 
     /// <summary>
+    /// Sets the schema of the library's own tables (<c>schema_migrations</c>, <c>migration_history</c>,
+    /// <c>backup_history</c>, <c>recovery_history</c>), one for all of them. The default value is <c>dbresilience</c>.
+    /// </summary>
+    /// <param name="schema">A plain identifier; an invalid one is reported when the configuration is validated.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="schema"/> is <see langword="null"/>.</exception>
+    public DbResilienceBuilder UseSchema(string schema)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        Services.Configure<DbResilienceOptions>(o => o.Schema = schema);
+        return this;
+    }
+
+    /// <summary>
     /// Sets the clock the library uses for schedules, retention and ids, without changing the application's own
     /// <see cref="TimeProvider"/>. The default value is the application's <see cref="TimeProvider"/> when it registers one,
     /// otherwise <see cref="TimeProvider.System"/>.
@@ -176,6 +190,7 @@ public sealed class DbResilienceBuilder
     private static void AddCoreServices(IServiceCollection services)
     {
         services.AddOptions();
+        services.TryAddValidatedOptions<DbResilienceOptions, DbResilienceOptionsValidator>();
         services.TryAddKeyedSingleton<TimeProvider>(ServiceKey, (sp, _) => sp.GetService<TimeProvider>() ?? TimeProvider.System);
         services.TryAddKeyedSingleton<ILoggerFactory>(ServiceKey, (sp, _) => new LibraryLoggerFactory(sp.GetService<ILoggerFactory>()));
         services.TryAdd(ServiceDescriptor.KeyedSingleton(typeof(ILogger<>), ServiceKey, typeof(LibraryLogger<>)));

@@ -150,6 +150,28 @@ public sealed class DbResilienceBuilderTests
         start.Should().Throw<DbResilienceConfigurationException>().WithMessage("No storage is configured*");
     }
 
+    [TestCase("")]
+    [TestCase("my schema")]
+    [TestCase("x\"; DROP TABLE t; --")]
+    public void Build_UseSchemaNotAnIdentifier_NamesUseSchema(string schema)
+    {
+        var builder = new DbResilienceBuilder().UseSchema(schema);
+
+        var build = () => builder.Build();
+
+        build.Should().Throw<DbResilienceConfigurationException>().Which.Errors.Should().ContainSingle()
+            .Which.Should().Contain("UseSchema(\"dbresilience\")").And.Contain("--schema");
+    }
+
+    [Test]
+    public async Task Build_UseSchema_IsTheOneSchemaEveryCapabilityReads()
+    {
+        await using var host = new DbResilienceBuilder().UseSchema("ops").UsePostgreSql("Host=127.0.0.1;Database=shop").Build();
+
+        host.GetRequiredService<IOptions<DbResilienceOptions>>().Value.Schema.Should().Be("ops");
+        new DbResilienceOptions().Schema.Should().Be("dbresilience");
+    }
+
     [Test]
     public void AddDbResilience_UseTimeProvider_SetsTheLibrarysClockAndKeepsTheApplications()
     {
