@@ -47,6 +47,7 @@ public static class PostgreSqlBuilderExtensions
         }
 
         services.TryAddSingleton<IPostgreSqlInspector, PostgreSqlInspector>();
+        services.TryAddSingleton<IJobLock, PostgreSqlJobLock>();
 
         // The library's own data source, keyed: an application's NpgsqlDataSource (registered before or after, by
         // AddSingleton or AddNpgsqlDataSource) is never replaced, and never used to decide which database is backed up.

@@ -26,11 +26,23 @@ internal sealed class PostgreSqlDrillRunner(
     IOptions<RestoreOptions> restoreOptions,
     IOptions<DrillOptions> drillOptions,
     [FromKeyedServices(DbResilienceBuilder.ServiceKey)] TimeProvider timeProvider,
-    [FromKeyedServices(DbResilienceBuilder.ServiceKey)] ILogger<PostgreSqlDrillRunner> logger) : IDrillRunner
+    [FromKeyedServices(DbResilienceBuilder.ServiceKey)] ILogger<PostgreSqlDrillRunner> logger,
+    IJobLock? jobLock = null) : IDrillRunner
 {
     public async Task<DrillReport> RunAsync(string backupIdOrLatest = "latest", CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(backupIdOrLatest);
+
+        // One drill of a database at a time, across processes: a second one is refused (ConcurrentJobException).
+        var held = jobLock is null ? null : await jobLock.AcquireAsync("drill", cancellationToken).ConfigureAwait(false);
+        await using (held)
+        {
+            return await RunHeldAsync(backupIdOrLatest, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<DrillReport> RunHeldAsync(string backupIdOrLatest, CancellationToken cancellationToken)
+    {
         var options = drillOptions.Value;
         var drill = new DrillState(timeProvider);
 

@@ -997,96 +997,39 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
         var started = _time.GetTimestamp();
         var delay = TimeSpan.FromMilliseconds(20);
         var logged = false;
-        var command = new NpgsqlCommand("SELECT pg_catalog.pg_try_advisory_lock($1)", connection) { Parameters = { new NpgsqlParameter { Value = _tracking.LockKey } } };
-        await using (command.ConfigureAwait(false))
+        while (true)
         {
-            while (true)
+            if (await AdvisoryLock.TryAcquireAsync(connection, _tracking.LockKey, cancellationToken).ConfigureAwait(false))
             {
-                if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true)
-                {
-                    Log.LockAcquired(_logger, (long)_time.GetElapsedTime(started).TotalMilliseconds);
-                    return;
-                }
-
-                var waited = _time.GetElapsedTime(started);
-                if (waited >= _options.LockTimeout)
-                {
-                    var holder = await DescribeLockHolderAsync(connection, cancellationToken).ConfigureAwait(false);
-                    throw new MigrationLockTimeoutException(
-                        $"The migration lock (schema '{_schema}') is held by {holder}; gave up after {waited.TotalSeconds:F0} s (MigrationOptions.LockTimeout). "
-                        + "Wait for that migration to finish, or end that session with pg_terminate_backend(pid) if it is stuck: PostgreSQL releases the lock when it ends.");
-                }
-
-                if (!logged)
-                {
-                    Log.WaitingForLock(_logger, await DescribeLockHolderAsync(connection, cancellationToken).ConfigureAwait(false));
-                    logged = true;
-                }
-
-                var jitter = TimeSpan.FromMilliseconds(RandomNumberGenerator.GetInt32(0, (int)delay.TotalMilliseconds + 1));
-                var remaining = _options.LockTimeout - waited;
-                await Task.Delay(Min(delay + jitter, remaining), _time, cancellationToken).ConfigureAwait(false);
-                delay = Min(delay * 2, TimeSpan.FromMilliseconds(500));
+                Log.LockAcquired(_logger, (long)_time.GetElapsedTime(started).TotalMilliseconds);
+                return;
             }
+
+            var waited = _time.GetElapsedTime(started);
+            if (waited >= _options.LockTimeout)
+            {
+                var holder = await AdvisoryLock.DescribeHolderAsync(connection, _tracking.LockKey, cancellationToken).ConfigureAwait(false);
+                throw new MigrationLockTimeoutException(
+                    $"The migration lock (schema '{_schema}') is held by {holder}; gave up after {waited.TotalSeconds:F0} s (MigrationOptions.LockTimeout). "
+                    + "Wait for that migration to finish, or end that session with pg_terminate_backend(pid) if it is stuck: PostgreSQL releases the lock when it ends.");
+            }
+
+            if (!logged)
+            {
+                Log.WaitingForLock(_logger, await AdvisoryLock.DescribeHolderAsync(connection, _tracking.LockKey, cancellationToken).ConfigureAwait(false));
+                logged = true;
+            }
+
+            var jitter = TimeSpan.FromMilliseconds(RandomNumberGenerator.GetInt32(0, (int)delay.TotalMilliseconds + 1));
+            var remaining = _options.LockTimeout - waited;
+            await Task.Delay(Min(delay + jitter, remaining), _time, cancellationToken).ConfigureAwait(false);
+            delay = Min(delay * 2, TimeSpan.FromMilliseconds(500));
         }
     }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
-    private async Task<string> DescribeLockHolderAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
-    {
-        const string sql = """
-            SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.client_addr::text, 'local socket'), a.backend_start, coalesce(a.state, '')
-            FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
-            WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
-              AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())
-              AND l.classid = ($1::bigint)::oid AND l.objid = ($2::bigint)::oid
-            """;
-        var key = _tracking.LockKey;
-        var command = new NpgsqlCommand(sql, connection)
-        {
-            Parameters =
-            {
-                new NpgsqlParameter { Value = (key >> 32) & 0xFFFFFFFFL },
-                new NpgsqlParameter { Value = key & 0xFFFFFFFFL },
-            },
-        };
-        await using (command.ConfigureAwait(false))
-        {
-            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
-            {
-                if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    return "another session (it has just released it)";
-                }
-
-                return string.Create(CultureInfo.InvariantCulture,
-                    $"pid {reader.GetInt32(0)} (application '{reader.GetString(1)}', client {reader.GetString(2)}, connected at {reader.GetDateTime(3):u}, {reader.GetString(4)})");
-            }
-        }
-    }
-
-    private async Task ReleaseLockAsync(NpgsqlConnection connection)
-    {
-        if (connection.State != System.Data.ConnectionState.Open)
-        {
-            return;
-        }
-
-        try
-        {
-            var command = new NpgsqlCommand("SELECT pg_catalog.pg_advisory_unlock($1)", connection) { Parameters = { new NpgsqlParameter { Value = _tracking.LockKey } } };
-            await using (command.ConfigureAwait(false))
-            {
-                await command.ExecuteScalarAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-        }
-        catch (NpgsqlException)
-        {
-            // A broken connection has already released the lock: the session ended.
-        }
-    }
+    private Task ReleaseLockAsync(NpgsqlConnection connection) => AdvisoryLock.ReleaseAsync(connection, _tracking.LockKey);
 
     /// <summary>The state of one migrate or rollback run.</summary>
     private sealed class RunContext(bool restorePoints)
