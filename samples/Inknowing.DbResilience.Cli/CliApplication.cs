@@ -95,14 +95,30 @@ internal static class CliApplication
     /// <exception cref="DbResilienceConfigurationException">An option is missing or invalid.</exception>
     public static DbResilienceHost BuildHost(ParseResult parse)
     {
-        var builder = new DbResilienceBuilder();
+        var builder = NewBuilder(parse);
         var connection = GetConnection(parse);
         builder.UsePostgreSql(o => o.ConnectionString = connection);
-        AddStorages(builder, GetStorages(parse));
+        var storages = GetStorages(parse);
+        AddStorages(builder, storages);
 
         // Backups are encrypted whenever a key is in DBRESILIENCE_BACKUP_KEY (never on the command line); the same key decrypts.
-        builder.ConfigureBackups(o => o.Encrypt = !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(Backups.BackupOptions.EncryptionKeyVariable)));
+        // Without a storage (check, integrity) backups are not configured: a verb that needs them then exits 2 naming --storage.
+        if (storages.Count > 0)
+        {
+            builder.ConfigureBackups(o => o.Encrypt = !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(Backups.BackupOptions.EncryptionKeyVariable)));
+        }
+
         return builder.Build();
+    }
+
+    /// <summary>
+    /// Starts a builder with the options every verb shares: the schema of the library's tables from <c>--library-schema</c>
+    /// (or a migration verb's <c>--schema</c>), else <c>DBRESILIENCE_SCHEMA</c>, else the default.
+    /// </summary>
+    public static DbResilienceBuilder NewBuilder(ParseResult parse, string? schema = null)
+    {
+        schema ??= parse.GetValue(GlobalOptions.LibrarySchema) ?? Environment.GetEnvironmentVariable(GlobalOptions.SchemaVariable);
+        return new DbResilienceBuilder().UseSchema(string.IsNullOrEmpty(schema) ? DbResilienceOptions.DefaultSchema : schema);
     }
 
     /// <summary>Reads <c>--connection</c>, or <c>DBRESILIENCE_CONNECTION</c> when it is not given.</summary>

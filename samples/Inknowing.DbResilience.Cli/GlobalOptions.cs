@@ -23,6 +23,16 @@ internal static class GlobalOptions
         AllowMultipleArgumentsPerToken = false,
     };
 
+    public const string SchemaVariable = "DBRESILIENCE_SCHEMA";
+
+    // Not --schema: backup and restore already use --schema to choose the database schemas to dump or restore. The
+    // migration verbs, which have no such option, also accept --schema for this (MigrationCli.Schema).
+    public static Option<string?> LibrarySchema { get; } = new("--library-schema")
+    {
+        Description = $"Schema of the library's own tables in the database: schema_migrations, migration_history, backup_history, recovery_history (default: ${SchemaVariable}, else {DbResilienceOptions.DefaultSchema}).",
+        Recursive = true,
+    };
+
     public static Option<bool> Json { get; } = new("--json")
     {
         Description = "Write the result as JSON on standard output, for scripts.",
@@ -32,5 +42,6 @@ internal static class GlobalOptions
     {
         root.Options.Add(Connection);
         root.Options.Add(Storage);
+        root.Options.Add(LibrarySchema);
     }
 }

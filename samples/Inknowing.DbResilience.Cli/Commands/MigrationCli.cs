@@ -16,10 +16,9 @@ internal static class MigrationCli
         Required = true,
     };
 
-    public static Option<string> Schema { get; } = new("--schema")
+    public static Option<string?> Schema { get; } = new("--schema")
     {
-        Description = "Schema of the schema_migrations and migration_history tables.",
-        DefaultValueFactory = _ => "public",
+        Description = $"Schema of the schema_migrations and migration_history tables, the same as --library-schema (default: ${GlobalOptions.SchemaVariable}, else {DbResilienceOptions.DefaultSchema}).",
     };
 
     public static Option<int> LockTimeoutSeconds { get; } = new("--lock-timeout")
@@ -40,13 +39,12 @@ internal static class MigrationCli
     /// <exception cref="DbResilienceConfigurationException">An option is missing or invalid.</exception>
     public static (DbResilienceHost Host, IMigrationRunner Runner) Build(ParseResult parse, Action<MigrationOptions>? configure = null)
     {
-        var builder = new DbResilienceBuilder();
+        var builder = CliApplication.NewBuilder(parse, parse.GetValue(Schema));
         var connection = CliApplication.GetConnection(parse);
         builder.UsePostgreSql(o => o.ConnectionString = connection);
         builder.AddMigrations(m =>
         {
             m.FromDirectory(parse.GetValue(Migrations)!);
-            m.Schema = parse.GetValue(Schema) ?? "public";
             m.LockTimeout = TimeSpan.FromSeconds(parse.GetValue(LockTimeoutSeconds));
             configure?.Invoke(m);
         });

@@ -12,7 +12,7 @@ internal static class PitrHost
 {
     public static DbResilienceHost Build(ParseResult parse, bool database)
     {
-        var builder = new DbResilienceBuilder();
+        var builder = CliApplication.NewBuilder(parse);
         if (database)
         {
             var connection = CliApplication.GetConnection(parse);

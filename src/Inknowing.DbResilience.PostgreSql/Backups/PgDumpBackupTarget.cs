@@ -3,7 +3,9 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Inknowing.DbResilience.Backups;
+using Inknowing.DbResilience.DependencyInjection;
 using Inknowing.DbResilience.PostgreSql.Tools;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -16,10 +18,10 @@ namespace Inknowing.DbResilience.PostgreSql.Backups;
 /// that pg_dump dumps (<c>pg_export_snapshot</c> + <c>--snapshot</c>).
 /// </summary>
 internal sealed class PgDumpBackupTarget(
-    NpgsqlDataSource dataSource,
+    [FromKeyedServices(DbResilienceBuilder.ServiceKey)] NpgsqlDataSource dataSource,
     IOptions<PostgreSqlOptions> postgreSqlOptions,
     IOptions<BackupOptions> backupOptions,
-    ILogger<PgDumpBackupTarget> logger) : IBackupTarget
+    [FromKeyedServices(DbResilienceBuilder.ServiceKey)] ILogger<PgDumpBackupTarget> logger) : IBackupTarget
 {
     private const string TableQuery = """
         SELECT n.nspname, c.relname
@@ -105,7 +107,7 @@ internal sealed class PgDumpBackupTarget(
                 var counting = CountRowsAsync(connection, tables.Where(t => compressor is null || !t.DataIncluded), cancellationToken);
                 if (compressor is not null)
                 {
-                    await StreamPipe.PumpAsync(
+                    await StreamPump.PumpAsync(
                         async reader =>
                         {
                             await sink.WriteFileAsync("data.dump", "data", reader, cancellationToken).ConfigureAwait(false);
@@ -395,7 +397,7 @@ internal sealed class PgDumpBackupTarget(
     }
 
     private static Task<bool> WriteTarAsync(string directory, IBackupFileSink sink, CancellationToken cancellationToken)
-        => StreamPipe.PumpAsync(
+        => StreamPump.PumpAsync(
             async reader =>
             {
                 await sink.WriteFileAsync("data.tar", "data", reader, cancellationToken).ConfigureAwait(false);

@@ -1,4 +1,6 @@
 using Inknowing.DbResilience.Backups;
+using Inknowing.DbResilience.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -10,11 +12,15 @@ namespace Inknowing.DbResilience.PostgreSql.Backups;
 /// The seed's <c>backup_history</c> table, created if missing (and given a unique <c>backup_id</c> column if it predates it),
 /// kept as a best-effort mirror of the manifests in storage.
 /// </summary>
-internal sealed class PostgreSqlBackupCatalog(NpgsqlDataSource dataSource, IOptions<BackupOptions> options, ILogger<PostgreSqlBackupCatalog> logger) : IBackupCatalog
+internal sealed class PostgreSqlBackupCatalog(
+    [FromKeyedServices(DbResilienceBuilder.ServiceKey)] NpgsqlDataSource dataSource,
+    IOptions<BackupOptions> options,
+    IOptions<DbResilienceOptions> library,
+    [FromKeyedServices(DbResilienceBuilder.ServiceKey)] ILogger<PostgreSqlBackupCatalog> logger) : IBackupCatalog
 {
     private volatile bool _ready;
 
-    private string Table => $"\"{options.Value.CatalogSchema}\".\"{options.Value.CatalogTable}\"";
+    private string Table => $"\"{library.Value.Schema}\".\"{options.Value.CatalogTable}\"";
 
     public async Task RecordAsync(BackupCatalogEntry entry, CancellationToken cancellationToken = default)
     {
@@ -123,7 +129,7 @@ internal sealed class PostgreSqlBackupCatalog(NpgsqlDataSource dataSource, IOpti
         try
         {
             {
-                var schema = options.Value.CatalogSchema;
+                var schema = library.Value.Schema;
                 var name = options.Value.CatalogTable;
                 await using var command = new NpgsqlCommand(
                     $"""

@@ -10,7 +10,7 @@ internal static class PostgreSqlBackupServices
 {
     public static IServiceCollection AddPostgreSqlBackups(this IServiceCollection services)
     {
-        services.AddBackupsCore();
+        services.AddBackupServices();
         services.TryAddSingleton<IBackupTarget, PgDumpBackupTarget>();
         services.TryAddSingleton<IBackupCatalog, PostgreSqlBackupCatalog>();
         return services;

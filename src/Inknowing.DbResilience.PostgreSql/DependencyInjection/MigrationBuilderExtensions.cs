@@ -35,4 +35,40 @@ public static class MigrationBuilderExtensions
 
         return builder;
     }
+
+    /// <summary>
+    /// Adds your own migration source, constructed from the services, beside those of <see cref="MigrationOptions"/>
+    /// (<c>FromDirectory</c>, <c>FromAssembly</c>, <c>FromCode</c>), and adds migrations if they are not added yet.
+    /// </summary>
+    /// <typeparam name="T">The source type; its constructor's parameters are resolved from the services.</typeparam>
+    /// <param name="builder">The builder.</param>
+    /// <returns>The builder.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
+    public static DbResilienceBuilder AddMigrationSource<T>(this DbResilienceBuilder builder)
+        where T : class, IMigrationSource
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.AddMigrations(_ => { });
+        builder.Services.TryAddSingleton<T>();
+        builder.Services.AddOptions<MigrationOptions>().Configure<T>((options, source) =>
+        {
+            if (!options.Sources.Contains(source))
+            {
+                options.Sources.Add(source);
+            }
+        });
+        return builder;
+    }
+
+    /// <summary>Adds your own migration source beside those of <see cref="MigrationOptions"/>, and adds migrations if they are not added yet.</summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="source">The source.</param>
+    /// <returns>The builder.</returns>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    public static DbResilienceBuilder AddMigrationSource(this DbResilienceBuilder builder, IMigrationSource source)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(source);
+        return builder.AddMigrations(m => m.Sources.Add(source));
+    }
 }

@@ -14,11 +14,6 @@ internal sealed class MigrationOptionsValidator : IValidateOptions<MigrationOpti
             errors.Add("No migration source: call AddMigrations(m => m.FromDirectory(\"migrations\")) (or FromAssembly / FromCode); the CLI: --migrations DIR.");
         }
 
-        if (string.IsNullOrWhiteSpace(options.Schema))
-        {
-            errors.Add("MigrationOptions.Schema is empty: name the schema of the tracking tables (the default is public).");
-        }
-
         if (options.LockTimeout <= TimeSpan.Zero)
         {
             errors.Add($"MigrationOptions.LockTimeout is {options.LockTimeout}: give it a positive time, such as TimeSpan.FromMinutes(5).");

@@ -23,6 +23,7 @@ public static class PointInTimeBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
         services.AddPostgreSqlCore();
+        services.AddStorageSet(requiredBy: "EnablePointInTimeRecovery()");
         if (!services.Any(d => d.ServiceType == typeof(PointInTimeRestorer)))
         {
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PointInTimeOptions>, PointInTimeOptionsValidator>());

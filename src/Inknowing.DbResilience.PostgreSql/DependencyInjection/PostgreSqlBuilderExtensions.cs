@@ -36,7 +36,7 @@ public static class PostgreSqlBuilderExtensions
         return builder;
     }
 
-    /// <summary>Registers what every PostgreSQL capability needs, once: validated options and a data source.</summary>
+    /// <summary>Registers what every PostgreSQL capability needs, once: validated options and the library's own data source.</summary>
     /// <param name="services">The services.</param>
     /// <returns>The services.</returns>
     internal static IServiceCollection AddPostgreSqlCore(this IServiceCollection services)
@@ -47,7 +47,13 @@ public static class PostgreSqlBuilderExtensions
         }
 
         services.TryAddSingleton<IPostgreSqlInspector, PostgreSqlInspector>();
-        services.TryAddSingleton(sp => NpgsqlDataSource.Create(sp.GetRequiredService<IOptions<PostgreSqlOptions>>().Value.ConnectionString!));
+        services.TryAddSingleton<IJobLock, PostgreSqlJobLock>();
+
+        // The library's own data source, keyed: an application's NpgsqlDataSource (registered before or after, by
+        // AddSingleton or AddNpgsqlDataSource) is never replaced, and never used to decide which database is backed up.
+        services.TryAddKeyedSingleton(
+            DbResilienceBuilder.ServiceKey,
+            (sp, _) => NpgsqlDataSource.Create(sp.GetRequiredService<IOptions<PostgreSqlOptions>>().Value.ConnectionString!));
         services.AddPostgreSqlBackups();
         services.AddPostgreSqlRecovery();
         return services;

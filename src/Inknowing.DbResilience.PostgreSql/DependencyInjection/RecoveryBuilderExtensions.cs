@@ -74,7 +74,7 @@ public static class RecoveryBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configure);
-        builder.Services.AddPostgreSqlRecovery();
+        builder.Services.AddPostgreSqlCore();
         builder.Services.Configure(configure);
         return builder;
     }

@@ -16,11 +16,6 @@ internal sealed class RecoveryOptionsValidator : IValidateOptions<RestoreOptions
             failures.Add("RestoreOptions.MaintenanceDatabase is empty: set it in ConfigureRestores(o => o.MaintenanceDatabase = \"postgres\").");
         }
 
-        if (string.IsNullOrWhiteSpace(options.HistorySchema))
-        {
-            failures.Add("RestoreOptions.HistorySchema is empty: set it in ConfigureRestores(...), or set RecordHistory = false.");
-        }
-
         if (string.IsNullOrWhiteSpace(options.ScratchDatabasePrefix) || options.ScratchDatabasePrefix.Length > 40)
         {
             failures.Add("RestoreOptions.ScratchDatabasePrefix must be 1 to 40 characters: set it in ConfigureRestores(...).");

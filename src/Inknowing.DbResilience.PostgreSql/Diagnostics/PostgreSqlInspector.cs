@@ -1,11 +1,13 @@
+using Inknowing.DbResilience.DependencyInjection;
 using Inknowing.DbResilience.PostgreSql.Tools;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Inknowing.DbResilience.PostgreSql.Diagnostics;
 
 /// <summary>Reads the server's version and settings with one query, and the local pg_dump's version.</summary>
-internal sealed class PostgreSqlInspector(NpgsqlDataSource dataSource, IOptions<PostgreSqlOptions> options) : IPostgreSqlInspector
+internal sealed class PostgreSqlInspector([FromKeyedServices(DbResilienceBuilder.ServiceKey)] NpgsqlDataSource dataSource, IOptions<PostgreSqlOptions> options) : IPostgreSqlInspector
 {
     private const string Query = """
         SELECT current_setting('server_version_num')::int,

@@ -1,12 +1,13 @@
 using System.Globalization;
 using Inknowing.DbResilience.Backups;
+using Inknowing.DbResilience.DependencyInjection;
 using Inknowing.DbResilience.Drills;
 using Inknowing.DbResilience.PostgreSql.Clusters;
 using Inknowing.DbResilience.PostgreSql.Integrity;
 using Inknowing.DbResilience.PostgreSql.Restore;
 using Inknowing.DbResilience.Restore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -18,17 +19,30 @@ namespace Inknowing.DbResilience.PostgreSql.Drills;
 /// </summary>
 internal sealed class PostgreSqlDrillRunner(
     IBackupService backups,
+    IEnumerable<IRestoreStrategy> strategies,
     IIntegrityChecker integrityChecker,
     RecoveryHistory history,
     IOptions<PostgreSqlOptions> postgreSqlOptions,
     IOptions<RestoreOptions> restoreOptions,
     IOptions<DrillOptions> drillOptions,
-    TimeProvider timeProvider,
-    ILogger<PostgreSqlDrillRunner> logger) : IDrillRunner
+    [FromKeyedServices(DbResilienceBuilder.ServiceKey)] TimeProvider timeProvider,
+    [FromKeyedServices(DbResilienceBuilder.ServiceKey)] ILogger<PostgreSqlDrillRunner> logger,
+    IJobLock? jobLock = null) : IDrillRunner
 {
     public async Task<DrillReport> RunAsync(string backupIdOrLatest = "latest", CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(backupIdOrLatest);
+
+        // One drill of a database at a time, across processes: a second one is refused (ConcurrentJobException).
+        var held = jobLock is null ? null : await jobLock.AcquireAsync("drill", cancellationToken).ConfigureAwait(false);
+        await using (held)
+        {
+            return await RunHeldAsync(backupIdOrLatest, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<DrillReport> RunHeldAsync(string backupIdOrLatest, CancellationToken cancellationToken)
+    {
         var options = drillOptions.Value;
         var drill = new DrillState(timeProvider);
 
@@ -67,12 +81,19 @@ internal sealed class PostgreSqlDrillRunner(
                 }).ConfigureAwait(false);
             }
 
-            var strategy = CreateStrategy(source, serverConnectionString);
             var copyConnectionString = PostgreSqlConnections.WithDatabase(serverConnectionString, database);
             if (drill.AllPassed)
             {
+                var request = new RestoreRequest
+                {
+                    BackupId = manifest.Id,
+                    TargetDatabase = database,
+                    TargetConnectionString = serverConnectionString,
+                    Jobs = Math.Max(1, options.Jobs),
+                    SkipOwnership = cluster is not null,
+                };
+                var strategy = RestoreStrategySelector.Select(strategies, source, request, manifest.Format.ToString());
                 drill.RestoreStarted = timeProvider.GetTimestamp();
-                var request = new RestoreRequest { BackupId = manifest.Id, TargetDatabase = database, Jobs = Math.Max(1, options.Jobs), SkipOwnership = cluster is not null };
                 RestoreResult? result = null;
                 await drill.StepAsync("restore", async () =>
                 {
@@ -134,14 +155,6 @@ internal sealed class PostgreSqlDrillRunner(
         }
 
         return await FinishAsync(drill, manifest, options, cancellationToken).ConfigureAwait(false);
-    }
-
-    private IRestoreStrategy CreateStrategy(RestoreSource source, string serverConnectionString)
-    {
-        var postgreSql = Options.Create(new PostgreSqlOptions { ConnectionString = serverConnectionString, ToolsDirectory = postgreSqlOptions.Value.ToolsDirectory });
-        return source.Format == RestoreSourceFormat.Plain
-            ? new PsqlRestoreStrategy(postgreSql, restoreOptions, timeProvider, NullLogger<PsqlRestoreStrategy>.Instance)
-            : new PgRestoreStrategy(postgreSql, restoreOptions, timeProvider, NullLogger<PgRestoreStrategy>.Instance);
     }
 
     private static async Task<(bool, string)> CompareRowCountsAsync(DrillState drill, RestoreSource source, string connectionString, CancellationToken cancellationToken)

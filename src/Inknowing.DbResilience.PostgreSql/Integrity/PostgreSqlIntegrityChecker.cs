@@ -1,5 +1,7 @@
 using System.Globalization;
+using Inknowing.DbResilience.DependencyInjection;
 using Inknowing.DbResilience.Restore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -13,8 +15,8 @@ namespace Inknowing.DbResilience.PostgreSql.Integrity;
 internal sealed class PostgreSqlIntegrityChecker(
     IOptions<PostgreSqlOptions> postgreSqlOptions,
     IOptions<IntegrityCheckOptions> options,
-    TimeProvider timeProvider,
-    ILogger<PostgreSqlIntegrityChecker> logger) : IIntegrityChecker
+    [FromKeyedServices(DbResilienceBuilder.ServiceKey)] TimeProvider timeProvider,
+    [FromKeyedServices(DbResilienceBuilder.ServiceKey)] ILogger<PostgreSqlIntegrityChecker> logger) : IIntegrityChecker
 {
     private const int SampleSize = 5;
 

@@ -1,4 +1,6 @@
+using Inknowing.DbResilience.DependencyInjection;
 using Inknowing.DbResilience.Migrations;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -12,7 +14,7 @@ internal sealed class MigrationHostedService : IHostedService
     private readonly IOptions<MigrationOptions> _options;
     private readonly ILogger _logger;
 
-    public MigrationHostedService(IMigrationRunner runner, IOptions<MigrationOptions> options, ILogger<MigrationHostedService> logger)
+    public MigrationHostedService(IMigrationRunner runner, IOptions<MigrationOptions> options, [FromKeyedServices(DbResilienceBuilder.ServiceKey)] ILogger<MigrationHostedService> logger)
     {
         _runner = runner;
         _options = options;

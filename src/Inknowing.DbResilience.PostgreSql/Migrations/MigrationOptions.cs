@@ -9,8 +9,6 @@ public sealed class MigrationOptions
     /// <summary>Gets the sources whose scripts are applied together. The default value is empty: add one with <see cref="FromDirectory"/>, <see cref="FromAssembly"/> or <see cref="FromCode"/>.</summary>
     public IList<IMigrationSource> Sources { get; } = new List<IMigrationSource>();
 
-    /// <summary>Gets or sets the schema of the <c>schema_migrations</c> and <c>migration_history</c> tables, created on first use. The default value is <c>public</c>.</summary>
-    public string Schema { get; set; } = "public";
 
     /// <summary>
     /// Gets or sets how long to wait for the migration lock held by another process before failing with

@@ -20,7 +20,7 @@ internal sealed class MigrationTracking
         var s = Quote(schema);
         Migrations = s + ".schema_migrations";
         History = s + ".migration_history";
-        LockKey = ComputeLockKey(schema);
+        LockKey = AdvisoryLock.KeyFor("migrate", schema);
     }
 
     public string Schema { get; }
@@ -189,10 +189,4 @@ internal sealed class MigrationTracking
     }
 
     private static string Escape(string text) => text.Replace("'", "''", StringComparison.Ordinal);
-
-    private static long ComputeLockKey(string schema)
-    {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes("Inknowing.DbResilience/migrate/" + schema));
-        return BitConverter.ToInt64(hash, 0);
-    }
 }

@@ -2,7 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Inknowing.DbResilience.DependencyInjection;
 using Inknowing.DbResilience.Migrations;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -18,22 +20,35 @@ namespace Inknowing.DbResilience.PostgreSql.Migrations;
 /// <c>pg_advisory_lock</c>: a backend blocked inside a lock wait holds a snapshot, and CREATE INDEX CONCURRENTLY run by
 /// the lock holder would wait for that snapshot while the waiter waits for the lock, a deadlock that PostgreSQL cannot
 /// see. The lock holder's own connection sits idle outside any transaction between scripts, so it has no snapshot either.
+/// <para>
+/// This file is the executor, and is longer than 500 lines because batching transactional scripts (one round trip for up
+/// to <see cref="MigrationOptions.BatchSize"/> scripts, each in its own transaction), running scripts outside a
+/// transaction statement by statement, restore points and failure records share one connection and one run state. What
+/// to run is decided apart, in <see cref="MigrationPlanner"/> (pure, unit-tested); the lock is <see cref="AdvisoryLock"/>.
+/// </para>
 /// </remarks>
 internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
 {
     private readonly NpgsqlDataSource _dataSource;
+    private readonly string _schema;
     private readonly MigrationOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly MigrationTracking _tracking;
 
-    public PostgreSqlMigrationRunner(NpgsqlDataSource dataSource, IOptions<MigrationOptions> options, TimeProvider time, ILogger<PostgreSqlMigrationRunner> logger)
+    public PostgreSqlMigrationRunner(
+        [FromKeyedServices(DbResilienceBuilder.ServiceKey)] NpgsqlDataSource dataSource,
+        IOptions<MigrationOptions> options,
+        IOptions<DbResilienceOptions> library,
+        [FromKeyedServices(DbResilienceBuilder.ServiceKey)] TimeProvider time,
+        [FromKeyedServices(DbResilienceBuilder.ServiceKey)] ILogger<PostgreSqlMigrationRunner> logger)
     {
         _dataSource = dataSource;
         _options = options.Value;
         _time = time;
         _logger = logger;
-        _tracking = new MigrationTracking(_options.Schema);
+        _schema = library.Value.Schema;
+        _tracking = new MigrationTracking(_schema);
     }
 
     public async Task<MigrationRunResult> MigrateAsync(MigrateRequest? request = null, CancellationToken cancellationToken = default)
@@ -47,7 +62,7 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
             if (request.DryRun)
             {
                 var tracked = await ReadTrackedAsync(connection, cancellationToken).ConfigureAwait(false);
-                var dry = Plan(catalog, tracked, request)
+                var dry = MigrationPlanner.Plan(catalog, tracked, request, _options)
                     .Select(p => new MigrationExecution(p.Script.Kind, p.Script.TrackingKey, p.Script.Name, p.Script.Origin, "apply",
                         !SqlScriptParser.Parse(p.Script.Sql).RunsOutsideTransaction, p.Script.Sql, TimeSpan.Zero, 0, null, null))
                     .ToArray();
@@ -59,7 +74,7 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
             {
                 await EnsureTablesAsync(connection, cancellationToken).ConfigureAwait(false);
                 var tracked = await ReadTrackedAsync(connection, cancellationToken).ConfigureAwait(false);
-                var plan = Plan(catalog, tracked, request);
+                var plan = MigrationPlanner.Plan(catalog, tracked, request, _options);
                 if (plan.Count == 0)
                 {
                     Log.UpToDate(_logger, catalog.Migrations.Count);
@@ -92,7 +107,7 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
             try
             {
                 var tracked = await ReadTrackedAsync(connection, cancellationToken).ConfigureAwait(false);
-                var scripts = PlanRollback(catalog, tracked, targetVersion);
+                var scripts = MigrationPlanner.PlanRollback(catalog, tracked, targetVersion);
                 if (dryRun)
                 {
                     var dry = scripts.Select(s => new MigrationExecution(MigrationKind.Rollback, s.TrackingKey, s.Name, s.Origin, "rollback",
@@ -121,7 +136,7 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
         await using (connection.ConfigureAwait(false))
         {
             var tracked = await ReadTrackedAsync(connection, cancellationToken).ConfigureAwait(false);
-            return BuildStatus(catalog, tracked);
+            return MigrationPlanner.BuildStatus(catalog, tracked);
         }
     }
 
@@ -132,12 +147,7 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
         await using (connection.ConfigureAwait(false))
         {
             var tracked = await ReadTrackedAsync(connection, cancellationToken).ConfigureAwait(false);
-            var problems = FindProblems(catalog, tracked, checkDrift: true, allowOutOfOrder: _options.AllowOutOfOrder, reportFailed: true);
-            foreach (var missing in tracked.Values.Where(t => t.Status == "completed" && !Exists(catalog, t)))
-            {
-                problems.Add(new MigrationProblem(MigrationProblemKind.MissingScript, t(missing),
-                    $"Version {missing.Version} ({missing.Name}) was applied but its script is gone: restore the file, or roll the version back before deleting it."));
-            }
+            var problems = MigrationPlanner.Validate(catalog, tracked, _options.AllowOutOfOrder);
 
             problems.AddRange(await FindMissingObjectsAsync(connection, cancellationToken).ConfigureAwait(false));
             var report = new MigrationValidationReport(problems, catalog.Migrations.Count + catalog.Seeds.Count + catalog.Repeatables.Count);
@@ -157,183 +167,6 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
 
             return report;
         }
-
-        static string t(TrackedMigration m) => m.Version;
-    }
-
-    private static bool Exists(MigrationCatalog catalog, TrackedMigration tracked)
-        => catalog.Migrations.Concat(catalog.Seeds).Concat(catalog.Repeatables).Any(s => s.TrackingKey == tracked.Version);
-
-    private static List<MigrationProblem> FindProblems(
-        MigrationCatalog catalog, Dictionary<string, TrackedMigration> tracked, bool checkDrift, bool allowOutOfOrder, bool reportFailed)
-    {
-        var problems = new List<MigrationProblem>();
-        foreach (var script in catalog.Migrations.Concat(catalog.Seeds))
-        {
-            if (!tracked.TryGetValue(script.TrackingKey, out var row))
-            {
-                continue;
-            }
-
-            if (checkDrift && row.Status == "completed" && row.Checksum != script.Checksum)
-            {
-                problems.Add(new MigrationProblem(MigrationProblemKind.ChecksumDrift, script.TrackingKey,
-                    $"'{script.Origin}' changed after it was applied (checksum {Short(row.Checksum)} applied, {Short(script.Checksum)} now): "
-                    + "restore the applied text and put the change in a new migration."));
-            }
-
-            if (reportFailed && row.Status is "failed" or "running")
-            {
-                problems.Add(new MigrationProblem(MigrationProblemKind.Failed, script.TrackingKey,
-                    $"'{script.Origin}' is {row.Status}: see migration_history for the error, fix the script and run migrate again."));
-            }
-        }
-
-        if (!allowOutOfOrder)
-        {
-            var newest = catalog.Migrations.Where(s => IsCompleted(tracked, s)).Select(s => s.Version).DefaultIfEmpty().Max();
-            var newestTracked = tracked.Values.Where(t => t.Kind == "versioned" && t.Status == "completed")
-                .Select(t => MigrationVersion.TryParse(t.Version, out var v) ? v : (MigrationVersion?)null)
-                .Where(v => v is not null).DefaultIfEmpty().Max();
-            var limit = Max(newest, newestTracked);
-            if (limit is { } max)
-            {
-                foreach (var script in catalog.Migrations.Where(s => !IsCompleted(tracked, s) && s.Version < max))
-                {
-                    problems.Add(new MigrationProblem(MigrationProblemKind.OutOfOrder, script.TrackingKey,
-                        $"'{script.Origin}' is pending but older than the applied version {max}: give it a newer version, "
-                        + "or allow out-of-order migrations (MigrationOptions.AllowOutOfOrder)."));
-                }
-            }
-        }
-
-        return problems;
-    }
-
-    private static MigrationVersion? Max(MigrationVersion? a, MigrationVersion? b)
-        => a is null ? b : b is null ? a : (a.Value > b.Value ? a : b);
-
-    private static string Short(string checksum) => checksum.Length > 12 ? checksum[..12] : checksum;
-
-    private static bool IsCompleted(Dictionary<string, TrackedMigration> tracked, MigrationScript script)
-        => tracked.TryGetValue(script.TrackingKey, out var row) && row.Status == "completed";
-
-    private List<(MigrationScript Script, string? RollbackSql)> Plan(
-        MigrationCatalog catalog, Dictionary<string, TrackedMigration> tracked, MigrateRequest request)
-    {
-        var problems = FindProblems(catalog, tracked, _options.ValidateOnMigrate, _options.AllowOutOfOrder, reportFailed: false);
-        if (problems.Count > 0)
-        {
-            throw new MigrationException(
-                "Nothing was applied: " + string.Join(" ", problems.Select(p => p.Message)))
-            {
-                Problems = problems,
-                Version = problems[0].Version,
-            };
-        }
-
-        var target = request.TargetVersion;
-        var plan = new List<(MigrationScript, string?)>();
-        foreach (var script in catalog.Migrations)
-        {
-            if ((target is null || script.Version <= target) && !IsCompleted(tracked, script))
-            {
-                plan.Add((script, catalog.Rollbacks.TryGetValue(script.Version!.Value, out var rollback) ? rollback.Sql : null));
-            }
-        }
-
-        foreach (var script in catalog.Repeatables)
-        {
-            if (!tracked.TryGetValue(script.TrackingKey, out var row) || row.Status != "completed" || row.Checksum != script.Checksum)
-            {
-                plan.Add((script, null));
-            }
-        }
-
-        if (request.RunSeeds ?? _options.RunSeeds)
-        {
-            foreach (var seed in catalog.Seeds)
-            {
-                if ((target is null || seed.Version <= target) && !IsCompleted(tracked, seed))
-                {
-                    plan.Add((seed, null));
-                }
-            }
-        }
-
-        return plan;
-    }
-
-    private static List<MigrationScript> PlanRollback(MigrationCatalog catalog, Dictionary<string, TrackedMigration> tracked, MigrationVersion target)
-    {
-        var applied = tracked.Values
-            .Where(t => t.Kind == "versioned" && t.Status == "completed")
-            .Select(t => (Row: t, Version: MigrationVersion.Parse(t.Version)))
-            .Where(t => t.Version > target)
-            .OrderByDescending(t => t.Version)
-            .ToList();
-        var scripts = new List<MigrationScript>();
-        var missing = new List<MigrationProblem>();
-        foreach (var (row, version) in applied)
-        {
-            if (catalog.Rollbacks.TryGetValue(version, out var script))
-            {
-                scripts.Add(script);
-            }
-            else if (row.RollbackSql is { } stored)
-            {
-                scripts.Add(new MigrationScript(MigrationKind.Rollback, version, row.Name, $"stored rollback_sql of version {version}", stored));
-            }
-            else
-            {
-                missing.Add(new MigrationProblem(MigrationProblemKind.MissingScript, row.Version,
-                    $"Version {version} ({row.Name}) has no rollback: add R{version}__{row.Name}.sql."));
-            }
-        }
-
-        if (missing.Count > 0)
-        {
-            throw new MigrationException(
-                $"Nothing was rolled back: {missing.Count} of the {applied.Count} versions newer than {target} have no rollback script or stored rollback_sql. "
-                + string.Join(" ", missing.Select(m => m.Message)))
-            {
-                Problems = missing,
-                Version = missing[0].Version,
-            };
-        }
-
-        return scripts;
-    }
-
-    private static List<MigrationStatusEntry> BuildStatus(MigrationCatalog catalog, Dictionary<string, TrackedMigration> tracked)
-    {
-        var entries = new List<(MigrationVersion? Order, MigrationStatusEntry Entry)>();
-        var known = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var script in catalog.Migrations.Concat(catalog.Repeatables).Concat(catalog.Seeds))
-        {
-            known.Add(script.TrackingKey);
-            tracked.TryGetValue(script.TrackingKey, out var row);
-            var status = row is null ? "pending"
-                : row.Status == "completed" && row.Checksum != script.Checksum ? (script.Kind == MigrationKind.Repeatable ? "pending" : "changed")
-                : row.Status;
-            entries.Add((script.Kind == MigrationKind.Versioned ? script.Version : null,
-                new MigrationStatusEntry(script.TrackingKey, script.Name, status, script.Checksum, row?.AppliedAt, row?.ExecutionTimeMs, script.Kind)));
-        }
-
-        foreach (var row in tracked.Values.Where(r => !known.Contains(r.Version)))
-        {
-            var kind = row.Kind switch { "seed" => MigrationKind.Seed, "repeatable" => MigrationKind.Repeatable, _ => MigrationKind.Versioned };
-            MigrationVersion? order = kind == MigrationKind.Versioned && MigrationVersion.TryParse(row.Version, out var v) ? v : null;
-            var status = row.Status == "completed" ? "missing" : row.Status;
-            entries.Add((order, new MigrationStatusEntry(row.Version, row.Name, status, row.Checksum, row.AppliedAt, row.ExecutionTimeMs, kind)));
-        }
-
-        return entries
-            .OrderBy(e => e.Entry.Kind switch { MigrationKind.Versioned => 0, MigrationKind.Repeatable => 1, _ => 2 })
-            .ThenBy(e => e.Order ?? default)
-            .ThenBy(e => e.Entry.Version, StringComparer.Ordinal)
-            .Select(e => e.Entry)
-            .ToList();
     }
 
     /// <summary>
@@ -988,96 +821,39 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
         var started = _time.GetTimestamp();
         var delay = TimeSpan.FromMilliseconds(20);
         var logged = false;
-        var command = new NpgsqlCommand("SELECT pg_catalog.pg_try_advisory_lock($1)", connection) { Parameters = { new NpgsqlParameter { Value = _tracking.LockKey } } };
-        await using (command.ConfigureAwait(false))
+        while (true)
         {
-            while (true)
+            if (await AdvisoryLock.TryAcquireAsync(connection, _tracking.LockKey, cancellationToken).ConfigureAwait(false))
             {
-                if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true)
-                {
-                    Log.LockAcquired(_logger, (long)_time.GetElapsedTime(started).TotalMilliseconds);
-                    return;
-                }
-
-                var waited = _time.GetElapsedTime(started);
-                if (waited >= _options.LockTimeout)
-                {
-                    var holder = await DescribeLockHolderAsync(connection, cancellationToken).ConfigureAwait(false);
-                    throw new MigrationLockTimeoutException(
-                        $"The migration lock (schema '{_options.Schema}') is held by {holder}; gave up after {waited.TotalSeconds:F0} s (MigrationOptions.LockTimeout). "
-                        + "Wait for that migration to finish, or end that session with pg_terminate_backend(pid) if it is stuck: PostgreSQL releases the lock when it ends.");
-                }
-
-                if (!logged)
-                {
-                    Log.WaitingForLock(_logger, await DescribeLockHolderAsync(connection, cancellationToken).ConfigureAwait(false));
-                    logged = true;
-                }
-
-                var jitter = TimeSpan.FromMilliseconds(RandomNumberGenerator.GetInt32(0, (int)delay.TotalMilliseconds + 1));
-                var remaining = _options.LockTimeout - waited;
-                await Task.Delay(Min(delay + jitter, remaining), _time, cancellationToken).ConfigureAwait(false);
-                delay = Min(delay * 2, TimeSpan.FromMilliseconds(500));
+                Log.LockAcquired(_logger, (long)_time.GetElapsedTime(started).TotalMilliseconds);
+                return;
             }
+
+            var waited = _time.GetElapsedTime(started);
+            if (waited >= _options.LockTimeout)
+            {
+                var holder = await AdvisoryLock.DescribeHolderAsync(connection, _tracking.LockKey, cancellationToken).ConfigureAwait(false);
+                throw new MigrationLockTimeoutException(
+                    $"The migration lock (schema '{_schema}') is held by {holder}; gave up after {waited.TotalSeconds:F0} s (MigrationOptions.LockTimeout). "
+                    + "Wait for that migration to finish, or end that session with pg_terminate_backend(pid) if it is stuck: PostgreSQL releases the lock when it ends.");
+            }
+
+            if (!logged)
+            {
+                Log.WaitingForLock(_logger, await AdvisoryLock.DescribeHolderAsync(connection, _tracking.LockKey, cancellationToken).ConfigureAwait(false));
+                logged = true;
+            }
+
+            var jitter = TimeSpan.FromMilliseconds(RandomNumberGenerator.GetInt32(0, (int)delay.TotalMilliseconds + 1));
+            var remaining = _options.LockTimeout - waited;
+            await Task.Delay(Min(delay + jitter, remaining), _time, cancellationToken).ConfigureAwait(false);
+            delay = Min(delay * 2, TimeSpan.FromMilliseconds(500));
         }
     }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
-    private async Task<string> DescribeLockHolderAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
-    {
-        const string sql = """
-            SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.client_addr::text, 'local socket'), a.backend_start, coalesce(a.state, '')
-            FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
-            WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
-              AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())
-              AND l.classid = ($1::bigint)::oid AND l.objid = ($2::bigint)::oid
-            """;
-        var key = _tracking.LockKey;
-        var command = new NpgsqlCommand(sql, connection)
-        {
-            Parameters =
-            {
-                new NpgsqlParameter { Value = (key >> 32) & 0xFFFFFFFFL },
-                new NpgsqlParameter { Value = key & 0xFFFFFFFFL },
-            },
-        };
-        await using (command.ConfigureAwait(false))
-        {
-            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
-            {
-                if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    return "another session (it has just released it)";
-                }
-
-                return string.Create(CultureInfo.InvariantCulture,
-                    $"pid {reader.GetInt32(0)} (application '{reader.GetString(1)}', client {reader.GetString(2)}, connected at {reader.GetDateTime(3):u}, {reader.GetString(4)})");
-            }
-        }
-    }
-
-    private async Task ReleaseLockAsync(NpgsqlConnection connection)
-    {
-        if (connection.State != System.Data.ConnectionState.Open)
-        {
-            return;
-        }
-
-        try
-        {
-            var command = new NpgsqlCommand("SELECT pg_catalog.pg_advisory_unlock($1)", connection) { Parameters = { new NpgsqlParameter { Value = _tracking.LockKey } } };
-            await using (command.ConfigureAwait(false))
-            {
-                await command.ExecuteScalarAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-        }
-        catch (NpgsqlException)
-        {
-            // A broken connection has already released the lock: the session ended.
-        }
-    }
+    private Task ReleaseLockAsync(NpgsqlConnection connection) => AdvisoryLock.ReleaseAsync(connection, _tracking.LockKey);
 
     /// <summary>The state of one migrate or rollback run.</summary>
     private sealed class RunContext(bool restorePoints)

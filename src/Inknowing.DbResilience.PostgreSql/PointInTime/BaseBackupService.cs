@@ -2,8 +2,10 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Inknowing.DbResilience.Backups;
+using Inknowing.DbResilience.DependencyInjection;
 using Inknowing.DbResilience.PostgreSql.Tools;
 using Inknowing.DbResilience.Storage;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -39,8 +41,8 @@ public sealed partial class BaseBackupService
         IStorageSet storages,
         IOptions<PostgreSqlOptions> postgreSql,
         IOptions<PointInTimeOptions> options,
-        TimeProvider timeProvider,
-        ILogger<BaseBackupService>? logger = null)
+        [FromKeyedServices(DbResilienceBuilder.ServiceKey)] TimeProvider timeProvider,
+        [FromKeyedServices(DbResilienceBuilder.ServiceKey)] ILogger<BaseBackupService>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(storages);
         ArgumentNullException.ThrowIfNull(postgreSql);

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
+using Inknowing.DbResilience.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -23,7 +25,7 @@ public sealed class PointInTimeDrill
     /// <param name="postgreSql">The database's options.</param>
     /// <param name="timeProvider">The clock.</param>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
-    public PointInTimeDrill(BaseBackupService baseBackups, PointInTimeRestorer restorer, IOptions<PostgreSqlOptions> postgreSql, TimeProvider timeProvider)
+    public PointInTimeDrill(BaseBackupService baseBackups, PointInTimeRestorer restorer, IOptions<PostgreSqlOptions> postgreSql, [FromKeyedServices(DbResilienceBuilder.ServiceKey)] TimeProvider timeProvider)
     {
         ArgumentNullException.ThrowIfNull(baseBackups);
         ArgumentNullException.ThrowIfNull(restorer);

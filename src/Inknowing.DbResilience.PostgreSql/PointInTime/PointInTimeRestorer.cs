@@ -5,9 +5,11 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 using Inknowing.DbResilience.Backups;
+using Inknowing.DbResilience.DependencyInjection;
 using Inknowing.DbResilience.PostgreSql.Clusters;
 using Inknowing.DbResilience.PostgreSql.Tools;
 using Inknowing.DbResilience.Storage;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -45,7 +47,7 @@ public sealed partial class PointInTimeRestorer
         WalArchive archive,
         IOptions<PostgreSqlOptions> postgreSql,
         IOptions<PointInTimeOptions> options,
-        ILogger<PointInTimeRestorer>? logger = null)
+        [FromKeyedServices(DbResilienceBuilder.ServiceKey)] ILogger<PointInTimeRestorer>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(baseBackups);
         ArgumentNullException.ThrowIfNull(archive);

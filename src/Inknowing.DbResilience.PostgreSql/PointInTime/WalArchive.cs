@@ -3,7 +3,9 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
+using Inknowing.DbResilience.DependencyInjection;
 using Inknowing.DbResilience.Storage;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -26,7 +28,7 @@ public sealed class WalArchive
     /// <param name="storages">The storages to write to and read from.</param>
     /// <param name="logger">The logger; <see langword="null"/> for none.</param>
     /// <exception cref="ArgumentNullException"><paramref name="storages"/> is <see langword="null"/>.</exception>
-    public WalArchive(IStorageSet storages, ILogger<WalArchive>? logger = null)
+    public WalArchive(IStorageSet storages, [FromKeyedServices(DbResilienceBuilder.ServiceKey)] ILogger<WalArchive>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(storages);
         _storages = storages;
@@ -356,7 +358,7 @@ public sealed class WalArchive
                 length++;
             }
 
-            actual = Sha256Hex.Format(SHA256.HashData(buffer.AsSpan(0, Math.Min(length, buffer.Length))));
+            actual = Convert.ToHexString(SHA256.HashData(buffer.AsSpan(0, Math.Min(length, buffer.Length)))).ToLowerInvariant();
         }
 
         if (length != info.Size)

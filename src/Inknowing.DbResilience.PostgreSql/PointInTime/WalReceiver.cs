@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text;
+using Inknowing.DbResilience.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -36,7 +38,7 @@ public sealed class WalReceiver : IDisposable
     /// <param name="options">The slot, flush interval and synchronous mode.</param>
     /// <param name="logger">The logger; <see langword="null"/> for none.</param>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
-    public WalReceiver(WalArchive archive, IOptions<PostgreSqlOptions> postgreSql, IOptions<PointInTimeOptions> options, ILogger<WalReceiver>? logger = null)
+    public WalReceiver(WalArchive archive, IOptions<PostgreSqlOptions> postgreSql, IOptions<PointInTimeOptions> options, [FromKeyedServices(DbResilienceBuilder.ServiceKey)] ILogger<WalReceiver>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(archive);
         ArgumentNullException.ThrowIfNull(postgreSql);

@@ -1,3 +1,5 @@
+using Inknowing.DbResilience.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -19,7 +21,7 @@ public sealed class WalReceiverService : BackgroundService
     /// <param name="timeProvider">The clock for the reconnect delay.</param>
     /// <param name="logger">The logger; <see langword="null"/> for none.</param>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
-    public WalReceiverService(WalReceiver receiver, TimeProvider timeProvider, ILogger<WalReceiverService>? logger = null)
+    public WalReceiverService(WalReceiver receiver, [FromKeyedServices(DbResilienceBuilder.ServiceKey)] TimeProvider timeProvider, [FromKeyedServices(DbResilienceBuilder.ServiceKey)] ILogger<WalReceiverService>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(receiver);
         ArgumentNullException.ThrowIfNull(timeProvider);

@@ -31,7 +31,10 @@ internal abstract class LogicalRestoreStrategy(
         RestoreChecks.Validate(source, request);
         var startedAt = timeProvider.GetUtcNow();
         var started = timeProvider.GetTimestamp();
-        var admin = new DatabaseAdmin(PostgreSqlOptions.ConnectionString!, RestoreOptions.MaintenanceDatabase);
+        var server = request.TargetConnectionString is { Length: > 0 } given
+            ? given
+            : throw new ArgumentException($"RestoreRequest.TargetConnectionString is empty: set the server to restore backup {source.BackupId} into (IRestoreService sets the configured one).", nameof(request));
+        var admin = new DatabaseAdmin(server, RestoreOptions.MaintenanceDatabase);
         var target = request.TargetDatabase;
         var exists = await admin.ExistsAsync(target, cancellationToken).ConfigureAwait(false);
         var selective = RestoreChecks.IsSelective(request);
@@ -74,7 +77,7 @@ internal abstract class LogicalRestoreStrategy(
         {
             if (request.RestoreGlobals)
             {
-                await RestoreGlobalsAsync(source, cancellationToken).ConfigureAwait(false);
+                await RestoreGlobalsAsync(source, server, cancellationToken).ConfigureAwait(false);
             }
 
             var replace = exists && !selective;
@@ -162,7 +165,7 @@ internal abstract class LogicalRestoreStrategy(
         RestoreChecks.EnsureChecksum(source, sha256, bytesRead);
     }
 
-    private async Task RestoreGlobalsAsync(RestoreSource source, CancellationToken cancellationToken)
+    private async Task RestoreGlobalsAsync(RestoreSource source, string server, CancellationToken cancellationToken)
     {
         var globals = source.Globals ?? throw new RestoreException(
             $"Backup {source.BackupId} has no globals (roles, tablespaces) to restore; drop the roles option or take backups with globals. Nothing was changed.")
@@ -172,7 +175,7 @@ internal abstract class LogicalRestoreStrategy(
         };
         await RestoreChecks.VerifyByReadingAsync(globals, cancellationToken).ConfigureAwait(false);
         var start = new ToolStartInfo(ToolLocator.FindClientTool("psql", PostgreSqlOptions.ToolsDirectory)) { RedirectStandardInput = true };
-        LibpqConnection.Apply(start, PostgreSqlOptions.ConnectionString!);
+        LibpqConnection.Apply(start, server);
 
         // Roles that already exist make CREATE ROLE fail; that is expected, so psql carries on (ON_ERROR_STOP=0).
         start.Arguments.AddRange(["-X", "-q", "-v", "ON_ERROR_STOP=0", "-d", LibpqConnection.DatabaseOnly(RestoreOptions.MaintenanceDatabase), "-f", "-"]);

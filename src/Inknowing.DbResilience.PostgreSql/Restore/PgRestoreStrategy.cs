@@ -1,5 +1,7 @@
+using Inknowing.DbResilience.DependencyInjection;
 using Inknowing.DbResilience.PostgreSql.Tools;
 using Inknowing.DbResilience.Restore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -13,8 +15,8 @@ namespace Inknowing.DbResilience.PostgreSql.Restore;
 internal sealed class PgRestoreStrategy(
     IOptions<PostgreSqlOptions> postgreSqlOptions,
     IOptions<RestoreOptions> restoreOptions,
-    TimeProvider timeProvider,
-    ILogger<PgRestoreStrategy> logger) : LogicalRestoreStrategy(postgreSqlOptions, restoreOptions, timeProvider, logger)
+    [FromKeyedServices(DbResilienceBuilder.ServiceKey)] TimeProvider timeProvider,
+    [FromKeyedServices(DbResilienceBuilder.ServiceKey)] ILogger<PgRestoreStrategy> logger) : LogicalRestoreStrategy(postgreSqlOptions, restoreOptions, timeProvider, logger)
 {
     public override string Name => "pg_restore";
 

@@ -1,5 +1,7 @@
 using Inknowing.DbResilience.Backups;
+using Inknowing.DbResilience.DependencyInjection;
 using Inknowing.DbResilience.Restore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Inknowing.DbResilience.PostgreSql.Restore;
@@ -11,15 +13,15 @@ internal sealed class PostgreSqlRestoreService(
     TableRestorer tableRestorer,
     RecoveryHistory history,
     IOptions<PostgreSqlOptions> postgreSqlOptions,
-    TimeProvider timeProvider) : IRestoreService
+    [FromKeyedServices(DbResilienceBuilder.ServiceKey)] TimeProvider timeProvider) : IRestoreService
 {
     public async Task<RestoreResult> RestoreAsync(RestoreRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         var manifest = await backups.GetAsync(request.BackupId, cancellationToken).ConfigureAwait(false);
         var source = RestoreSources.FromManifest(manifest, backups);
-        var strategy = strategies.FirstOrDefault(s => s.CanRestore(source, request))
-            ?? throw new RestoreException($"No restore strategy can restore backup {manifest.Id} ({manifest.Format} format).") { BackupId = manifest.Id, NothingChanged = true };
+        request.TargetConnectionString ??= postgreSqlOptions.Value.ConnectionString;
+        var strategy = RestoreStrategySelector.Select(strategies, source, request, manifest.Format.ToString());
         var startedAt = timeProvider.GetUtcNow();
         var type = RestoreChecks.IsSelective(request) || request.SchemaOnly ? "selective" : "full";
         try

@@ -1,5 +1,7 @@
+using Inknowing.DbResilience.DependencyInjection;
 using Inknowing.DbResilience.PostgreSql.Tools;
 using Inknowing.DbResilience.Restore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -9,8 +11,8 @@ namespace Inknowing.DbResilience.PostgreSql.Restore;
 internal sealed class PsqlRestoreStrategy(
     IOptions<PostgreSqlOptions> postgreSqlOptions,
     IOptions<RestoreOptions> restoreOptions,
-    TimeProvider timeProvider,
-    ILogger<PsqlRestoreStrategy> logger) : LogicalRestoreStrategy(postgreSqlOptions, restoreOptions, timeProvider, logger)
+    [FromKeyedServices(DbResilienceBuilder.ServiceKey)] TimeProvider timeProvider,
+    [FromKeyedServices(DbResilienceBuilder.ServiceKey)] ILogger<PsqlRestoreStrategy> logger) : LogicalRestoreStrategy(postgreSqlOptions, restoreOptions, timeProvider, logger)
 {
     public override string Name => "psql";
 

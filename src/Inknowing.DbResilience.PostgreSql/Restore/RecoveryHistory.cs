@@ -1,4 +1,6 @@
+using Inknowing.DbResilience.DependencyInjection;
 using Inknowing.DbResilience.Restore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -9,7 +11,11 @@ namespace Inknowing.DbResilience.PostgreSql.Restore;
 /// Writes restores and drills into the recovery_history table of the configured database, best effort: when the database
 /// is unreachable (the usual case in a disaster) the record is logged and the operation's own result still reports it.
 /// </summary>
-internal sealed class RecoveryHistory(IOptions<PostgreSqlOptions> postgreSqlOptions, IOptions<RestoreOptions> restoreOptions, ILogger<RecoveryHistory> logger)
+internal sealed class RecoveryHistory(
+    IOptions<PostgreSqlOptions> postgreSqlOptions,
+    IOptions<RestoreOptions> restoreOptions,
+    IOptions<DbResilienceOptions> library,
+    [FromKeyedServices(DbResilienceBuilder.ServiceKey)] ILogger<RecoveryHistory> logger)
 {
     /// <summary>Records one recovery; returns false when it could not be written.</summary>
     public async Task<bool> RecordAsync(RecoveryRecord record, CancellationToken cancellationToken)
@@ -20,7 +26,7 @@ internal sealed class RecoveryHistory(IOptions<PostgreSqlOptions> postgreSqlOpti
             return false;
         }
 
-        var schema = TableName.QuoteIdentifier(options.HistorySchema);
+        var schema = TableName.QuoteIdentifier(library.Value.Schema);
         try
         {
             await using var connection = await PostgreSqlConnections.OpenAsync(postgreSqlOptions.Value.ConnectionString!, cancellationToken).ConfigureAwait(false);

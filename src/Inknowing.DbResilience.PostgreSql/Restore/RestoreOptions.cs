@@ -18,11 +18,8 @@ public sealed class RestoreOptions
     /// <summary>Gets or sets the name prefix of scratch databases created for table-level restores and drills. The default value is <c>dbresilience_scratch</c>.</summary>
     public string ScratchDatabasePrefix { get; set; } = "dbresilience_scratch";
 
-    /// <summary>Gets or sets a value indicating whether restores and drills are recorded in the recovery_history table. The default value is <see langword="true"/>.</summary>
+    /// <summary>Gets or sets a value indicating whether restores and drills are recorded in the recovery_history table (in the library's schema, <see cref="DbResilienceOptions.Schema"/>). The default value is <see langword="true"/>.</summary>
     public bool RecordHistory { get; set; } = true;
-
-    /// <summary>Gets or sets the schema of the recovery_history table, created if missing. The default value is <c>dbresilience</c>.</summary>
-    public string HistorySchema { get; set; } = "dbresilience";
 
     /// <summary>Gets or sets who is recorded as having performed a restore. The default value is <see langword="null"/>: the operating-system user.</summary>
     public string? PerformedBy { get; set; }

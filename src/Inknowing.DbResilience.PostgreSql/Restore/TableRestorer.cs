@@ -1,6 +1,8 @@
 using System.Globalization;
+using Inknowing.DbResilience.DependencyInjection;
 using Inknowing.DbResilience.PostgreSql.Integrity;
 using Inknowing.DbResilience.Restore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -16,8 +18,8 @@ internal sealed class TableRestorer(
     IOptions<PostgreSqlOptions> postgreSqlOptions,
     IOptions<RestoreOptions> restoreOptions,
     PgRestoreStrategy pgRestore,
-    TimeProvider timeProvider,
-    ILogger<TableRestorer> logger)
+    [FromKeyedServices(DbResilienceBuilder.ServiceKey)] TimeProvider timeProvider,
+    [FromKeyedServices(DbResilienceBuilder.ServiceKey)] ILogger<TableRestorer> logger)
 {
     private const int CommandTimeoutSeconds = 3600;
 

@@ -19,7 +19,7 @@ public static class S3StorageBuilderExtensions
     public static DbResilienceBuilder UseS3Storage(this DbResilienceBuilder builder, Action<S3StorageOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        return builder.SetPrimaryStorage(Registration("UseS3Storage", configure));
+        return builder.UseStorage(Registration("UseS3Storage", configure));
     }
 
     /// <summary>Adds a copy in an S3 bucket beside the primary storage (for example offsite, or another storage class).</summary>
@@ -30,7 +30,7 @@ public static class S3StorageBuilderExtensions
     public static DbResilienceBuilder AddS3Storage(this DbResilienceBuilder builder, Action<S3StorageOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        return builder.AddStorageCopy(Registration("AddS3Storage", configure));
+        return builder.AddStorage(Registration("AddS3Storage", configure));
     }
 
     private static StorageRegistration Registration(string method, Action<S3StorageOptions> configure)
@@ -40,10 +40,10 @@ public static class S3StorageBuilderExtensions
         configure(options);
         var problems = options.Validate();
         var call = problems.Count == 0 ? $"{method}({S3StorageProvider.DisplayName(options)})" : $"{method}(...)";
-        return new StorageRegistration(
-            call,
-            problems.Count == 0 ? S3StorageProvider.DisplayName(options) : null,
-            sp => new S3StorageProvider(options, sp.GetRequiredService<ILogger<S3StorageProvider>>()),
-            problems);
+        return new StorageRegistration(call, sp => new S3StorageProvider(options, sp.GetRequiredKeyedService<ILogger<S3StorageProvider>>(DbResilienceBuilder.ServiceKey)))
+        {
+            Name = problems.Count == 0 ? S3StorageProvider.DisplayName(options) : null,
+            Problems = problems,
+        };
     }
 }

@@ -88,10 +88,10 @@ public sealed class BackupOptions
     /// </summary>
     public bool EnableCatalog { get; set; } = true;
 
-    /// <summary>Gets or sets the schema of the catalog table. The default value is <c>public</c>.</summary>
-    public string CatalogSchema { get; set; } = "public";
-
-    /// <summary>Gets or sets the name of the catalog table. The default value is <c>backup_history</c>.</summary>
+    /// <summary>
+    /// Gets or sets the name of the catalog table, in the library's schema (<see cref="DbResilienceOptions.Schema"/>). The
+    /// default value is <c>backup_history</c>.
+    /// </summary>
     public string CatalogTable { get; set; } = "backup_history";
 
     /// <summary>

@@ -37,9 +37,9 @@ internal sealed partial class BackupOptionsValidator : IValidateOptions<BackupOp
         }
 
         errors.AddRange(options.Retention.Validate());
-        if (!IdentifierPattern().IsMatch(options.CatalogSchema) || !IdentifierPattern().IsMatch(options.CatalogTable))
+        if (!IdentifierPattern().IsMatch(options.CatalogTable))
         {
-            errors.Add($"BackupOptions.CatalogSchema '{options.CatalogSchema}' and CatalogTable '{options.CatalogTable}' must be plain identifiers (letters, digits, underscores).");
+            errors.Add($"BackupOptions.CatalogTable '{options.CatalogTable}' must be a plain identifier (letters, digits, underscores).");
         }
 
         if (options.ArchiveCompressionLevel is < 0 or > 9)

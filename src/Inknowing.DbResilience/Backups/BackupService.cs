@@ -1,8 +1,10 @@
 using System.Globalization;
 using System.IO.Compression;
+using Inknowing.DbResilience.DependencyInjection;
 using Inknowing.DbResilience.Encryption;
 using Inknowing.DbResilience.Retention;
 using Inknowing.DbResilience.Storage;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -24,15 +26,18 @@ internal sealed class BackupService : IBackupService
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly IBackupCatalog? _catalog;
+    private readonly IJobLock? _jobLock;
 
     public BackupService(
         IBackupTarget target,
         IStorageSet storage,
         IOptions<BackupOptions> options,
-        TimeProvider time,
-        ILogger<BackupService> logger,
-        IBackupCatalog? catalog = null)
+        [FromKeyedServices(DbResilienceBuilder.ServiceKey)] TimeProvider time,
+        [FromKeyedServices(DbResilienceBuilder.ServiceKey)] ILogger<BackupService> logger,
+        IBackupCatalog? catalog = null,
+        IJobLock? jobLock = null)
     {
+        _jobLock = jobLock;
         _target = target;
         _storage = storage;
         _options = options.Value;
@@ -42,6 +47,16 @@ internal sealed class BackupService : IBackupService
     }
 
     public async Task<BackupResult> CreateAsync(BackupRequest? request = null, CancellationToken cancellationToken = default)
+    {
+        // One backup of a database at a time, across processes: a second one is refused (ConcurrentJobException).
+        var held = _jobLock is null ? null : await _jobLock.AcquireAsync("backup", cancellationToken).ConfigureAwait(false);
+        await using (held)
+        {
+            return await CreateHeldAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<BackupResult> CreateHeldAsync(BackupRequest? request, CancellationToken cancellationToken)
     {
         request ??= new BackupRequest();
         var o = _options;
@@ -347,6 +362,16 @@ internal sealed class BackupService : IBackupService
     }
 
     public async Task<BackupPruneResult> PruneAsync(bool dryRun = false, CancellationToken cancellationToken = default)
+    {
+        // One retention pass at a time, across processes; a dry run deletes nothing and takes no lock.
+        var held = dryRun || _jobLock is null ? null : await _jobLock.AcquireAsync("prune", cancellationToken).ConfigureAwait(false);
+        await using (held)
+        {
+            return await PruneHeldAsync(dryRun, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<BackupPruneResult> PruneHeldAsync(bool dryRun, CancellationToken cancellationToken)
     {
         var entries = await ScanAsync(cancellationToken).ConfigureAwait(false);
         var candidates = entries.Select(e => new RetentionCandidate(

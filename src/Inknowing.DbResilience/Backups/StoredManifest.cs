@@ -8,25 +8,30 @@ namespace Inknowing.DbResilience.Backups;
 /// it (which must exist and match), and against its own seal (<see cref="ManifestSeal"/>). Logical and base backups read
 /// their manifests through here, so both are protected the same way.
 /// </summary>
-internal static class StoredManifest
+public static class StoredManifest
 {
     /// <summary>The largest manifest read (a manifest lists files and tables; anything bigger is not one).</summary>
     private const long MaxSize = 64L * 1024 * 1024;
 
-    /// <summary>Writes plain manifest JSON sealed.</summary>
+    /// <summary>Seals plain manifest JSON: adds its own SHA-256 as the first property.</summary>
+    /// <param name="json">The manifest's UTF-8 JSON object.</param>
+    /// <returns>The sealed manifest bytes to store.</returns>
     public static byte[] Seal(byte[] json) => ManifestSeal.Seal(json);
 
     /// <summary>Reads and checks one stored manifest.</summary>
-    /// <returns>The bytes; whether they carry a seal; what is wrong (naming the storage and the key), or <see langword="null"/>.</returns>
+    /// <param name="storage">The storage that holds the manifest.</param>
+    /// <param name="key">The manifest's key.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The bytes, whether they carry a seal, and what is wrong (naming the storage and the key), or no problem.</returns>
     /// <exception cref="StorageObjectNotFoundException">Nothing is stored under the key (any more).</exception>
     /// <exception cref="StorageException">The storage failed.</exception>
-    public static async Task<(byte[] Bytes, bool IsSealed, string? Problem)> ReadAsync(IStorageProvider storage, string key, CancellationToken cancellationToken)
+    public static async Task<StoredManifestContent> ReadAsync(IStorageProvider storage, string key, CancellationToken cancellationToken)
     {
         var info = await storage.GetInfoAsync(key, cancellationToken).ConfigureAwait(false)
             ?? throw new StorageObjectNotFoundException(storage.Name, key);
         if (info.Size > MaxSize)
         {
-            return ([], false, $"'{key}' in {storage.Name} is {info.Size} bytes, far larger than any manifest: it was replaced or damaged");
+            return new StoredManifestContent([], false, $"'{key}' in {storage.Name} is {info.Size} bytes, far larger than any manifest: it was replaced or damaged");
         }
 
         byte[] bytes;
@@ -55,6 +60,6 @@ internal static class StoredManifest
             problem = problem is null ? sealProblem : problem + "; " + sealProblem;
         }
 
-        return (bytes, isSealed, problem);
+        return new StoredManifestContent(bytes, isSealed, problem);
     }
 }

@@ -18,17 +18,41 @@ namespace Inknowing.DbResilience.DependencyInjection;
 /// </remarks>
 public sealed class DbResilienceBuilder
 {
+    /// <summary>
+    /// The key under which the library registers its own services in the application's container: its clock
+    /// (<see cref="TimeProvider"/>), its logging (<see cref="ILoggerFactory"/> and <see cref="ILogger{TCategoryName}"/>) and,
+    /// in the PostgreSQL package, the data source of the protected database. An extension (a storage provider, a backup
+    /// target) takes them with <c>[FromKeyedServices(DbResilienceBuilder.ServiceKey)]</c> or
+    /// <c>GetRequiredKeyedService&lt;T&gt;(DbResilienceBuilder.ServiceKey)</c>.
+    /// </summary>
+    /// <remarks>
+    /// The library never registers or replaces an unkeyed <c>NpgsqlDataSource</c>, <see cref="ILoggerFactory"/> or
+    /// <see cref="TimeProvider"/> of the application: whatever the application registers, before or after
+    /// <c>AddDbResilience</c>, stays its own, and the library backs up the database it was given.
+    /// </remarks>
+    public const string ServiceKey = "Inknowing.DbResilience";
+
     private readonly bool _standalone;
     private bool _built;
 
-    /// <summary>Initializes a new builder that owns its own service collection, for use without a host; finish with <see cref="Build"/>.</summary>
+    /// <summary>
+    /// Initializes a new builder that owns its own service collection, for use without a host; finish with <see cref="Build"/>.
+    /// Its container supplies a default clock (<see cref="TimeProvider.System"/>) and logging that writes nothing.
+    /// </summary>
     public DbResilienceBuilder()
         : this(new ServiceCollection())
     {
         _standalone = true;
+        Services.TryAddSingleton(TimeProvider.System);
+        Services.TryAddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
+        Services.TryAdd(ServiceDescriptor.Singleton(typeof(ILogger<>), typeof(Logger<>)));
     }
 
-    /// <summary>Initializes a new builder that registers into an existing service collection.</summary>
+    /// <summary>
+    /// Initializes a new builder that registers into an existing service collection. The application's own services
+    /// (its data source, logging and clock) are left as they are: the library uses the application's logging and clock
+    /// when it has them, and registers its own connections under <see cref="ServiceKey"/>.
+    /// </summary>
     /// <param name="services">The application's services.</param>
     /// <exception cref="ArgumentNullException"><paramref name="services"/> is <see langword="null"/>.</exception>
     public DbResilienceBuilder(IServiceCollection services)
@@ -41,27 +65,60 @@ public sealed class DbResilienceBuilder
     /// <summary>Gets the service collection that the builder's methods register into.</summary>
     public IServiceCollection Services { get; }
 
-    /// <summary>Sets the clock used for schedules, retention and ids. The default value is <see cref="TimeProvider.System"/>.</summary>
+    /// <summary>
+    /// Sets the schema of the library's own tables (<c>schema_migrations</c>, <c>migration_history</c>,
+    /// <c>backup_history</c>, <c>recovery_history</c>), one for all of them. The default value is <c>dbresilience</c>.
+    /// </summary>
+    /// <param name="schema">A plain identifier; an invalid one is reported when the configuration is validated.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="schema"/> is <see langword="null"/>.</exception>
+    public DbResilienceBuilder UseSchema(string schema)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        Services.Configure<DbResilienceOptions>(o => o.Schema = schema);
+        return this;
+    }
+
+    /// <summary>
+    /// Sets the clock the library uses for schedules, retention and ids, without changing the application's own
+    /// <see cref="TimeProvider"/>. The default value is the application's <see cref="TimeProvider"/> when it registers one,
+    /// otherwise <see cref="TimeProvider.System"/>.
+    /// </summary>
     /// <param name="timeProvider">The clock.</param>
     /// <returns>This builder.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="timeProvider"/> is <see langword="null"/>.</exception>
     public DbResilienceBuilder UseTimeProvider(TimeProvider timeProvider)
     {
         ArgumentNullException.ThrowIfNull(timeProvider);
-        Services.RemoveAll<TimeProvider>();
-        Services.AddSingleton(timeProvider);
+        Services.RemoveAllKeyed<TimeProvider>(ServiceKey);
+        Services.AddKeyedSingleton(ServiceKey, timeProvider);
+        if (_standalone)
+        {
+            // The standalone container is the library's own: what it resolves unkeyed follows the same choice.
+            Services.Replace(ServiceDescriptor.Singleton(timeProvider));
+        }
+
         return this;
     }
 
-    /// <summary>Sets the logger factory used when the builder runs without a host. The default writes nothing.</summary>
+    /// <summary>
+    /// Sets the logger factory the library writes to, without changing the application's own <see cref="ILoggerFactory"/>.
+    /// The default value is the application's <see cref="ILoggerFactory"/> when it registers one; otherwise (and without
+    /// a host) the library writes nothing.
+    /// </summary>
     /// <param name="loggerFactory">The logger factory.</param>
     /// <returns>This builder.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="loggerFactory"/> is <see langword="null"/>.</exception>
     public DbResilienceBuilder UseLoggerFactory(ILoggerFactory loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(loggerFactory);
-        Services.RemoveAll<ILoggerFactory>();
-        Services.AddSingleton(loggerFactory);
+        Services.RemoveAllKeyed<ILoggerFactory>(ServiceKey);
+        Services.AddKeyedSingleton(ServiceKey, loggerFactory);
+        if (_standalone)
+        {
+            Services.Replace(ServiceDescriptor.Singleton(loggerFactory));
+        }
+
         return this;
     }
 
@@ -125,11 +182,17 @@ public sealed class DbResilienceBuilder
         }
     }
 
+    /// <summary>
+    /// Registers the library's own clock and logging under <see cref="ServiceKey"/>, once. They fall back to the
+    /// application's services when it has them, resolved when first used, so the order of <c>AddLogging</c> and
+    /// <c>AddDbResilience</c> does not matter.
+    /// </summary>
     private static void AddCoreServices(IServiceCollection services)
     {
         services.AddOptions();
-        services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
-        services.TryAdd(ServiceDescriptor.Singleton(typeof(ILogger<>), typeof(Logger<>)));
+        services.TryAddValidatedOptions<DbResilienceOptions, DbResilienceOptionsValidator>();
+        services.TryAddKeyedSingleton<TimeProvider>(ServiceKey, (sp, _) => sp.GetService<TimeProvider>() ?? TimeProvider.System);
+        services.TryAddKeyedSingleton<ILoggerFactory>(ServiceKey, (sp, _) => new LibraryLoggerFactory(sp.GetService<ILoggerFactory>()));
+        services.TryAdd(ServiceDescriptor.KeyedSingleton(typeof(ILogger<>), ServiceKey, typeof(LibraryLogger<>)));
     }
 }

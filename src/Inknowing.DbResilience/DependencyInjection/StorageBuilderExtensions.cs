@@ -23,7 +23,7 @@ public static class StorageBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(path);
-        return builder.SetPrimaryStorage(FileSystem($"UseFileSystemStorage(\"{path}\")", path));
+        return builder.UseStorage(FileSystem($"UseFileSystemStorage(\"{path}\")", path));
     }
 
     /// <summary>Adds a copy in a directory on a local or mounted disk, beside the primary storage.</summary>
@@ -35,7 +35,7 @@ public static class StorageBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(path);
-        return builder.AddStorageCopy(FileSystem($"AddFileSystemStorage(\"{path}\")", path));
+        return builder.AddStorage(FileSystem($"AddFileSystemStorage(\"{path}\")", path));
     }
 
     /// <summary>Sets the primary storage to a custom provider created from the services, replacing any earlier <c>Use*Storage</c> call.</summary>
@@ -47,8 +47,7 @@ public static class StorageBuilderExtensions
         where T : class, IStorageProvider
     {
         ArgumentNullException.ThrowIfNull(builder);
-        return builder.SetPrimaryStorage(new StorageRegistration(
-            $"UseStorage<{typeof(T).Name}>()", null, sp => ActivatorUtilities.CreateInstance<T>(sp), []));
+        return builder.UseStorage(new StorageRegistration($"UseStorage<{typeof(T).Name}>()", sp => ActivatorUtilities.CreateInstance<T>(sp)));
     }
 
     /// <summary>Adds a copy to a storage created from the services, beside the primary storage.</summary>
@@ -60,7 +59,7 @@ public static class StorageBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(factory);
-        return builder.AddStorageCopy(new StorageRegistration("AddStorage(factory)", null, factory, []));
+        return builder.AddStorage(new StorageRegistration("AddStorage(factory)", factory));
     }
 
     /// <summary>Adds a copy to an existing storage provider, beside the primary storage.</summary>
@@ -72,7 +71,7 @@ public static class StorageBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(provider);
-        return builder.AddStorageCopy(new StorageRegistration($"AddStorage({provider.Name})", provider.Name, _ => provider, []));
+        return builder.AddStorage(new StorageRegistration($"AddStorage({provider.Name})", _ => provider) { Name = provider.Name });
     }
 
     /// <summary>Adds a copy to a custom provider created from the services, beside the primary storage.</summary>
@@ -84,34 +83,62 @@ public static class StorageBuilderExtensions
         where T : class, IStorageProvider
     {
         ArgumentNullException.ThrowIfNull(builder);
-        return builder.AddStorageCopy(new StorageRegistration(
-            $"AddStorage<{typeof(T).Name}>()", null, sp => ActivatorUtilities.CreateInstance<T>(sp), []));
+        return builder.AddStorage(new StorageRegistration($"AddStorage<{typeof(T).Name}>()", sp => ActivatorUtilities.CreateInstance<T>(sp)));
     }
 
-    /// <summary>Fills the primary storage slot (used by the storage packages' <c>Use*Storage</c> methods).</summary>
-    internal static DbResilienceBuilder SetPrimaryStorage(this DbResilienceBuilder builder, StorageRegistration registration)
+    /// <summary>
+    /// Sets the primary storage to a registration made by a storage package (its <c>Use*Storage</c> method), replacing any
+    /// earlier <c>Use*Storage</c> call.
+    /// </summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="registration">The storage: its call, factory and the problems found in its settings.</param>
+    /// <returns>The builder.</returns>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    public static DbResilienceBuilder UseStorage(this DbResilienceBuilder builder, StorageRegistration registration)
     {
-        builder.Services.AddStorageCore();
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(registration);
+        builder.Services.AddStorageSet(requiredBy: "");
         builder.Services.Configure<StorageSetOptions>(o => o.Primary = registration);
         return builder;
     }
 
-    /// <summary>Appends a copy (used by the storage packages' <c>Add*Storage</c> methods).</summary>
-    internal static DbResilienceBuilder AddStorageCopy(this DbResilienceBuilder builder, StorageRegistration registration)
+    /// <summary>Adds a copy to a registration made by a storage package (its <c>Add*Storage</c> method), beside the primary storage.</summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="registration">The storage: its call, factory and the problems found in its settings.</param>
+    /// <returns>The builder.</returns>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    public static DbResilienceBuilder AddStorage(this DbResilienceBuilder builder, StorageRegistration registration)
     {
-        builder.Services.AddStorageCore();
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(registration);
+        builder.Services.AddStorageSet(requiredBy: "");
         builder.Services.Configure<StorageSetOptions>(o => o.Copies.Add(registration));
         return builder;
     }
 
     /// <summary>
-    /// Registers, once, the validated storage configuration and <see cref="IStorageSet"/>. Capabilities that need storage
-    /// (backups, WAL archiving) call it too, so that a missing storage is reported at start-up with the call that fixes it.
+    /// Registers, once, the validated storage configuration and <see cref="IStorageSet"/>. Capabilities that the application
+    /// asked for and that cannot work without storage (<c>ConfigureBackups</c>, point-in-time recovery) pass
+    /// <paramref name="requiredBy"/>, so that a missing storage is reported at start-up with the call that fixes it.
+    /// Without it, a missing storage is reported (as a <see cref="DbResilienceConfigurationException"/> with the same
+    /// message) only when something that needs storage is resolved, so that a configuration that only migrates needs none.
     /// </summary>
     /// <param name="services">The services.</param>
+    /// <param name="requiredBy">
+    /// The builder call that needs a storage, for the message (an empty string when the call itself adds one), or
+    /// <see langword="null"/> when the storage is optional.
+    /// </param>
     /// <returns>The services.</returns>
-    internal static IServiceCollection AddStorageCore(this IServiceCollection services)
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> is <see langword="null"/>.</exception>
+    public static IServiceCollection AddStorageSet(this IServiceCollection services, string? requiredBy)
     {
+        ArgumentNullException.ThrowIfNull(services);
+        if (requiredBy is not null)
+        {
+            services.Configure<StorageSetOptions>(o => o.RequiredBy.Add(requiredBy));
+        }
+
         if (!services.TryAddValidatedOptions<StorageSetOptions, StorageSetOptionsValidator>())
         {
             return services;
@@ -120,13 +147,18 @@ public static class StorageBuilderExtensions
         services.TryAddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<StorageSetOptions>>().Value;
+            if (!options.All.Any())
+            {
+                throw new DbResilienceConfigurationException(StorageSetOptionsValidator.NoStorage(options.RequiredBy));
+            }
+
             var providers = new List<IStorageProvider>();
             foreach (var registration in options.All)
             {
                 providers.Add(registration.Factory(sp));
             }
 
-            return new StorageSet(providers, ownsProviders: true, sp.GetRequiredService<ILogger<StorageSet>>(), StorageSet.ChunkSize);
+            return new StorageSet(providers, ownsProviders: true, sp.GetRequiredKeyedService<ILogger<StorageSet>>(DbResilienceBuilder.ServiceKey), StorageSet.ChunkSize);
         });
         services.TryAddSingleton<IStorageSet>(sp => sp.GetRequiredService<StorageSet>());
         return services;
@@ -136,8 +168,10 @@ public static class StorageBuilderExtensions
     {
         if (string.IsNullOrWhiteSpace(path))
         {
-            return new StorageRegistration(call, null, _ => throw new InvalidOperationException(call + " has an empty path."),
-                ["the path is empty: give the directory that holds the backups, for example /var/backups/app."]);
+            return new StorageRegistration(call, _ => throw new InvalidOperationException(call + " has an empty path."))
+            {
+                Problems = ["the path is empty: give the directory that holds the backups, for example /var/backups/app."],
+            };
         }
 
         string root;
@@ -147,14 +181,16 @@ public static class StorageBuilderExtensions
         }
         catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
         {
-            return new StorageRegistration(call, null, _ => throw new InvalidOperationException(call + " has an invalid path."),
-                [$"the path is not valid ({ex.Message}): give a directory path."]);
+            return new StorageRegistration(call, _ => throw new InvalidOperationException(call + " has an invalid path."))
+            {
+                Problems = [$"the path is not valid ({ex.Message}): give a directory path."],
+            };
         }
 
         var problems = File.Exists(root)
             ? new[] { $"'{root}' is a file, not a directory: give the directory that holds the backups." }
             : [];
         var provider = problems.Length == 0 ? new FileSystemStorageProvider(root) : null;
-        return new StorageRegistration(call, provider?.Name, _ => new FileSystemStorageProvider(root), problems);
+        return new StorageRegistration(call, _ => new FileSystemStorageProvider(root)) { Name = provider?.Name, Problems = problems };
     }
 }

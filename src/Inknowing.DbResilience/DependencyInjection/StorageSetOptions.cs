@@ -9,6 +9,12 @@ internal sealed class StorageSetOptions
     /// <summary>Gets the extra copies added by <c>AddStorage</c>, in call order.</summary>
     public List<StorageRegistration> Copies { get; } = [];
 
+    /// <summary>
+    /// Gets the builder calls that need a storage (empty strings for the storage calls themselves); when any is present,
+    /// a configuration without storage fails validation at start-up.
+    /// </summary>
+    public List<string> RequiredBy { get; } = [];
+
     /// <summary>Gets every storage, the primary first.</summary>
     public IEnumerable<StorageRegistration> All => Primary is null ? Copies : Copies.Prepend(Primary);
 }

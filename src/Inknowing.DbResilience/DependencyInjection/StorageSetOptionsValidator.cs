@@ -9,10 +9,9 @@ internal sealed class StorageSetOptionsValidator : IValidateOptions<StorageSetOp
     {
         var errors = new List<string>();
         var all = options.All.ToList();
-        if (all.Count == 0)
+        if (all.Count == 0 && options.RequiredBy.Count > 0)
         {
-            errors.Add("No storage is configured: call UseFileSystemStorage(path), UseS3Storage(o => ...) or UseStorage<T>() "
-                + "(the CLI: --storage or DBRESILIENCE_STORAGE).");
+            errors.Add(NoStorage(options.RequiredBy));
         }
 
         foreach (var registration in all)
@@ -27,5 +26,16 @@ internal sealed class StorageSetOptionsValidator : IValidateOptions<StorageSetOp
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>Says that no storage is configured, which call needs one, and the calls that add one.</summary>
+    /// <param name="requiredBy">The builder calls that need a storage; empty entries are ignored.</param>
+    /// <returns>The message.</returns>
+    public static string NoStorage(IEnumerable<string> requiredBy)
+    {
+        var needers = requiredBy.Where(r => r.Length > 0).Distinct(StringComparer.Ordinal).ToList();
+        var need = needers.Count == 0 ? "backups and WAL archiving need one" : string.Join(" and ", needers) + " need" + (needers.Count == 1 ? "s" : "") + " one";
+        return $"No storage is configured ({need}): call UseFileSystemStorage(path), UseS3Storage(o => ...) or UseStorage<T>() "
+            + "(the CLI: --storage or DBRESILIENCE_STORAGE).";
     }
 }

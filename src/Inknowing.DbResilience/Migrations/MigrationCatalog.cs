@@ -1,7 +1,10 @@
 namespace Inknowing.DbResilience.Migrations;
 
-/// <summary>The scripts of every source, checked and ordered: migrations by version with their rollbacks, seeds, repeatables.</summary>
-internal sealed class MigrationCatalog
+/// <summary>
+/// The scripts of every source, checked and ordered: migrations by version with their rollbacks, seeds, repeatables.
+/// A migration runner (the PostgreSQL package's, or another database's) plans from it.
+/// </summary>
+public sealed class MigrationCatalog
 {
     private MigrationCatalog(
         IReadOnlyList<MigrationScript> migrations,
@@ -28,6 +31,9 @@ internal sealed class MigrationCatalog
     public IReadOnlyList<MigrationScript> Repeatables { get; }
 
     /// <summary>Loads every source and checks the whole set, reporting every problem at once.</summary>
+    /// <param name="sources">The sources.</param>
+    /// <param name="cancellationToken">Cancels the load.</param>
+    /// <returns>The checked catalog.</returns>
     /// <exception cref="DbResilienceConfigurationException">A name is unparsable, a version is duplicated, or a rollback or seed has no migration.</exception>
     public static async Task<MigrationCatalog> LoadAsync(IEnumerable<IMigrationSource> sources, CancellationToken cancellationToken)
     {
@@ -54,6 +60,8 @@ internal sealed class MigrationCatalog
     }
 
     /// <summary>Checks and orders scripts.</summary>
+    /// <param name="scripts">The scripts of every source.</param>
+    /// <returns>The checked catalog.</returns>
     /// <exception cref="DbResilienceConfigurationException">A version is duplicated, or a rollback or seed has no migration.</exception>
     public static MigrationCatalog Create(IEnumerable<MigrationScript> scripts)
     {

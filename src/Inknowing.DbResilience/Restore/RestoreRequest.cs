@@ -6,8 +6,17 @@ public sealed class RestoreRequest
     /// <summary>Gets or sets the backup to restore: an id, or <c>latest</c>. The default value is <c>latest</c>.</summary>
     public string BackupId { get; set; } = "latest";
 
-    /// <summary>Gets or sets the database to restore into, on the configured server. Required.</summary>
+    /// <summary>Gets or sets the database to restore into, on the server of <see cref="TargetConnectionString"/>. Required.</summary>
     public string TargetDatabase { get; set; } = string.Empty;
+
+    /// <summary>
+    /// Gets or sets the connection string of the server to restore into: host, port, user, password and options. Its
+    /// database is the one connected to for administration only; <see cref="TargetDatabase"/> names the database restored into.
+    /// The password reaches the tools only through their environment. <see cref="IRestoreService"/> sets it to the
+    /// configured database's server when it is <see langword="null"/>; a drill sets it to its scratch server. A strategy
+    /// takes its connection from here, never from global options. The default value is <see langword="null"/>.
+    /// </summary>
+    public string? TargetConnectionString { get; set; }
 
     /// <summary>
     /// Gets or sets a value indicating whether an existing target database may be replaced (dropped and created again, the

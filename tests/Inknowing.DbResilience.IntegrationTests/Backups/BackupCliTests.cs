@@ -40,7 +40,17 @@ public sealed class BackupCliTests : StorageDirectoryTests
         manifest.RowCountSource.Should().Be("archive");
     }
 
-    private async Task<(int ExitCode, string Output, string Error)> RunAsync(string storage, string? key, params string[] arguments)
+    [Test]
+    public async Task Backup_NoStorage_ExitsTwoNamingTheStorageOption()
+    {
+        var (exitCode, output, error) = await RunAsync(storage: null, key: null, "backup");
+
+        exitCode.Should().Be(2, error);
+        output.Should().BeEmpty();
+        error.Should().Contain("No storage is configured").And.Contain("--storage").And.NotContain("Unable to resolve service");
+    }
+
+    private async Task<(int ExitCode, string Output, string Error)> RunAsync(string? storage, string? key, params string[] arguments)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(CliProcess.DllPath);
@@ -50,7 +60,15 @@ public sealed class BackupCliTests : StorageDirectoryTests
         }
 
         info.Environment["DBRESILIENCE_CONNECTION"] = _connectionString;
-        info.Environment["DBRESILIENCE_STORAGE"] = new Uri(storage).AbsoluteUri;
+        if (storage is null)
+        {
+            info.Environment.Remove("DBRESILIENCE_STORAGE");
+        }
+        else
+        {
+            info.Environment["DBRESILIENCE_STORAGE"] = new Uri(storage).AbsoluteUri;
+        }
+
         info.Environment.Remove(BackupOptions.EncryptionKeyVariable);
         if (key is not null)
         {

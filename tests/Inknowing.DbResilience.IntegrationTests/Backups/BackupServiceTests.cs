@@ -41,7 +41,7 @@ public sealed class BackupServiceTests : StorageDirectoryTests
 
         var stored = await BackupManifestSerializer.DeserializeAsync(File.OpenRead(Path.Combine(storage, "backups", manifest.Id, "manifest.json")), "test");
         stored.Should().BeEquivalentTo(manifest);
-        (await BackupTestDatabase.ScalarAsync<string>(_connectionString, $"SELECT status FROM public.backup_history WHERE backup_id = '{manifest.Id}'"))
+        (await BackupTestDatabase.ScalarAsync<string>(_connectionString, $"SELECT status FROM dbresilience.backup_history WHERE backup_id = '{manifest.Id}'"))
             .Should().Be("completed");
     }
 
@@ -144,7 +144,7 @@ public sealed class BackupServiceTests : StorageDirectoryTests
         error.Message.Should().Contain("pg_dump").And.Contain("no matching tables");
         BackupTestDatabase.KeysUnder(storage).Should().BeEmpty();
         (await host.GetRequiredService<IBackupService>().ListAsync()).Should().BeEmpty();
-        (await BackupTestDatabase.ScalarAsync<long>(_connectionString, "SELECT count(*) FROM public.backup_history WHERE status = 'failed' AND notes LIKE '%no matching tables%'"))
+        (await BackupTestDatabase.ScalarAsync<long>(_connectionString, "SELECT count(*) FROM dbresilience.backup_history WHERE status = 'failed' AND notes LIKE '%no matching tables%'"))
             .Should().BeGreaterThan(0);
     }
 

@@ -7,6 +7,7 @@ using Inknowing.DbResilience.PostgreSql.Drills;
 using Inknowing.DbResilience.PostgreSql.Integrity;
 using Inknowing.DbResilience.PostgreSql.Restore;
 using Inknowing.DbResilience.Restore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using static Inknowing.DbResilience.IntegrationTests.Restore.RestoreTestSupport;
@@ -83,6 +84,7 @@ public sealed class DrillRunnerTests
         await using var host = Build(TimeProvider.System);
         var runner = new PostgreSqlDrillRunner(
             new AlteredManifestBackupService(host.GetRequiredService<IBackupService>()),
+            host.GetServices<IRestoreStrategy>(),
             host.GetRequiredService<IIntegrityChecker>(),
             host.GetRequiredService<RecoveryHistory>(),
             host.GetRequiredService<IOptions<PostgreSql.PostgreSqlOptions>>(),

@@ -22,6 +22,9 @@ internal sealed class MigrationTestContext : IAsyncDisposable
 
     public string Directory { get; }
 
+    private string QueryConnectionString
+        => new NpgsqlConnectionStringBuilder(ConnectionString) { SearchPath = "public, " + DbResilienceOptions.DefaultSchema }.ConnectionString;
+
     public static async Task<MigrationTestContext> CreateAsync()
     {
         var connectionString = await TestServers.CreateDatabaseAsync("mig");
@@ -32,9 +35,10 @@ internal sealed class MigrationTestContext : IAsyncDisposable
 
     public void Write(string fileName, string sql) => File.WriteAllText(Path.Combine(Directory, fileName), sql);
 
-    public IMigrationRunner Runner(Action<MigrationOptions>? configure = null)
+    public IMigrationRunner Runner(Action<MigrationOptions>? configure = null, string schema = DbResilienceOptions.DefaultSchema)
     {
         var host = new DbResilienceBuilder()
+            .UseSchema(schema)
             .UsePostgreSql(ConnectionString)
             .AddMigrations(m =>
             {
@@ -46,9 +50,10 @@ internal sealed class MigrationTestContext : IAsyncDisposable
         return host.GetRequiredService<IMigrationRunner>();
     }
 
+    /// <summary>Runs a query with the library's default schema after public on the search path, so tracking tables need no schema.</summary>
     public async Task<T?> ScalarAsync<T>(string sql)
     {
-        await using var connection = new NpgsqlConnection(ConnectionString);
+        await using var connection = new NpgsqlConnection(QueryConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         var value = await command.ExecuteScalarAsync();
@@ -57,7 +62,7 @@ internal sealed class MigrationTestContext : IAsyncDisposable
 
     public async Task ExecuteAsync(string sql)
     {
-        await using var connection = new NpgsqlConnection(ConnectionString);
+        await using var connection = new NpgsqlConnection(QueryConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync();

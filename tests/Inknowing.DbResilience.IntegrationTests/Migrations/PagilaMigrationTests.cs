@@ -26,7 +26,7 @@ public sealed class PagilaMigrationTests
             """);
         context.Write("V2__after.sql", "INSERT INTO language (name) VALUES ('English'), ('Français');");
         context.Write("R2__after.sql", "DELETE FROM language;");
-        var runner = context.Runner(m => m.Schema = "dbr");
+        var runner = context.Runner(schema: "dbr");
 
         var first = await runner.MigrateAsync();
         var objects = await context.ScalarAsync<long>(CountObjects);

@@ -273,7 +273,7 @@ public sealed class PostgreSqlMigrationRunnerTests
             """
             SELECT version, success, error_message, affected_rows, started_at <= completed_at, metadata->>'restorePointName',
                    metadata->>'restorePointLsn', (metadata->>'transactional')::boolean, metadata->>'checksum', metadata->>'origin'
-            FROM migration_history ORDER BY id
+            FROM dbresilience.migration_history ORDER BY id
             """, connection);
         await using var reader = await command.ExecuteReaderAsync();
         var rows = new List<(string Version, long Affected, string Lsn)>();
@@ -393,7 +393,8 @@ public sealed class PostgreSqlMigrationRunnerTests
     {
         await using var context = await MigrationTestContext.CreateAsync();
         var role = "mig_" + Guid.NewGuid().ToString("N")[..8];
-        await context.ExecuteAsync($"CREATE ROLE {role} LOGIN PASSWORD 'pw'; GRANT ALL ON SCHEMA public TO {role};");
+        // Without CREATE on the database the role cannot create the library's schema: an administrator creates it once.
+        await context.ExecuteAsync($"CREATE ROLE {role} LOGIN PASSWORD 'pw'; GRANT ALL ON SCHEMA public TO {role}; CREATE SCHEMA dbresilience AUTHORIZATION {role};");
         context.Write("V1__a.sql", "CREATE TABLE a (id int);");
         var asRole = new Npgsql.NpgsqlConnectionStringBuilder(context.ConnectionString) { Username = role, Password = "pw" }.ConnectionString;
         await using var host = new Inknowing.DbResilience.DependencyInjection.DbResilienceBuilder()
@@ -405,6 +406,19 @@ public sealed class PostgreSqlMigrationRunnerTests
 
         result.Executions.Single().RestorePointName.Should().BeNull();
         (await context.ScalarAsync<bool>("SELECT metadata ? 'restorePointLsn' AND metadata->>'restorePointLsn' IS NULL FROM migration_history WHERE version = '1'")).Should().BeTrue();
+    }
+
+    [Test]
+    public async Task MigrateAsync_DefaultSchema_KeepsTrackingTablesInDbresilienceNotPublic()
+    {
+        await using var context = await MigrationTestContext.CreateAsync();
+        context.Write("V1__a.sql", "CREATE TABLE a (id int);");
+
+        await context.Runner().MigrateAsync();
+
+        (await context.ScalarAsync<string>(
+            "SELECT string_agg(n.nspname || '.' || c.relname, ',' ORDER BY c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname IN ('schema_migrations', 'migration_history', 'a') AND c.relkind = 'r'"))
+            .Should().Be("public.a,dbresilience.migration_history,dbresilience.schema_migrations");
     }
 
     [Test]
@@ -429,13 +443,13 @@ public sealed class PostgreSqlMigrationRunnerTests
         context.Write("V2__b.sql", "CREATE TABLE b (id int);");
         context.Write("S1__a.sql", "INSERT INTO a VALUES (1);");
         context.Write("A__view.sql", "CREATE OR REPLACE VIEW a_view AS SELECT id FROM a;");
-        var runner = context.Runner(m => m.Schema = "tracking");
+        var runner = context.Runner(schema: "tracking");
 
         var first = await runner.MigrateAsync(new MigrateRequest { TargetVersion = MigrationVersion.Parse("1") });
         var second = await runner.MigrateAsync(new MigrateRequest { RunSeeds = true });
         context.Write("A__view.sql", "CREATE OR REPLACE VIEW a_view AS SELECT id, id + 1 AS next FROM a;");
-        var third = await context.Runner(m => m.Schema = "tracking").MigrateAsync();
-        var status = await context.Runner(m => m.Schema = "tracking").GetStatusAsync();
+        var third = await context.Runner(schema: "tracking").MigrateAsync();
+        var status = await context.Runner(schema: "tracking").GetStatusAsync();
 
         first.Executions.Select(e => e.Key).Should().Equal("1", "A:view");
         second.Executions.Select(e => e.Key).Should().Equal("2", "S1");
@@ -473,7 +487,7 @@ public sealed class PostgreSqlMigrationRunnerTests
         var runner = context.Runner(m => m.LockTimeout = TimeSpan.FromMilliseconds(300));
         await using var holder = new Npgsql.NpgsqlConnection(context.ConnectionString + ";Application Name=lock-holder");
         await holder.OpenAsync();
-        var key = new PostgreSql.Migrations.MigrationTracking("public").LockKey;
+        var key = new PostgreSql.Migrations.MigrationTracking(DbResilienceOptions.DefaultSchema).LockKey;
         await using (var take = new Npgsql.NpgsqlCommand($"SELECT pg_advisory_lock({key})", holder))
         {
             await take.ExecuteScalarAsync();

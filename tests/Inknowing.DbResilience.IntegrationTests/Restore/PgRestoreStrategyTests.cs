@@ -40,7 +40,7 @@ public sealed class PgRestoreStrategyTests
         var target = NewDatabaseName("restored");
         try
         {
-            var result = await PgRestore(_source).RestoreAsync(_dump, new RestoreRequest { TargetDatabase = target, Jobs = jobs });
+            var result = await PgRestore(_source).RestoreAsync(_dump, new RestoreRequest { TargetConnectionString = _source, TargetDatabase = target, Jobs = jobs });
 
             (await TableChecksumsAsync(WithDatabase(_source, target))).Should().Equal(_expected);
             _expected.Should().HaveCount(2);
@@ -62,7 +62,7 @@ public sealed class PgRestoreStrategyTests
         await ExecuteAsync(WithDatabase(_source, target), "CREATE TABLE keep_me (id int); INSERT INTO keep_me VALUES (42);");
         try
         {
-            var restore = () => PgRestore(_source).RestoreAsync(_dump, new RestoreRequest { TargetDatabase = target });
+            var restore = () => PgRestore(_source).RestoreAsync(_dump, new RestoreRequest { TargetConnectionString = _source, TargetDatabase = target });
 
             var error = (await restore.Should().ThrowAsync<RestoreException>()).Which;
             error.NothingChanged.Should().BeTrue();
@@ -83,7 +83,7 @@ public sealed class PgRestoreStrategyTests
         await ExecuteAsync(WithDatabase(_source, target), "CREATE TABLE stray (id int); INSERT INTO stray VALUES (1);");
         try
         {
-            var result = await PgRestore(_source).RestoreAsync(_dump, new RestoreRequest { TargetDatabase = target, Force = true, Jobs = 2 });
+            var result = await PgRestore(_source).RestoreAsync(_dump, new RestoreRequest { TargetConnectionString = _source, TargetDatabase = target, Force = true, Jobs = 2 });
 
             result.ReplacedExisting.Should().BeTrue();
             (await TableChecksumsAsync(WithDatabase(_source, target))).Should().Equal(_expected);
@@ -105,7 +105,7 @@ public sealed class PgRestoreStrategyTests
         var source = SourceFor(corrupted, "20261122T000000Z-manual-bad1", RestoreSourceFormat.Custom, sha256: _dump.Sha256);
         var target = NewDatabaseName("corrupt");
 
-        var restore = () => PgRestore(_source).RestoreAsync(source, new RestoreRequest { TargetDatabase = target, Jobs = jobs });
+        var restore = () => PgRestore(_source).RestoreAsync(source, new RestoreRequest { TargetConnectionString = _source, TargetDatabase = target, Jobs = jobs });
 
         var error = (await restore.Should().ThrowAsync<RestoreException>()).Which;
         error.Message.Should().Contain("corrupted").And.Contain(_dump.Sha256).And.Contain("20261122T000000Z-manual-bad1");
@@ -127,7 +127,7 @@ public sealed class PgRestoreStrategyTests
         await ExecuteAsync(WithDatabase(_source, target), "CREATE TABLE keep_me (id int); INSERT INTO keep_me VALUES (7);");
         try
         {
-            var restore = () => PgRestore(_source).RestoreAsync(source, new RestoreRequest { TargetDatabase = target, Force = true });
+            var restore = () => PgRestore(_source).RestoreAsync(source, new RestoreRequest { TargetConnectionString = _source, TargetDatabase = target, Force = true });
 
             (await restore.Should().ThrowAsync<RestoreException>()).Which.NothingChanged.Should().BeTrue();
             (await ScalarAsync<int>(WithDatabase(_source, target), "SELECT id FROM keep_me")).Should().Be(7);
@@ -144,7 +144,7 @@ public sealed class PgRestoreStrategyTests
         var target = NewDatabaseName("selective");
         try
         {
-            var request = new RestoreRequest { TargetDatabase = target, SchemaOnly = true };
+            var request = new RestoreRequest { TargetConnectionString = _source, TargetDatabase = target, SchemaOnly = true };
             request.Tables.Add(new TableName("public", "items"));
             await ExecuteAsync(TestServers.PostgreSqlConnectionString, $"CREATE DATABASE {target}");
             await ExecuteAsync(WithDatabase(_source, target), "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');");
@@ -168,9 +168,9 @@ public sealed class PgRestoreStrategyTests
         var target = NewDatabaseName("dataonly");
         try
         {
-            var schema = new RestoreRequest { TargetDatabase = target, SchemaOnly = true };
+            var schema = new RestoreRequest { TargetConnectionString = _source, TargetDatabase = target, SchemaOnly = true };
             await PgRestore(_source).RestoreAsync(_dump, schema);
-            var data = new RestoreRequest { TargetDatabase = target, DataOnly = true, Force = true };
+            var data = new RestoreRequest { TargetConnectionString = _source, TargetDatabase = target, DataOnly = true, Force = true };
             data.Tables.Add(TableName.Parse("\"Ünïcode Schema\".\"Order \"\"Lines\"\"\""));
             await ExecuteAsync(WithDatabase(_source, target), "ALTER TABLE \"Ünïcode Schema\".\"Order \"\"Lines\"\"\" DROP CONSTRAINT \"Order \"\"Lines\"\"_item_id_fkey\"");
 
@@ -193,7 +193,7 @@ public sealed class PgRestoreStrategyTests
         var target = NewDatabaseName("plain");
         try
         {
-            await Psql(_source).RestoreAsync(plain, new RestoreRequest { TargetDatabase = target });
+            await Psql(_source).RestoreAsync(plain, new RestoreRequest { TargetConnectionString = _source, TargetDatabase = target });
 
             (await TableChecksumsAsync(WithDatabase(_source, target))).Should().Equal(_expected);
         }

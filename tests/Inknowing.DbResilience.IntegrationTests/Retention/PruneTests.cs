@@ -54,14 +54,14 @@ public sealed class PruneTests
             (await service.ListAsync()).Select(m => m.Id).Should().Equal(ids.Skip(4));
             Directory.Exists(Path.Combine(storage, "backups", ids[0])).Should().BeFalse();
             Directory.Exists(Path.Combine(storage, "backups", running)).Should().BeTrue();
-            (await BackupTestDatabase.ScalarAsync<long>(connectionString, $"SELECT count(*) FROM public.backup_history WHERE backup_id = '{ids[0]}'")).Should().Be(0);
-            (await BackupTestDatabase.ScalarAsync<DateTime>(connectionString, $"SELECT retention_until FROM public.backup_history WHERE backup_id = '{ids[4]}'"))
+            (await BackupTestDatabase.ScalarAsync<long>(connectionString, $"SELECT count(*) FROM dbresilience.backup_history WHERE backup_id = '{ids[0]}'")).Should().Be(0);
+            (await BackupTestDatabase.ScalarAsync<DateTime>(connectionString, $"SELECT retention_until FROM dbresilience.backup_history WHERE backup_id = '{ids[4]}'"))
                 .Should().Be(new DateTime(2026, 3, 8, 0, 0, 0, DateTimeKind.Utc));
 
-            await BackupTestDatabase.ExecuteAsync(connectionString, "DELETE FROM public.backup_history");
+            await BackupTestDatabase.ExecuteAsync(connectionString, "DELETE FROM dbresilience.backup_history");
             var rebuilt = await service.RebuildCatalogAsync();
             rebuilt.Should().Be(2);
-            (await BackupTestDatabase.ScalarAsync<long>(connectionString, "SELECT count(*) FROM public.backup_history WHERE status = 'completed' AND checksum IS NOT NULL")).Should().Be(2);
+            (await BackupTestDatabase.ScalarAsync<long>(connectionString, "SELECT count(*) FROM dbresilience.backup_history WHERE status = 'completed' AND checksum IS NOT NULL")).Should().Be(2);
         }
         finally
         {

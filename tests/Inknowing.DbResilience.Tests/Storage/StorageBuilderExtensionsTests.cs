@@ -33,7 +33,7 @@ public sealed class StorageBuilderExtensionsTests
     public void Build_StorageRequiredButNoneConfigured_NamesTheCallsThatFixIt()
     {
         var builder = new DbResilienceBuilder();
-        builder.Services.AddStorageCore();
+        builder.Services.AddStorageSet(requiredBy: "");
 
         var build = () => builder.Build();
 
