@@ -32,7 +32,7 @@ internal sealed class PgDumpBackupTarget(
         """;
 
     /// <summary>The newest pg_dump whose custom-format archive <see cref="CustomArchiveCompressor"/> understands.</summary>
-    internal const int MaxStreamingCompressorMajor = 15;
+    internal const int MaxStreamingCompressorMajor = 18;
 
     public string Name => "pg_dump";
 
