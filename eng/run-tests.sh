@@ -1,21 +1,107 @@
 #!/usr/bin/env bash
-# Builds the solution (warnings are errors) and runs every test project; prints one closing line
-# "tests: N passed, N failed, N skipped" summed over the projects from their TRX results.
+# Builds the solution (warnings are errors) and runs the tests; prints one closing line
+# "tests: N passed, N failed, N skipped" summed over every run from their TRX results.
+#
+#   eng/run-tests.sh [--pg "15 17 18"] [dotnet test options...]
+#
+# 15, this machine's PostgreSQL (Debian 12): every test project, here; the integration tests' server is a Testcontainers
+# container of eng/docker.sh's postgres image when DBRESILIENCE_DOCKER=1 (build.sh sets it when Docker answers).
+# 17 and 18: the integration tests inside a container of the Debian release that ships that major (trixie, forky), with
+# its PostgreSQL server and client tools, this machine's .NET SDK and Node.js mounted read-only, and the Docker socket, so
+# that their server is a container of the same major (and the cross-version tests reach a 15 server too). The unit tests
+# do not touch PostgreSQL: they run once, with 15.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 results=artifacts/test-results
 rm -rf "$results"
 mkdir -p "$results"
 
+majors="15"
+if [ "${1:-}" = "--pg" ]; then
+  majors=$2
+  shift 2
+fi
+
+# shellcheck source=eng/docker.sh
+source eng/docker.sh
+docker_ready=${DBRESILIENCE_DOCKER:-0}
+status=0
+
+# The images of the other majors are built (or found) in the background while the solution builds and 15 runs.
+prebuild=""
+if [ "$docker_ready" = 1 ] && [ "$majors" != 15 ]; then
+  ( for major in $majors; do [ "$major" = 15 ] || dbr_image_tests "$major" >/dev/null; done ) >"$results/images.log" 2>&1 &
+  prebuild=$!
+fi
+
 dotnet build Inknowing.DbResilience.sln -c Release -nologo -v quiet -clp:NoSummary || exit 1
 
-status=0
-for project in tests/*/*.csproj; do
-  name=$(basename "$project" .csproj)
-  echo "==> $name"
-  dotnet test "$project" -c Release --no-build --nologo \
-    --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" \
-    --results-directory "$results" "$@" || status=1
+# The server image of a major, or nothing (and a failed status) when it cannot be built.
+server_image() {
+  local image
+  if image=$(dbr_image_postgres "$1"); then
+    echo "$image"
+  else
+    echo "error: the PostgreSQL $1 image could not be built (eng/docker.sh images $1)." >&2
+    return 1
+  fi
+}
+
+run_here() {
+  local project name
+  if [ "$docker_ready" = 1 ]; then
+    DBRESILIENCE_TEST_PG_IMAGE=$(server_image 15) || { status=1; return; }
+    export DBRESILIENCE_TEST_PG_IMAGE
+  else
+    export DBRESILIENCE_TEST_PG_IMAGE=none
+  fi
+  for project in tests/*/*.csproj; do
+    name=$(basename "$project" .csproj)
+    echo "==> $name (PostgreSQL 15)"
+    dotnet test "$project" -c Release --no-build --nologo \
+      --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" \
+      --results-directory "$results" "$@" || status=1
+  done
+}
+
+run_in_container() {
+  local major=$1; shift
+  local runner server server15 gateway node name=Inknowing.DbResilience.IntegrationTests
+  if [ "$docker_ready" != 1 ]; then
+    echo "error: PostgreSQL $major runs in a container: Docker is needed (./build.sh test starts it)." >&2
+    status=1
+    return
+  fi
+  runner=$(dbr_image_tests "$major") && server=$(server_image "$major") && server15=$(server_image 15) || { status=1; return; }
+  gateway=$(docker network inspect bridge --format '{{ (index .IPAM.Config 0).Gateway }}')
+  node=$(command -v node)
+  echo "==> $name (PostgreSQL $major: $runner)"
+  # The repository at the same path inside (the build's absolute paths hold); test servers reached at the bridge address.
+  docker run --rm --init --label "$DBR_OWNER_LABEL=${DBRESILIENCE_CONTAINER_OWNER:-$$}" \
+    -v "$PWD:$PWD" -w "$PWD" \
+    -v /usr/share/dotnet:/usr/share/dotnet:ro \
+    -v "$node:/usr/local/bin/node:ro" \
+    -v "$HOME/.nuget:/root/.nuget" \
+    -v /var/run/docker.sock:/var/run/docker.sock \
+    -e CI -e TESTCONTAINERS_RYUK_DISABLED -e DOCKER_API_VERSION -e "TESTCONTAINERS_HOST_OVERRIDE=$gateway" \
+    -e "DBRESILIENCE_CONTAINER_OWNER=${DBRESILIENCE_CONTAINER_OWNER:-$$}" \
+    -e "DBRESILIENCE_TEST_PG_IMAGE=$server" -e "DBRESILIENCE_TEST_PG15_IMAGE=$server15" \
+    "$runner" \
+    dotnet test "tests/$name/$name.csproj" -c Release --no-build --nologo \
+      --logger "trx;LogFileName=$name-pg$major.trx" --logger "console;verbosity=normal" \
+      --results-directory "$results" "$@" || status=1
+}
+
+for major in $majors; do
+  if [ "$major" = 15 ]; then
+    run_here "$@"
+  else
+    if [ -n "$prebuild" ]; then
+      wait "$prebuild" || { echo "error: building the PostgreSQL images failed:" >&2; cat "$results/images.log" >&2; }
+      prebuild=""
+    fi
+    run_in_container "$major" "$@"
+  fi
 done
 
 # Sum the TRX counters (no python needed on a fresh machine).

@@ -46,12 +46,8 @@ internal sealed class PgDumpBackupTarget(
 
         await using var connection = await OpenAsync(dataSource, connectionString, cancellationToken).ConfigureAwait(false);
         var serverVersion = connection.PostgreSqlVersion;
-        if (toolVersion.Major < serverVersion.Major)
-        {
-            throw new ExternalToolException(
-                $"pg_dump {toolVersion} at '{pgDump}' is older than the server (PostgreSQL {serverVersion.Major}.{serverVersion.Minor}) and cannot dump it: "
-                + $"install postgresql-client-{serverVersion.Major} (or newer) or point PostgreSqlOptions.ToolsDirectory at a pg_dump {serverVersion.Major} or newer.");
-        }
+        PostgreSqlVersions.EnsureServerSupported(serverVersion, "back it up");
+        PostgreSqlVersions.EnsureToolNotOlderThanServer(pgDump, toolVersion, serverVersion);
 
         var database = connection.Database;
         await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
@@ -156,9 +152,7 @@ internal sealed class PgDumpBackupTarget(
             ToolVersion = toolVersion.ToString(),
             Tables = counts,
             RowCountSource = rowCountSource,
-            DumpCompression = compressor is not null
-                ? string.Create(CultureInfo.InvariantCulture, $"zlib level {request.ArchiveCompressionLevel}, by dbresilience while streaming pg_dump --compress=0")
-                : request.Format == BackupFormat.Plain ? "none" : "pg_dump's default (zlib level 6)",
+            DumpCompression = DescribeDumpCompression(request, compressor is not null, toolVersion),
         };
     }
 
@@ -292,6 +286,25 @@ internal sealed class PgDumpBackupTarget(
         }
 
         return !content.ExcludeTableData.Any(p => PgDumpPattern.Parse(p).MatchesTable(schema, table));
+    }
+
+    /// <summary>Says in the manifest how the dump itself is compressed, and why when the streaming compressor could not be used.</summary>
+    private static string DescribeDumpCompression(BackupTargetRequest request, bool streamed, Version toolVersion)
+    {
+        if (streamed)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"zlib level {request.ArchiveCompressionLevel}, by dbresilience while streaming pg_dump --compress=0");
+        }
+
+        if (request.Format == BackupFormat.Plain)
+        {
+            return "none";
+        }
+
+        return request.Format == BackupFormat.Custom && request.ArchiveCompressionLevel > 0
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"pg_dump's default (gzip level 6): the streaming compressor knows the archives of pg_dump 11 to {MaxStreamingCompressorMajor}, not of pg_dump {toolVersion.Major}")
+            : "pg_dump's default (gzip level 6)";
     }
 
     private static async Task<NpgsqlConnection> OpenAsync(NpgsqlDataSource dataSource, NpgsqlConnectionStringBuilder target, CancellationToken cancellationToken)
