@@ -27,10 +27,20 @@ source eng/docker.sh
 docker_ready=${DBRESILIENCE_DOCKER:-0}
 status=0
 
-# The images of the other majors are built (or found) in the background while the solution builds and 15 runs.
+# The images are built (or found) in the background, one release at a time each in parallel (a debootstrap is mostly
+# download), while the solution builds.
 prebuild=""
-if [ "$docker_ready" = 1 ] && [ "$majors" != 15 ]; then
-  ( for major in $majors; do [ "$major" = 15 ] || dbr_image_tests "$major" >/dev/null; done ) >"$results/images.log" 2>&1 &
+if [ "$docker_ready" = 1 ]; then
+  (
+    pids=()
+    for major in $(echo 15 $majors | tr ' ' '\n' | sort -un); do
+      if [ "$major" = 15 ]; then dbr_image_postgres 15 >/dev/null & else dbr_image_tests "$major" >/dev/null & fi
+      pids+=($!)
+    done
+    failed=0
+    for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+    exit $failed
+  ) >"$results/images.log" 2>&1 &
   prebuild=$!
 fi
 
@@ -47,10 +57,19 @@ server_image() {
   fi
 }
 
+# DBRESILIENCE_TEST_PG<MAJOR>_IMAGE for 15 and every major of the run: the servers the cross-version tests start.
+export_server_images() {
+  local major image
+  for major in $(echo 15 $majors | tr ' ' '\n' | sort -un); do
+    image=$(server_image "$major") || return 1
+    export "DBRESILIENCE_TEST_PG${major}_IMAGE=$image"
+  done
+}
+
 run_here() {
   local project name
   if [ "$docker_ready" = 1 ]; then
-    DBRESILIENCE_TEST_PG_IMAGE=$(server_image 15) || { status=1; return; }
+    DBRESILIENCE_TEST_PG_IMAGE=$(server_image 15) && export_server_images || { status=1; return; }
     export DBRESILIENCE_TEST_PG_IMAGE
   else
     export DBRESILIENCE_TEST_PG_IMAGE=none
@@ -66,13 +85,13 @@ run_here() {
 
 run_in_container() {
   local major=$1; shift
-  local runner server server15 gateway node name=Inknowing.DbResilience.IntegrationTests
+  local runner server gateway node name=Inknowing.DbResilience.IntegrationTests
   if [ "$docker_ready" != 1 ]; then
     echo "error: PostgreSQL $major runs in a container: Docker is needed (./build.sh test starts it)." >&2
     status=1
     return
   fi
-  runner=$(dbr_image_tests "$major") && server=$(server_image "$major") && server15=$(server_image 15) || { status=1; return; }
+  runner=$(dbr_image_tests "$major") && server=$(server_image "$major") && export_server_images || { status=1; return; }
   gateway=$(docker network inspect bridge --format '{{ (index .IPAM.Config 0).Gateway }}')
   node=$(command -v node)
   echo "==> $name (PostgreSQL $major: $runner)"
@@ -85,21 +104,26 @@ run_in_container() {
     -v /var/run/docker.sock:/var/run/docker.sock \
     -e CI -e TESTCONTAINERS_RYUK_DISABLED -e DOCKER_API_VERSION -e "TESTCONTAINERS_HOST_OVERRIDE=$gateway" \
     -e "DBRESILIENCE_CONTAINER_OWNER=${DBRESILIENCE_CONTAINER_OWNER:-$$}" \
-    -e "DBRESILIENCE_TEST_PG_IMAGE=$server" -e "DBRESILIENCE_TEST_PG15_IMAGE=$server15" \
+    -e "DBRESILIENCE_TEST_PG_IMAGE=$server" -e DBRESILIENCE_TEST_PG15_IMAGE -e DBRESILIENCE_TEST_PG17_IMAGE -e DBRESILIENCE_TEST_PG18_IMAGE \
     "$runner" \
     dotnet test "tests/$name/$name.csproj" -c Release --no-build --nologo \
       --logger "trx;LogFileName=$name-pg$major.trx" --logger "console;verbosity=normal" \
       --results-directory "$results" "$@" || status=1
 }
 
+wait_for_images() {
+  if [ -n "$prebuild" ]; then
+    wait "$prebuild" || { echo "error: building the PostgreSQL images failed:" >&2; cat "$results/images.log" >&2; }
+    prebuild=""
+  fi
+}
+
 for major in $majors; do
+  # Every major's images are needed from the first integration run on: its cross-version tests start their servers.
+  wait_for_images
   if [ "$major" = 15 ]; then
     run_here "$@"
   else
-    if [ -n "$prebuild" ]; then
-      wait "$prebuild" || { echo "error: building the PostgreSQL images failed:" >&2; cat "$results/images.log" >&2; }
-      prebuild=""
-    fi
     run_in_container "$major" "$@"
   fi
 done

@@ -51,7 +51,7 @@ public sealed class CrossVersionTests
             {
                 var refused = await backup.Should().ThrowAsync<DbResilienceException>();
                 refused.Which.ToString().Should().Contain($"postgresql-client-{major}").And.Contain($"pg_dump {TestServers.LocalToolsMajor}.");
-                BackupTestDatabase.KeysUnder(storage).Should().NotContain(k => k.EndsWith("manifest.json", StringComparison.Ordinal));
+                Directory.Exists(storage).Should().BeFalse("nothing is written when the tools cannot dump the server");
                 await RestoreIntoNewerServerIsRefusedAsync(server.GetConnectionString(), major);
                 return;
             }
@@ -71,7 +71,9 @@ public sealed class CrossVersionTests
                     RestoreTestSupport.SourceFor(dump, manifest.Id, RestoreSourceFormat.Custom),
                     new RestoreRequest { TargetDatabase = target, Jobs = 2 });
                 var restored = RestoreTestSupport.WithDatabase(TestServers.PostgreSqlConnectionString, target);
-                (await RestoreTestSupport.TableChecksumsAsync(restored)).Should().Equal(await RestoreTestSupport.TableChecksumsAsync(source));
+                // The backup's own catalog row (public.backup_history) was written after the dump: compare the sample's tables.
+                var expected = (await RestoreTestSupport.TableChecksumsAsync(source)).Where(t => t.Key.StartsWith("crossv.", StringComparison.Ordinal));
+                (await RestoreTestSupport.TableChecksumsAsync(restored)).Should().Contain(expected).And.ContainKey("crossv.items");
                 (await BackupTestDatabase.ScalarAsync<long>(restored, "SELECT count(*) FROM crossv.big_items")).Should().Be(1000);
                 (await BackupTestDatabase.ScalarAsync<long>(restored, "SELECT count(*) FROM pg_largeobject_metadata")).Should().Be(1);
                 (await BackupTestDatabase.ScalarAsync<int>(restored, "SELECT current_setting('server_version_num')::int / 10000"))
@@ -84,7 +86,10 @@ public sealed class CrossVersionTests
         }
         finally
         {
-            Directory.Delete(storage, recursive: true);
+            if (Directory.Exists(storage))
+            {
+                Directory.Delete(storage, recursive: true);
+            }
         }
     }
 
