@@ -95,9 +95,10 @@ run_in_container() {
   gateway=$(docker network inspect bridge --format '{{ (index .IPAM.Config 0).Gateway }}')
   node=$(command -v node)
   echo "==> $name (PostgreSQL $major: $runner)"
-  # The repository at the same path inside (the build's absolute paths hold); test servers reached at the bridge address.
+  # The repository at the same path inside (the build's absolute paths hold), and what lies beside it read-only, as on
+  # this machine, so that every major's tests see the same files; test servers reached at the bridge address.
   docker run --rm --init --label "$DBR_OWNER_LABEL=${DBRESILIENCE_CONTAINER_OWNER:-$$}" \
-    -v "$PWD:$PWD" -w "$PWD" \
+    -v "$(dirname "$PWD"):$(dirname "$PWD"):ro" -v "$PWD:$PWD" -w "$PWD" \
     -v /usr/share/dotnet:/usr/share/dotnet:ro \
     -v "$node:/usr/local/bin/node:ro" \
     -v "$HOME/.nuget:/root/.nuget" \
