@@ -5,8 +5,11 @@ ARG BASE
 FROM ${BASE}
 ARG PG_MAJOR
 ENV DEBIAN_FRONTEND=noninteractive PG_MAJOR=${PG_MAJOR} PGDATA=/var/lib/postgresql/data LANG=C.UTF-8
-# No default cluster from the package, no service start during the build.
-RUN mkdir -p /etc/postgresql-common \
+# No default cluster from the package, no service start during the build. A release's Release file is still checked
+# against the archive keys, but not for expiry: a mirror that is a frozen copy serves a testing release (forky) whose
+# Valid-Until date has passed.
+RUN echo 'Acquire::Check-Valid-Until "false";' > /etc/apt/apt.conf.d/99dbresilience-no-expiry \
+ && mkdir -p /etc/postgresql-common \
  && echo 'create_main_cluster = false' > /etc/postgresql-common/createcluster.conf \
  && printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d \
  && apt-get update -qq \

@@ -99,28 +99,38 @@ internal sealed class PgDumpBackupTarget(
             {
                 // Tables whose rows are in a stream-compressed archive are counted from it; the others with count(*), concurrently.
                 var counting = CountRowsAsync(connection, tables.Where(t => compressor is null || !t.DataIncluded), cancellationToken);
-                if (compressor is not null)
+                try
                 {
-                    await StreamPipe.PumpAsync(
-                        async reader =>
-                        {
-                            await sink.WriteFileAsync("data.dump", "data", reader, cancellationToken).ConfigureAwait(false);
-                            return true;
-                        },
-                        writer => RunCompressorAsync(compressor, process, writer, cancellationToken),
-                        cancellationToken).ConfigureAwait(false);
-                    await process.WaitForSuccessAsync(cancellationToken).ConfigureAwait(false);
+                    if (compressor is not null)
+                    {
+                        await StreamPipe.PumpAsync(
+                            async reader =>
+                            {
+                                await sink.WriteFileAsync("data.dump", "data", reader, cancellationToken).ConfigureAwait(false);
+                                return true;
+                            },
+                            writer => RunCompressorAsync(compressor, process, writer, cancellationToken),
+                            cancellationToken).ConfigureAwait(false);
+                        await process.WaitForSuccessAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    else if (directory is null)
+                    {
+                        await sink.WriteFileAsync(request.Format == BackupFormat.Plain ? "data.sql" : "data.dump", "data", process.StandardOutput, cancellationToken).ConfigureAwait(false);
+                        await process.WaitForSuccessAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await process.StandardOutput.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
+                        await process.WaitForSuccessAsync(cancellationToken).ConfigureAwait(false);
+                        await WriteTarAsync(directory, sink, cancellationToken).ConfigureAwait(false);
+                    }
                 }
-                else if (directory is null)
+                catch
                 {
-                    await sink.WriteFileAsync(request.Format == BackupFormat.Plain ? "data.sql" : "data.dump", "data", process.StandardOutput, cancellationToken).ConfigureAwait(false);
-                    await process.WaitForSuccessAsync(cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    await process.StandardOutput.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
-                    await process.WaitForSuccessAsync(cancellationToken).ConfigureAwait(false);
-                    await WriteTarAsync(directory, sink, cancellationToken).ConfigureAwait(false);
+                    // The count runs on the dump's connection: it must end before the transaction and the connection are
+                    // disposed (a rollback under a running command), and its own error is not the one to report.
+                    await counting.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
+                    throw;
                 }
 
                 var counted = await counting.ConfigureAwait(false);
