@@ -13,38 +13,12 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 results=artifacts/test-results
-rm -rf "$results"
-mkdir -p "$results"
-
 majors="15"
-if [ "${1:-}" = "--pg" ]; then
-  majors=$2
-  shift 2
-fi
 
 # shellcheck source=eng/docker.sh
 source eng/docker.sh
 docker_ready=${DBRESILIENCE_DOCKER:-0}
 status=0
-
-# The images are built (or found) in the background, one release at a time each in parallel (a debootstrap is mostly
-# download), while the solution builds.
-prebuild=""
-if [ "$docker_ready" = 1 ]; then
-  (
-    pids=()
-    for major in $(echo 15 $majors | tr ' ' '\n' | sort -un); do
-      if [ "$major" = 15 ]; then dbr_image_postgres 15 >/dev/null & else dbr_image_tests "$major" >/dev/null & fi
-      pids+=($!)
-    done
-    failed=0
-    for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
-    exit $failed
-  ) >"$results/images.log" 2>&1 &
-  prebuild=$!
-fi
-
-dotnet build Inknowing.DbResilience.sln -c Release -nologo -v quiet -clp:NoSummary || exit 1
 
 # The server image of a major, or nothing (and a failed status) when it cannot be built.
 server_image() {
@@ -66,21 +40,25 @@ export_server_images() {
   done
 }
 
+# The integration tests on 15, here (the unit tests run earlier, on their own).
 run_here() {
-  local project name
   if [ "$docker_ready" = 1 ]; then
     DBRESILIENCE_TEST_PG_IMAGE=$(server_image 15) && export_server_images || { status=1; return; }
     export DBRESILIENCE_TEST_PG_IMAGE
   else
     export DBRESILIENCE_TEST_PG_IMAGE=none
   fi
-  for project in tests/*/*.csproj; do
-    name=$(basename "$project" .csproj)
-    echo "==> $name (PostgreSQL 15)"
-    dotnet test "$project" -c Release --no-build --nologo \
-      --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" \
-      --results-directory "$results" "$@" || status=1
-  done
+  run_project tests/Inknowing.DbResilience.IntegrationTests/Inknowing.DbResilience.IntegrationTests.csproj "$@"
+}
+
+run_project() {
+  local project=$1 name
+  shift
+  name=$(basename "$project" .csproj)
+  echo "==> $name (PostgreSQL 15)"
+  dotnet test "$project" -c Release --no-build --nologo \
+    --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" \
+    --results-directory "$results" "$@" || status=1
 }
 
 run_in_container() {
@@ -119,26 +97,62 @@ wait_for_images() {
   fi
 }
 
-for major in $majors; do
-  # Every major's images are needed from the first integration run on: its cross-version tests start their servers.
-  wait_for_images
-  if [ "$major" = 15 ]; then
-    run_here "$@"
-  else
-    run_in_container "$major" "$@"
+# The whole run is one function, read before it starts: editing this file during a run does not change the run.
+main() {
+  rm -rf "$results"
+  mkdir -p "$results"
+  if [ "${1:-}" = "--pg" ]; then
+    majors=$2
+    shift 2
   fi
-done
 
-# Sum the TRX counters (no python needed on a fresh machine).
-passed=0; failed=0; skipped=0
-for trx in "$results"/*.trx; do
-  [ -f "$trx" ] || continue
-  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
-  count() { echo "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*' || echo 0; }
-  passed=$((passed + $(count passed)))
-  failed=$((failed + $(count failed) + $(count error) + $(count timeout)))
-  skipped=$((skipped + $(count notExecuted)))
-done
-echo "tests: $passed passed, $failed failed, $skipped skipped"
-if [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then status=1; fi
-exit $status
+  # The images are built (or found) in the background, one release at a time each in parallel (a debootstrap is mostly
+  # download), while the solution builds.
+  prebuild=""
+  if [ "$docker_ready" = 1 ]; then
+    (
+      pids=()
+      for major in $(echo 15 $majors | tr ' ' '\n' | sort -un); do
+        if [ "$major" = 15 ]; then dbr_image_postgres 15 >/dev/null & else dbr_image_tests "$major" >/dev/null & fi
+        pids+=($!)
+      done
+      failed=0
+      for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+      exit $failed
+    ) >"$results/images.log" 2>&1 &
+    prebuild=$!
+  fi
+
+  dotnet build Inknowing.DbResilience.sln -c Release -nologo -v quiet -clp:NoSummary || exit 1
+
+  # The unit tests need no server: they run while the images are still being built.
+  if [[ " $majors " == *" 15 "* ]]; then
+    run_project tests/Inknowing.DbResilience.Tests/Inknowing.DbResilience.Tests.csproj "$@"
+  fi
+
+  for major in $majors; do
+    # Every major's images are needed from the first integration run on: its cross-version tests start their servers.
+    wait_for_images
+    if [ "$major" = 15 ]; then
+      run_here "$@"
+    else
+      run_in_container "$major" "$@"
+    fi
+  done
+
+  # Sum the TRX counters (no python needed on a fresh machine).
+  passed=0; failed=0; skipped=0
+  for trx in "$results"/*.trx; do
+    [ -f "$trx" ] || continue
+    counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+    count() { echo "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*' || echo 0; }
+    passed=$((passed + $(count passed)))
+    failed=$((failed + $(count failed) + $(count error) + $(count timeout)))
+    skipped=$((skipped + $(count notExecuted)))
+  done
+  echo "tests: $passed passed, $failed failed, $skipped skipped"
+  if [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then status=1; fi
+  exit $status
+}
+
+main "$@"

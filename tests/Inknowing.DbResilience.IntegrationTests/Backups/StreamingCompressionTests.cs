@@ -148,7 +148,8 @@ public sealed class StreamingCompressionTests : StorageDirectoryTests
         actual.ToArray().Should().Equal(expected);
         bytewise.RowCounts.Should().BeEquivalentTo(whole.RowCounts);
         whole.RowCounts[("tricky", "texts")].Should().Be(30000);
-        whole.ArchiveVersion.Should().StartWith("1.14");
+        // The archive version each pg_dump writes: 12 to 15 write 1.14, 16 writes 1.15, 17 and 18 write 1.16.
+        whole.ArchiveVersion.Should().StartWith(Infrastructure.TestServers.LocalToolsMajor switch { <= 15 => "1.14.", 16 => "1.15.", _ => "1.16." });
     }
 
     [Test]
