@@ -74,14 +74,15 @@ run_in_container() {
   node=$(command -v node)
   echo "==> $name (PostgreSQL $major: $runner)"
   # The repository at the same path inside (the build's absolute paths hold), and what lies beside it read-only, as on
-  # this machine, so that every major's tests see the same files; test servers reached at the bridge address.
+  # this machine, so that every major's tests see the same files; this machine's certificate authorities (NuGet, for the
+  # published-CLI test, is reached as from here); test servers reached at the bridge address.
   docker run --rm --init --label "$DBR_OWNER_LABEL=${DBRESILIENCE_CONTAINER_OWNER:-$$}" \
     -v "$(dirname "$PWD"):$(dirname "$PWD"):ro" -v "$PWD:$PWD" -w "$PWD" \
     -v /usr/share/dotnet:/usr/share/dotnet:ro \
     -v "$node:/usr/local/bin/node:ro" \
-    -v "$HOME/.nuget:/root/.nuget" \
+    -v "$HOME/.nuget:/root/.nuget" -v /etc/ssl/certs:/etc/ssl/certs:ro \
     -v /var/run/docker.sock:/var/run/docker.sock \
-    -e CI -e TESTCONTAINERS_RYUK_DISABLED -e DOCKER_API_VERSION -e "TESTCONTAINERS_HOST_OVERRIDE=$gateway" \
+    -e CI -e TESTCONTAINERS_RYUK_DISABLED -e DOCKER_API_VERSION -e "TESTCONTAINERS_HOST_OVERRIDE=$gateway" -e MSBUILDDISABLENODEREUSE=1 \
     -e "DBRESILIENCE_CONTAINER_OWNER=${DBRESILIENCE_CONTAINER_OWNER:-$$}" \
     -e "DBRESILIENCE_TEST_PG_IMAGE=$server" -e DBRESILIENCE_TEST_PG15_IMAGE -e DBRESILIENCE_TEST_PG17_IMAGE -e DBRESILIENCE_TEST_PG18_IMAGE \
     "$runner" \
