@@ -185,6 +185,9 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
         dbr_image_postgres "$major"
         [ "$major" = 15 ] || dbr_image_tests "$major"
       done
+      if [ -n "$DBR_DOCKERD_PID" ]; then
+        echo "dockerd (pid $DBR_DOCKERD_PID) was started for this and is left running; stop it with: kill $DBR_DOCKERD_PID" >&2
+      fi
       ;;
     clean)
       dbr_docker_clean
