@@ -73,11 +73,15 @@ run_in_container() {
   gateway=$(docker network inspect bridge --format '{{ (index .IPAM.Config 0).Gateway }}')
   node=$(command -v node)
   echo "==> $name (PostgreSQL $major: $runner)"
-  # The repository at the same path inside (the build's absolute paths hold), and what lies beside it read-only, as on
-  # this machine, so that every major's tests see the same files; this machine's certificate authorities (NuGet, for the
-  # published-CLI test, is reached as from here); test servers reached at the bridge address.
+  # The repository at the same path inside (the build's absolute paths hold), and the folder that holds it read-only, as
+  # on this machine, so that every major's tests see the same files (not when that folder is / or /tmp, which the
+  # container needs writable); this machine's certificate authorities (NuGet, for the published-CLI test, is reached as
+  # from here); test servers reached at the bridge address.
+  local parent beside=()
+  parent=$(dirname "$PWD")
+  case "$parent" in /|/tmp|/var/tmp|"${TMPDIR:-/tmp}") ;; *) beside=(-v "$parent:$parent:ro") ;; esac
   docker run --rm --init --label "$DBR_OWNER_LABEL=${DBRESILIENCE_CONTAINER_OWNER:-$$}" \
-    -v "$(dirname "$PWD"):$(dirname "$PWD"):ro" -v "$PWD:$PWD" -w "$PWD" \
+    "${beside[@]}" -v "$PWD:$PWD" -w "$PWD" \
     -v /usr/share/dotnet:/usr/share/dotnet:ro \
     -v "$node:/usr/local/bin/node:ro" \
     -v "$HOME/.nuget:/root/.nuget" -v /etc/ssl/certs:/etc/ssl/certs:ro \
