@@ -225,6 +225,19 @@ public static class TestServers
         }
     }
 
+    /// <summary>
+    /// Stops a test that needs server containers when the run has none (no Docker): a failure with CI=true, a skip otherwise,
+    /// with what to do either way.
+    /// </summary>
+    internal static void RequireContainers()
+    {
+        if (s_container is null)
+        {
+            _ = Unavailable($"This test starts PostgreSQL servers in containers, but the run's server is {PostgreSqlDescription}: "
+                + "run ./build.sh test (it installs and starts Docker and builds the images: eng/docker.sh).");
+        }
+    }
+
     private static bool DockerAnswers()
         => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DOCKER_HOST")) || File.Exists("/var/run/docker.sock");
 

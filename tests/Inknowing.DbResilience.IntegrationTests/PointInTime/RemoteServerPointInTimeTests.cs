@@ -41,14 +41,8 @@ public sealed class RemoteServerPointInTimeTests
     [Test]
     public async Task BaseBackupAndWalReceiver_RemoteServer_RestoreToLatestHasEveryRow()
     {
-        var image = TestServers.ContainerImage;
-        if (image is null || TestServers.Container is null)
-        {
-            Assert.Fail("This test needs the server in a container (Docker and eng/docker.sh's image); the run's server is "
-                + TestServers.PostgreSqlDescription + ".");
-        }
-
-        await using var server = await TestServers.StartContainerAsync(image!);
+        TestServers.RequireContainers();
+        await using var server = await TestServers.StartContainerAsync(TestServers.ContainerImage!);
         var superuser = new NpgsqlConnectionStringBuilder(server.GetConnectionString()) { Database = "postgres", Pooling = false };
         IPAddress.TryParse(superuser.Host, out var address).Should().BeTrue();
         IPAddress.IsLoopback(address!).Should().BeFalse("the server is remote: reached at the Docker bridge, not on loopback");

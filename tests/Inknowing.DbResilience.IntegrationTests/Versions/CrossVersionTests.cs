@@ -38,6 +38,7 @@ public sealed class CrossVersionTests
     [TestCaseSource(nameof(ServerMajors))]
     public async Task BackupAndRestore_ServerOfMajor_NewerOrSameToolsWorkOlderToolsRefuseNamingThePackage(int major)
     {
+        TestServers.RequireContainers();
         await using var server = await TestServers.StartContainerAsync(
             major == TestServers.LocalToolsMajor && TestServers.ContainerImage is { } own ? own : TestServers.ContainerImageOf(major));
         var source = new NpgsqlConnectionStringBuilder(server.GetConnectionString()) { Database = "postgres", Pooling = false }.ConnectionString;
