@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The two commands of the README:
 #   ./build.sh demo   the end-to-end demo on a throwaway local PostgreSQL, no configuration
-#   ./build.sh test   every test, unit and integration, against real PostgreSQL and S3 servers
+#   ./build.sh test [--pg MAJOR]...   every test, unit and integration, against real PostgreSQL and S3 servers: PostgreSQL 15
+#                                     by default; --pg 17 or --pg 18 runs the integration suite on that major (in a container
+#                                     of the Debian release that ships it), --pg all runs 15, 17 and 18 (what CI runs)
 # and, for docs/benchmarks.md:
 #   ./build.sh bench [NAME...]   the benchmark harness (benchmarks/), against the raw tools and the peers
 #   ./build.sh publish [DIR]     the CLI as operators install it: ReadyToRun for this machine's architecture, in
@@ -16,6 +18,11 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 # killed run left behind is stopped and removed; clusters of other runs, or kept by 'demo --keep', are not touched.
 run_tmp=""
 cleanup() {
+  if declare -F dbr_docker_down >/dev/null; then
+    # This run's containers (a run killed before its tests disposed of theirs), then the engine if this run started it.
+    docker ps -aq --filter "label=$DBR_OWNER_LABEL=$$" 2>/dev/null | xargs -r docker rm -f >/dev/null 2>&1 || true
+    dbr_docker_down
+  fi
   if [ -n "$run_tmp" ]; then
     pkill -f "$run_tmp/" 2>/dev/null || true
     rm -rf "$run_tmp" 2>/dev/null || true
@@ -38,10 +45,38 @@ case "${1:-}" in
     ;;
   test)
     shift
+    majors=()
+    passthrough=()
+    while [ $# -gt 0 ]; do
+      case "$1" in
+        --pg) [ $# -ge 2 ] || { echo "usage: ./build.sh test [--pg 15|17|18|all]..." >&2; exit 2; }; majors+=("$2"); shift 2 ;;
+        --pg=*) majors+=("${1#--pg=}"); shift ;;
+        *) passthrough+=("$1"); shift ;;
+      esac
+    done
+    [ ${#majors[@]} -gt 0 ] || majors=(15)
+    [[ " ${majors[*]} " != *" all "* ]] || majors=(15 17 18)
+    for major in "${majors[@]}"; do
+      case "$major" in 15|17|18) ;; *) echo "error: --pg $major: the test matrix is 15, 17 and 18 (or all)." >&2; exit 2 ;; esac
+    done
     eng/install-prerequisites.sh
     trap cleanup EXIT
     new_run_tmp
-    eng/run-tests.sh "$@"
+    # Docker: the PostgreSQL test servers run in containers (Testcontainers), and 17 and 18 run the suite in a container
+    # of their Debian release. Without Docker (no root to install or start it), 15 runs on a local cluster; CI needs it.
+    source eng/docker.sh
+    export DBRESILIENCE_CONTAINER_OWNER=$$
+    if dbr_docker_install && dbr_docker_up; then
+      dbr_docker_clean
+      export DBRESILIENCE_DOCKER=1
+    elif [ "${CI:-}" = "true" ] || [ "${majors[*]}" != "15" ]; then
+      echo "error: Docker is needed here (CI, or a major other than 15); see the messages above." >&2
+      exit 1
+    else
+      echo "warning: no Docker: the integration tests run on a local PostgreSQL 15 cluster instead of Testcontainers." >&2
+      export DBRESILIENCE_DOCKER=0
+    fi
+    eng/run-tests.sh --pg "${majors[*]}" "${passthrough[@]}"
     ;;
   bench)
     shift
@@ -64,7 +99,7 @@ case "${1:-}" in
     echo "published: $output/dbresilience (ReadyToRun, $rid; needs the .NET 10 runtime)"
     ;;
   *)
-    echo "usage: ./build.sh demo | test | bench [NAME...] | publish [DIR]" >&2
+    echo "usage: ./build.sh demo | test [--pg 15|17|18|all]... | bench [NAME...] | publish [DIR]" >&2
     exit 2
     ;;
 esac

@@ -9,7 +9,7 @@ internal static class CheckCommand
 {
     public static Command Create()
     {
-        var command = new Command("check", "Connect to the database and report its version, data checksums, WAL settings and the local pg_dump. Exit 1 when a problem is found.");
+        var command = new Command("check", "Connect to the database and report its version (15 to 18 are supported), data checksums, WAL settings and the local pg_dump (not older than the server). Exit 1 when a problem is found.");
         command.Options.Add(GlobalOptions.Json);
         command.SetAction(CliApplication.Handle(async (parse, cancellationToken) =>
         {

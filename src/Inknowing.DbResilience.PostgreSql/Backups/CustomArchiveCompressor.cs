@@ -17,8 +17,12 @@ namespace Inknowing.DbResilience.PostgreSql.Backups;
 /// </para>
 /// <para>
 /// The header's compression field and each block's chunks are rewritten (one zlib stream per table and per large object,
-/// as pg_dump 15 does); the table of contents is copied byte for byte. pg_restore reads the result like any pg_dump archive.
-/// Archive versions 1.12 to 1.14 (pg_dump 11 to 15) are understood; anything else is refused.
+/// as pg_dump itself does with gzip); the table of contents is copied byte for byte. pg_restore reads the result like any
+/// pg_dump archive. Archive versions 1.12 to 1.16 (pg_dump 11 to 18) are understood; anything else is refused. What changed
+/// over them: 1.14 (pg_dump 12) added each entry's table access method; 1.15 (pg_dump 16) replaced the header's compression
+/// level (an int) by the compression algorithm (one byte: 0 none, 1 gzip, 2 lz4, 3 zstd; gzip blocks are the same zlib
+/// streams as before); 1.16 (pg_dump 17, also written by 18) added each entry's relkind (an int after the access method)
+/// and large objects split over several BLOBS entries, whose data blocks keep their format.
 /// </para>
 /// </remarks>
 internal sealed class CustomArchiveCompressor : IDisposable
@@ -27,7 +31,13 @@ internal sealed class CustomArchiveCompressor : IDisposable
     private const int StageSize = 128 * 1024;
     private const int MaxHeadBytes = 512 * 1024 * 1024;
     private const int VersionMin = (1 << 16) | (12 << 8);
-    private const int VersionMax = (1 << 16) | (14 << 8);
+    private const int Version1_14 = (1 << 16) | (14 << 8);
+    private const int Version1_15 = (1 << 16) | (15 << 8);
+    private const int Version1_16 = (1 << 16) | (16 << 8);
+    private const int VersionMax = (1 << 16) | (16 << 8) | 0xFF;
+
+    /// <summary>The header's compression algorithm byte for gzip (zlib streams), from archive version 1.15 on.</summary>
+    private const byte AlgorithmGzip = 1;
 
     // zlib header (level 1), an empty final fixed block, and the Adler-32 of nothing.
     private static readonly byte[] EmptyZlibStream = [0x78, 0x01, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01];
@@ -43,6 +53,7 @@ internal sealed class CustomArchiveCompressor : IDisposable
     private long _blockBytes;
     private MemoryStream? _head = new();
     private int _intSize;
+    private int _version;
     private int _intFill;
     private State _state;
     private bool _largeObjects;
@@ -68,6 +79,9 @@ internal sealed class CustomArchiveCompressor : IDisposable
         ChunkData,
         LargeObjectOid,
     }
+
+    /// <summary>The newest archive version understood, as pg_dump writes it in its header (major, minor, revision).</summary>
+    internal const string NewestArchiveVersion = "1.16";
 
     /// <summary>Gets the archive version, such as 1.14.0, once the header was read.</summary>
     public string? ArchiveVersion { get; private set; }
@@ -365,7 +379,8 @@ internal sealed class CustomArchiveCompressor : IDisposable
         ArchiveVersion = $"{start[5]}.{start[6]}.{start[7]}";
         if (version is < VersionMin or > VersionMax)
         {
-            throw new InvalidDataException($"pg_dump wrote archive version {ArchiveVersion}; only 1.12 to 1.14 (pg_dump 11 to 15) can be compressed while streaming.");
+            throw new InvalidDataException(
+                $"pg_dump wrote archive version {ArchiveVersion}; only 1.12 to {NewestArchiveVersion} (pg_dump 11 to 18) can be compressed while streaming.");
         }
 
         reader.IntSize = start[8];
@@ -375,14 +390,26 @@ internal sealed class CustomArchiveCompressor : IDisposable
         }
 
         var offSize = start[9];
-        if (!reader.TryInt(out var compression))
+        long compression;
+        if (version >= Version1_15)
+        {
+            // One byte: the compression algorithm.
+            if (!reader.TryTake(1, out var algorithm))
+            {
+                return -1;
+            }
+
+            compression = algorithm[0];
+        }
+        else if (!reader.TryInt(out compression))
         {
             return -1;
         }
 
         if (compression != 0)
         {
-            throw new InvalidDataException($"pg_dump compressed the archive itself (level {compression}): run it with --compress=0.");
+            throw new InvalidDataException(
+                $"pg_dump compressed the archive itself ({(version >= Version1_15 ? "algorithm" : "level")} {compression}): run it with --compress=0.");
         }
 
         // Creation time (7 ints), database name, server version, pg_dump version.
@@ -416,7 +443,8 @@ internal sealed class CustomArchiveCompressor : IDisposable
                 || !reader.TryInt(out _)
                 || !reader.TryString(out _) || !reader.TryString(out _) || !reader.TryString(out var copyStmt)
                 || !reader.TryString(out var schema) || !reader.TryString(out _)
-                || (version >= VersionMax && !reader.TryString(out _))
+                || (version >= Version1_14 && !reader.TryString(out _))
+                || (version >= Version1_16 && !reader.TryInt(out _))
                 || !reader.TryString(out _) || !reader.TryString(out _))
             {
                 return -1;
@@ -447,6 +475,7 @@ internal sealed class CustomArchiveCompressor : IDisposable
         }
 
         _intSize = reader.IntSize;
+        _version = version;
         foreach (var entry in entries)
         {
             _entries[entry.DumpId] = entry;
@@ -457,10 +486,19 @@ internal sealed class CustomArchiveCompressor : IDisposable
 
     private void WriteHead(ReadOnlySpan<byte> head)
     {
-        // Everything but the compression int after the 11 fixed bytes is copied as is.
+        // Everything but the compression field after the 11 fixed bytes is copied as is: from 1.15 on one byte, the
+        // algorithm (gzip; pg_restore does not need the level), before it an int, the zlib level.
         _out.Write(head[..11]);
-        WriteInt(_level);
-        _out.Write(head[(11 + 1 + _intSize)..]);
+        if (_version >= Version1_15)
+        {
+            _out.WriteByte(AlgorithmGzip);
+            _out.Write(head[12..]);
+        }
+        else
+        {
+            WriteInt(_level);
+            _out.Write(head[(11 + 1 + _intSize)..]);
+        }
     }
 
     private sealed class Entry(int dumpId, string schema, string name, bool countsRows)

@@ -34,7 +34,7 @@ internal sealed class PgDumpBackupTarget(
         """;
 
     /// <summary>The newest pg_dump whose custom-format archive <see cref="CustomArchiveCompressor"/> understands.</summary>
-    internal const int MaxStreamingCompressorMajor = 15;
+    internal const int MaxStreamingCompressorMajor = 18;
 
     public string Name => "pg_dump";
 
@@ -48,12 +48,8 @@ internal sealed class PgDumpBackupTarget(
 
         await using var connection = await OpenAsync(dataSource, connectionString, cancellationToken).ConfigureAwait(false);
         var serverVersion = connection.PostgreSqlVersion;
-        if (toolVersion.Major < serverVersion.Major)
-        {
-            throw new ExternalToolException(
-                $"pg_dump {toolVersion} at '{pgDump}' is older than the server (PostgreSQL {serverVersion.Major}.{serverVersion.Minor}) and cannot dump it: "
-                + $"install postgresql-client-{serverVersion.Major} (or newer) or point PostgreSqlOptions.ToolsDirectory at a pg_dump {serverVersion.Major} or newer.");
-        }
+        PostgreSqlVersions.EnsureServerSupported(serverVersion, "back it up");
+        PostgreSqlVersions.EnsureToolNotOlderThanServer(pgDump, toolVersion, serverVersion);
 
         var database = connection.Database;
         await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
@@ -105,28 +101,38 @@ internal sealed class PgDumpBackupTarget(
             {
                 // Tables whose rows are in a stream-compressed archive are counted from it; the others with count(*), concurrently.
                 var counting = CountRowsAsync(connection, tables.Where(t => compressor is null || !t.DataIncluded), cancellationToken);
-                if (compressor is not null)
+                try
                 {
-                    await StreamPump.PumpAsync(
-                        async reader =>
-                        {
-                            await sink.WriteFileAsync("data.dump", "data", reader, cancellationToken).ConfigureAwait(false);
-                            return true;
-                        },
-                        writer => RunCompressorAsync(compressor, process, writer, cancellationToken),
-                        cancellationToken).ConfigureAwait(false);
-                    await process.WaitForSuccessAsync(cancellationToken).ConfigureAwait(false);
+                    if (compressor is not null)
+                    {
+                        await StreamPump.PumpAsync(
+                            async reader =>
+                            {
+                                await sink.WriteFileAsync("data.dump", "data", reader, cancellationToken).ConfigureAwait(false);
+                                return true;
+                            },
+                            writer => RunCompressorAsync(compressor, process, writer, cancellationToken),
+                            cancellationToken).ConfigureAwait(false);
+                        await process.WaitForSuccessAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    else if (directory is null)
+                    {
+                        await sink.WriteFileAsync(request.Format == BackupFormat.Plain ? "data.sql" : "data.dump", "data", process.StandardOutput, cancellationToken).ConfigureAwait(false);
+                        await process.WaitForSuccessAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await process.StandardOutput.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
+                        await process.WaitForSuccessAsync(cancellationToken).ConfigureAwait(false);
+                        await WriteTarAsync(directory, sink, cancellationToken).ConfigureAwait(false);
+                    }
                 }
-                else if (directory is null)
+                catch
                 {
-                    await sink.WriteFileAsync(request.Format == BackupFormat.Plain ? "data.sql" : "data.dump", "data", process.StandardOutput, cancellationToken).ConfigureAwait(false);
-                    await process.WaitForSuccessAsync(cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    await process.StandardOutput.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
-                    await process.WaitForSuccessAsync(cancellationToken).ConfigureAwait(false);
-                    await WriteTarAsync(directory, sink, cancellationToken).ConfigureAwait(false);
+                    // The count runs on the dump's connection: it must end before the transaction and the connection are
+                    // disposed (a rollback under a running command), and its own error is not the one to report.
+                    await counting.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
+                    throw;
                 }
 
                 var counted = await counting.ConfigureAwait(false);
@@ -158,9 +164,7 @@ internal sealed class PgDumpBackupTarget(
             ToolVersion = toolVersion.ToString(),
             Tables = counts,
             RowCountSource = rowCountSource,
-            DumpCompression = compressor is not null
-                ? string.Create(CultureInfo.InvariantCulture, $"zlib level {request.ArchiveCompressionLevel}, by dbresilience while streaming pg_dump --compress=0")
-                : request.Format == BackupFormat.Plain ? "none" : "pg_dump's default (zlib level 6)",
+            DumpCompression = DescribeDumpCompression(request, compressor is not null, toolVersion),
         };
     }
 
@@ -294,6 +298,25 @@ internal sealed class PgDumpBackupTarget(
         }
 
         return !content.ExcludeTableData.Any(p => PgDumpPattern.Parse(p).MatchesTable(schema, table));
+    }
+
+    /// <summary>Says in the manifest how the dump itself is compressed, and why when the streaming compressor could not be used.</summary>
+    private static string DescribeDumpCompression(BackupTargetRequest request, bool streamed, Version toolVersion)
+    {
+        if (streamed)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"zlib level {request.ArchiveCompressionLevel}, by dbresilience while streaming pg_dump --compress=0");
+        }
+
+        if (request.Format == BackupFormat.Plain)
+        {
+            return "none";
+        }
+
+        return request.Format == BackupFormat.Custom && request.ArchiveCompressionLevel > 0
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"pg_dump's default (gzip level 6): the streaming compressor knows the archives of pg_dump 11 to {MaxStreamingCompressorMajor}, not of pg_dump {toolVersion.Major}")
+            : "pg_dump's default (gzip level 6)";
     }
 
     private static async Task<NpgsqlConnection> OpenAsync(NpgsqlDataSource dataSource, NpgsqlConnectionStringBuilder target, CancellationToken cancellationToken)

@@ -28,6 +28,10 @@ internal sealed class PostgreSqlInspector([FromKeyedServices(DbResilienceBuilder
         var versionNumber = reader.GetInt32(0);
         var serverVersion = new Version(versionNumber / 10000, versionNumber % 10000);
         var problems = new List<string>();
+        if (PostgreSqlVersions.ServerProblem(serverVersion, "back it up or restore into it") is { } serverProblem)
+        {
+            problems.Add(serverProblem);
+        }
 
         string? pgDump = null;
         Version? pgDumpVersion = null;
@@ -35,10 +39,9 @@ internal sealed class PostgreSqlInspector([FromKeyedServices(DbResilienceBuilder
         {
             pgDump = ToolLocator.FindClientTool("pg_dump", options.Value.ToolsDirectory);
             pgDumpVersion = await ToolLocator.GetVersionAsync(pgDump, cancellationToken).ConfigureAwait(false);
-            if (pgDumpVersion.Major < serverVersion.Major)
+            if (PostgreSqlVersions.ToolProblem(pgDump, pgDumpVersion, serverVersion) is { } toolProblem)
             {
-                problems.Add($"pg_dump {pgDumpVersion} at '{pgDump}' is older than the server ({serverVersion}) and cannot dump it: "
-                    + $"install postgresql-client-{serverVersion.Major} or set PostgreSqlOptions.ToolsDirectory.");
+                problems.Add(toolProblem);
             }
         }
         catch (ExternalToolException ex)

@@ -70,7 +70,10 @@ public sealed partial class BaseBackupService
         var extension = _options.Compression == BaseBackupCompression.Zstd ? "zst" : "lz4";
         var dataKey = $"{Prefix}{id}/base.tar.{extension}";
 
-        var start = new ToolStartInfo(ToolLocator.FindClientTool("pg_basebackup", _postgreSql.ToolsDirectory));
+        var pgBaseBackup = ToolLocator.FindClientTool("pg_basebackup", _postgreSql.ToolsDirectory);
+        PostgreSqlVersions.EnsureToolNotOlderThanServer(
+            pgBaseBackup, await ToolLocator.GetVersionAsync(pgBaseBackup, cancellationToken).ConfigureAwait(false), ParseServerVersion(version));
+        var start = new ToolStartInfo(pgBaseBackup);
         LibpqConnection.Apply(start, connectionString);
         start.Arguments.AddRange(
         [
@@ -261,6 +264,9 @@ public sealed partial class BaseBackupService
         return (manifest, null);
     }
 
+    private static Version ParseServerVersion(string version)
+        => ToolLocator.ParseVersion("(PostgreSQL) " + version) ?? throw new PointInTimeException($"The server reported an unreadable version '{version}'.");
+
     private static async Task<string> GetServerVersionAsync(string connectionString, CancellationToken cancellationToken)
     {
         var connection = new NpgsqlConnection(connectionString);
@@ -281,7 +287,9 @@ public sealed partial class BaseBackupService
                             $"The server's wal_segment_size is {segmentSize}; point-in-time recovery supports the default 16MB only.");
                     }
 
-                    return reader.GetString(0).Split(' ')[0];
+                    var version = reader.GetString(0).Split(' ')[0];
+                    PostgreSqlVersions.EnsureServerSupported(ParseServerVersion(version), "take a base backup of it");
+                    return version;
                 }
             }
         }

@@ -10,6 +10,13 @@ internal sealed class DatabaseAdmin(string connectionString, string maintenanceD
 
     public string ConnectionStringFor(string database) => PostgreSqlConnections.WithDatabase(ConnectionString, database);
 
+    /// <summary>Returns the server's version (what a restore checks its tools against before it changes anything).</summary>
+    public async Task<Version> GetServerVersionAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenMaintenanceAsync(cancellationToken).ConfigureAwait(false);
+        return connection.PostgreSqlVersion;
+    }
+
     public async Task<bool> ExistsAsync(string database, CancellationToken cancellationToken)
     {
         await using var connection = await OpenMaintenanceAsync(cancellationToken).ConfigureAwait(false);

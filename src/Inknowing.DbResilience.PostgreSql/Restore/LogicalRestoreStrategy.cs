@@ -36,6 +36,7 @@ internal abstract class LogicalRestoreStrategy(
             : throw new ArgumentException($"RestoreRequest.TargetConnectionString is empty: set the server to restore backup {source.BackupId} into (IRestoreService sets the configured one).", nameof(request));
         var admin = new DatabaseAdmin(server, RestoreOptions.MaintenanceDatabase);
         var target = request.TargetDatabase;
+        await EnsureToolFitsServerAsync(admin, source, cancellationToken).ConfigureAwait(false);
         var exists = await admin.ExistsAsync(target, cancellationToken).ConfigureAwait(false);
         var selective = RestoreChecks.IsSelective(request);
         if (exists && !request.Force)
@@ -129,11 +130,31 @@ internal abstract class LogicalRestoreStrategy(
         }
     }
 
+    /// <summary>Gets the client tool that restores (pg_restore or psql), checked against the target server before anything changes.</summary>
+    protected abstract string ToolName { get; }
+
     /// <summary>Tells whether the bytes must be landed in a local file first (parallel jobs, directory format).</summary>
     protected abstract bool NeedsLocalCopy(RestoreSource source, RestoreRequest request);
 
     /// <summary>Runs the tool into the target database, from the local copy or streaming the source into its standard input.</summary>
     protected abstract Task RunToolAsync(RestoreSource source, RestoreRequest request, LocalBackupCopy? copy, string targetConnectionString, bool overExisting, CancellationToken cancellationToken);
+
+    /// <summary>Refuses, with nothing changed, a target server outside the supported majors or a restore tool older than it.</summary>
+    private async Task EnsureToolFitsServerAsync(DatabaseAdmin admin, RestoreSource source, CancellationToken cancellationToken)
+    {
+        var serverVersion = await admin.GetServerVersionAsync(cancellationToken).ConfigureAwait(false);
+        var tool = ToolLocator.FindClientTool(ToolName, PostgreSqlOptions.ToolsDirectory);
+        var problem = PostgreSqlVersions.ServerProblem(serverVersion, "restore into it")
+            ?? PostgreSqlVersions.ToolProblem(tool, await ToolLocator.GetVersionAsync(tool, cancellationToken).ConfigureAwait(false), serverVersion);
+        if (problem is not null)
+        {
+            throw new RestoreException($"Backup {source.BackupId} was not restored: {problem} Nothing was changed.")
+            {
+                BackupId = source.BackupId,
+                NothingChanged = true,
+            };
+        }
+    }
 
     /// <summary>Streams the source (hashed again, then decoded) into the tool's standard input and waits for it to succeed.</summary>
     /// <exception cref="RestoreException">The bytes changed since they were verified.</exception>

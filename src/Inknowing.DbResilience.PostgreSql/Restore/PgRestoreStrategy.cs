@@ -20,6 +20,8 @@ internal sealed class PgRestoreStrategy(
 {
     public override string Name => "pg_restore";
 
+    protected override string ToolName => "pg_restore";
+
     public override bool CanRestore(RestoreSource source, RestoreRequest request)
         => source.Format is RestoreSourceFormat.Custom or RestoreSourceFormat.DirectoryTar;
 

@@ -16,6 +16,8 @@ internal sealed class PsqlRestoreStrategy(
 {
     public override string Name => "psql";
 
+    protected override string ToolName => "psql";
+
     public override bool CanRestore(RestoreSource source, RestoreRequest request) => source.Format == RestoreSourceFormat.Plain;
 
     protected override bool NeedsLocalCopy(RestoreSource source, RestoreRequest request) => false;

@@ -26,8 +26,8 @@ public sealed class BackupServiceTests : StorageDirectoryTests
         manifest.Format.Should().Be(BackupFormat.Custom);
         manifest.Status.Should().Be(BackupStatus.Completed);
         manifest.Tool.Should().Be("pg_dump");
-        manifest.ToolVersion.Should().StartWith("15");
-        manifest.ServerVersion.Should().StartWith("15");
+        manifest.ToolVersion.Should().StartWith($"{Infrastructure.TestServers.LocalToolsMajor}.");
+        manifest.ServerVersion.Should().StartWith($"{Infrastructure.TestServers.ServerMajor}.");
         manifest.Locations.Should().ContainSingle();
         var dataPath = Path.Combine(storage, "backups", manifest.Id, "data.dump");
         var bytes = await File.ReadAllBytesAsync(dataPath);
@@ -166,7 +166,7 @@ public sealed class BackupServiceTests : StorageDirectoryTests
         var act = () => host.GetRequiredService<IBackupService>().CreateAsync();
 
         (await act.Should().ThrowAsync<ExternalToolException>()).Which.Message
-            .Should().Contain("pg_dump 9.6").And.Contain("older than the server (PostgreSQL 15").And.Contain("ToolsDirectory");
+            .Should().Contain("pg_dump 9.6").And.Contain($"older than the server (PostgreSQL {Infrastructure.TestServers.ServerMajor}.").And.Contain("ToolsDirectory");
         BackupTestDatabase.KeysUnder(storage).Should().BeEmpty();
     }
 

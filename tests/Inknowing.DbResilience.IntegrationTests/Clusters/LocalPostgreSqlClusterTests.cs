@@ -1,3 +1,4 @@
+using System.Globalization;
 using Inknowing.DbResilience.IntegrationTests.Infrastructure;
 using Inknowing.DbResilience.PostgreSql.Clusters;
 using Npgsql;
@@ -7,17 +8,12 @@ namespace Inknowing.DbResilience.IntegrationTests.Clusters;
 public sealed class LocalPostgreSqlClusterTests
 {
     [Test]
-    public async Task TestCluster_IsConfiguredForBackupsAndPointInTimeRecovery()
+    public async Task StartNewAsync_ArchivingAndReplicationRole_IsConfiguredForBackupsAndPointInTimeRecovery()
     {
-        var cluster = TestServers.Cluster;
-        if (cluster is null)
-        {
-            Assert.Ignore("DBRESILIENCE_TEST_PG points at an external server; the local cluster is not in use.");
-        }
-
-        await using var connection = new NpgsqlConnection(TestServers.PostgreSqlConnectionString);
+        await using var cluster = await StartArchivingClusterAsync();
+        await using var connection = new NpgsqlConnection(cluster.ConnectionString);
         await connection.OpenAsync();
-        (await ShowAsync(connection, "server_version_num")).Should().StartWith("15");
+        (await ShowAsync(connection, "server_version_num")).Should().StartWith(TestServers.LocalToolsMajor.ToString(CultureInfo.InvariantCulture));
         (await ShowAsync(connection, "data_checksums")).Should().Be("on");
         (await ShowAsync(connection, "wal_level")).Should().Be("replica");
         (await ShowAsync(connection, "archive_mode")).Should().Be("on");
@@ -29,15 +25,10 @@ public sealed class LocalPostgreSqlClusterTests
     }
 
     [Test]
-    public async Task TestCluster_ArchivesSwitchedWalSegment()
+    public async Task StartNewAsync_Archiving_ArchivesSwitchedWalSegment()
     {
-        var cluster = TestServers.Cluster;
-        if (cluster is null)
-        {
-            Assert.Ignore("DBRESILIENCE_TEST_PG points at an external server; its archive is not visible here.");
-        }
-
-        await using var connection = new NpgsqlConnection(TestServers.PostgreSqlConnectionString);
+        await using var cluster = await StartArchivingClusterAsync();
+        await using var connection = new NpgsqlConnection(cluster.ConnectionString);
         await connection.OpenAsync();
         await using (var write = new NpgsqlCommand("CREATE TABLE IF NOT EXISTS archive_probe(x int); INSERT INTO archive_probe VALUES (1);", connection))
         {
@@ -95,6 +86,9 @@ public sealed class LocalPostgreSqlClusterTests
         };
         (await connect.Should().ThrowAsync<PostgresException>()).Which.SqlState.Should().Be("28P01");
     }
+
+    private static Task<LocalPostgreSqlCluster> StartArchivingClusterAsync()
+        => LocalPostgreSqlCluster.StartNewAsync(new LocalClusterOptions { EnableArchiving = true, DisableFsync = true, ReplicationRole = "replicator" });
 
     private static async Task<string> ShowAsync(NpgsqlConnection connection, string setting)
     {

@@ -9,7 +9,7 @@ using Npgsql;
 namespace Inknowing.DbResilience.IntegrationTests.PointInTime;
 
 /// <summary>
-/// Retention of real base backups and the WAL archived around them (a PostgreSQL 15 cluster of its own, archive_command into a
+/// Retention of real base backups and the WAL archived around them (a local PostgreSQL cluster of its own, archive_command into a
 /// directory, pushed into a file storage): the dry run deletes nothing; applying it removes the oldest backup and only the WAL
 /// before the next one, and the oldest kept backup still restores to the latest row.
 /// </summary>

@@ -13,7 +13,7 @@ namespace Inknowing.DbResilience.IntegrationTests.PointInTime;
 /// <summary>
 /// A base backup streamed to two real S3 servers at once (s3rver with the compatibility setting, fauxqs with the AWS SDK
 /// defaults), WAL pushed there by the API and by the CLI's <c>wal-push</c>, then the window, <c>wal-fetch</c> and a restore to
-/// a time from each S3 server alone, against a PostgreSQL 15 cluster of its own with archiving on.
+/// a time from each S3 server alone, against a local PostgreSQL cluster of its own with archiving on.
 /// </summary>
 [TestFixture]
 [NonParallelizable]

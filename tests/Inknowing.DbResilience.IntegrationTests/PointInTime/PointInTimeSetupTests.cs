@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 
 namespace Inknowing.DbResilience.IntegrationTests.PointInTime;
 
-/// <summary>The set-up helper against a real PostgreSQL 15 cluster that starts without archiving.</summary>
+/// <summary>The set-up helper against a real local PostgreSQL cluster that starts without archiving.</summary>
 [TestFixture]
 [NonParallelizable]
 public sealed class PointInTimeSetupTests

@@ -9,7 +9,7 @@ using NpgsqlTypes;
 
 namespace Inknowing.DbResilience.IntegrationTests.PointInTime;
 
-/// <summary>The streaming receiver against a real PostgreSQL 15 cluster with no archive_command: WAL reaches storage only through it.</summary>
+/// <summary>The streaming receiver against a real local PostgreSQL cluster with no archive_command: WAL reaches storage only through it.</summary>
 [TestFixture]
 [NonParallelizable]
 public sealed class WalReceiverTests

@@ -24,10 +24,16 @@ public sealed class PublishedCliTests
         _work = Directory.CreateTempSubdirectory("dbr-published-cli-").FullName;
         _published = Path.Combine(_work, "cli");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+
+        // No MSBuild node or compiler server may outlive the publish: one would inherit its output pipes and the reads below
+        // would never end (seen in the test-runner containers, where no such server was running before).
+        start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+        start.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
         foreach (var argument in new[]
         {
             "publish", Path.Combine(RepositoryPaths.Root, "samples", "Inknowing.DbResilience.Cli"), "-c", "Release",
             "-r", "linux-x64", "--self-contained", "false", "-o", _published, "-nologo", "-v", "quiet",
+            "-nodeReuse:false", "-p:UseSharedCompilation=false",
         })
         {
             start.ArgumentList.Add(argument);
