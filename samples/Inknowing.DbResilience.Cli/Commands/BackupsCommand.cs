@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using Inknowing.DbResilience.Backups;
 
 namespace Inknowing.DbResilience.Cli.Commands;
@@ -20,22 +19,9 @@ internal static class BackupsCommand
             var backups = await host.GetRequiredService<IBackupService>().ListAsync(cancellationToken);
             if (parse.GetValue(GlobalOptions.Json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(
-                    backups.Select(b => new
-                    {
-                        id = b.Id,
-                        tier = b.Tier,
-                        format = b.Format,
-                        status = b.Status,
-                        sha256 = b.Sha256,
-                        sizeBytes = b.SizeBytes,
-                        startedAt = b.StartedAt,
-                        completedAt = b.CompletedAt,
-                        verifiedAt = b.VerifiedAt,
-                        locations = b.Locations,
-                        encryptionKeyId = b.Encryption?.KeyId,
-                    }),
-                    CliJson.Options));
+                CliJson.Write(backups
+                    .Select(b => new Item(b.Id, b.Tier, b.Format, b.Status, b.Sha256, b.SizeBytes, b.StartedAt, b.CompletedAt, b.VerifiedAt, b.Locations, b.Encryption?.KeyId))
+                    .ToList());
                 return ExitCodes.Success;
             }
 
@@ -56,4 +42,18 @@ internal static class BackupsCommand
         }));
         return new Command("backups", "Inspect the backups in storage.") { list };
     }
+
+    /// <summary>One backup of the <c>--json</c> output.</summary>
+    internal sealed record Item(
+        string Id,
+        string Tier,
+        BackupFormat Format,
+        BackupStatus Status,
+        string Sha256,
+        long SizeBytes,
+        DateTimeOffset StartedAt,
+        DateTimeOffset CompletedAt,
+        DateTimeOffset? VerifiedAt,
+        IReadOnlyList<string> Locations,
+        string? EncryptionKeyId);
 }

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using Inknowing.DbResilience.PostgreSql.PointInTime;
 using NpgsqlTypes;
 
@@ -36,7 +35,7 @@ internal static class PitrCommand
                 : await setup.CheckAsync(parse.GetValue(archiveCommand), cancellationToken);
             if (parse.GetValue(GlobalOptions.Json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(checks, CliJson.Options));
+                CliJson.Write(checks);
             }
             else
             {
@@ -85,20 +84,16 @@ internal static class PitrCommand
                 cancellationToken);
             if (parse.GetValue(GlobalOptions.Json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(
-                    new
-                    {
-                        result.TargetDirectory,
-                        result.WalStagingDirectory,
-                        Target = result.Target.ToString(),
-                        BaseBackup = result.BaseBackup.Id,
-                        result.WalFilesStaged,
-                        result.Port,
-                        Started = result.Cluster is not null,
-                        result.RecoveryStop,
-                        DurationSeconds = result.Duration.TotalSeconds,
-                    },
-                    CliJson.Options));
+                CliJson.Write(new RestoreOutput(
+                    result.TargetDirectory,
+                    result.WalStagingDirectory,
+                    result.Target.ToString(),
+                    result.BaseBackup.Id,
+                    result.WalFilesStaged,
+                    result.Port,
+                    result.Cluster is not null,
+                    result.RecoveryStop,
+                    result.Duration.TotalSeconds));
             }
             else
             {
@@ -123,7 +118,7 @@ internal static class PitrCommand
             var window = await host.GetRequiredService<PointInTimeRestorer>().GetWindowAsync(cancellationToken);
             if (parse.GetValue(GlobalOptions.Json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(window, CliJson.Options));
+                CliJson.Write(window);
             }
             else
             {
@@ -152,7 +147,7 @@ internal static class PitrCommand
             var report = await host.GetRequiredService<PointInTimeDrill>().RunAsync(cancellationToken);
             if (parse.GetValue(GlobalOptions.Json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(report, CliJson.Options));
+                CliJson.Write(report);
             }
             else
             {
@@ -210,4 +205,16 @@ internal static class PitrCommand
 
         return latest ? RecoveryTarget.Latest : RecoveryTarget.Immediate;
     }
+
+    /// <summary>The <c>--json</c> output of <c>pitr restore</c>.</summary>
+    internal sealed record RestoreOutput(
+        string TargetDirectory,
+        string WalStagingDirectory,
+        string Target,
+        string BaseBackup,
+        int WalFilesStaged,
+        int Port,
+        bool Started,
+        string? RecoveryStop,
+        double DurationSeconds);
 }

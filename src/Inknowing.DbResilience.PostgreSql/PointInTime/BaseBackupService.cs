@@ -129,7 +129,7 @@ public sealed partial class BaseBackupService
         };
 
         var manifestKey = $"{Prefix}{id}/manifest.json";
-        using (var content = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(manifest, PointInTimeJson.Options)))
+        using (var content = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(manifest, PointInTimeJson.Default.BaseBackupManifest)))
         {
             // The manifest goes only where the data is whole: its presence means "complete".
             foreach (var copy in good)
@@ -196,7 +196,7 @@ public sealed partial class BaseBackupService
             {
                 try
                 {
-                    manifest = await JsonSerializer.DeserializeAsync<BaseBackupManifest>(stream, PointInTimeJson.Options, cancellationToken).ConfigureAwait(false);
+                    manifest = await JsonSerializer.DeserializeAsync(stream, PointInTimeJson.Default.BaseBackupManifest, cancellationToken).ConfigureAwait(false);
                 }
                 catch (JsonException ex)
                 {
