@@ -3,7 +3,7 @@
 #   eng/install-aot-prerequisites.sh RID
 # The .NET SDK brings the compiler (the ILCompiler packages of the installed runtime, restored from NuGet); linking needs
 # a C toolchain: clang (or gcc) for this machine's architecture. Cross-compiling for linux-arm64 on x64 needs clang, lld,
-# llvm-objcopy and the aarch64 C library and start files (gcc-aarch64-linux-gnu brings libc6-dev-arm64-cross).
+# llvm-objcopy, and the aarch64 C library and start files (libc6-dev-arm64-cross) with gcc-aarch64-linux-gnu.
 # zlib and brotli come statically linked with the runtime packages.
 set -euo pipefail
 rid=${1:?usage: eng/install-aot-prerequisites.sh linux-x64|linux-arm64}
@@ -21,8 +21,8 @@ else
   command -v ld.lld >/dev/null 2>&1 || need_apt+=(lld)
   command -v llvm-objcopy >/dev/null 2>&1 || need_apt+=(llvm)
   case "$rid" in
-    linux-arm64) [ -d /usr/lib/gcc-cross/aarch64-linux-gnu ] || need_apt+=(gcc-aarch64-linux-gnu) ;;
-    linux-x64) [ -d /usr/lib/gcc-cross/x86-64-linux-gnu ] || need_apt+=(gcc-x86-64-linux-gnu) ;;
+    linux-arm64) [ -f /usr/aarch64-linux-gnu/lib/crti.o ] || need_apt+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross) ;;
+    linux-x64) [ -f /usr/x86_64-linux-gnu/lib/crti.o ] || need_apt+=(gcc-x86-64-linux-gnu libc6-dev-amd64-cross) ;;
   esac
 fi
 

@@ -37,9 +37,10 @@ case "$rid" in
   *) echo "error: unsupported runtime identifier '$rid'; use linux-x64 or linux-arm64. $usage" >&2; exit 2 ;;
 esac
 
-common=(samples/Inknowing.DbResilience.Cli -c Release -r "$rid" -o "$output" -v quiet -nologo -clp:NoSummary)
+# The runtime identifier goes to the CLI project alone (see its csproj): the libraries stay RID-agnostic.
+common=(samples/Inknowing.DbResilience.Cli -c Release -p:CliRuntimeIdentifier="$rid" -o "$output" -v quiet -nologo -clp:NoSummary)
 if [ "$form" = readytorun ]; then
-  dotnet publish "${common[@]}" --self-contained false
+  dotnet publish "${common[@]}" -p:SelfContained=false
   echo "published: $output/dbresilience (ReadyToRun, $rid; needs the .NET 10 runtime)"
   exit 0
 fi
@@ -50,7 +51,7 @@ if [ "$rid" != "$host_rid" ]; then
   # clang cross-compiles for --target=aarch64-linux-gnu (gcc cannot); lld links without a target-prefixed ld.
   cross=(-p:CppCompilerAndLinker=clang -p:LinkerFlavor=lld -p:ObjCopyName=llvm-objcopy)
 fi
-dotnet publish "${common[@]}" -p:PublishAot=true "${cross[@]}"
+dotnet publish "${common[@]}" -p:CliPublishAot=true "${cross[@]}"
 # Only the binary and its symbols belong to the install: referenced projects' XML docs and PDBs are copied beside it.
 find "$output" -maxdepth 1 -type f ! -name dbresilience ! -name dbresilience.dbg -delete
 echo "published: $output/dbresilience (NativeAOT, $rid; no .NET runtime needed)"

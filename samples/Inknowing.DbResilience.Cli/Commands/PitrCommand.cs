@@ -20,7 +20,7 @@ internal static class PitrCommand
 
     private static Command CreateSetup()
     {
-        var archiveCommand = new Option<string?>("--archive-command") { Description = "The wanted archive_command, such as 'DBRESILIENCE_STORAGE=file:///var/backups/db dotnet /opt/dbresilience/dbresilience.dll wal-push %p'; omit when WAL is only streamed." };
+        var archiveCommand = new Option<string?>("--archive-command") { Description = "The wanted archive_command, such as 'DBRESILIENCE_STORAGE=file:///var/backups/db /opt/dbresilience/dbresilience wal-push %p'; omit when WAL is only streamed." };
         var apply = new Option<bool>("--apply") { Description = "Change what is not good enough with ALTER SYSTEM and reload (needs superuser); otherwise only check." };
         var command = new Command("setup", "Check (and with --apply set) wal_level, archive_mode, archive_command, archive_timeout, max_wal_senders, max_replication_slots; say which need a restart. Exit 1 while any is not good.");
         command.Options.Add(archiveCommand);
