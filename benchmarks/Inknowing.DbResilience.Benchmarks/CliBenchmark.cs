@@ -86,6 +86,19 @@ internal sealed class CliBenchmark : IBenchmark
                         rows.Add(Row(size, build.Name, target, run.PeakBytes, run.Time, null));
                         Console.WriteLine(rows[^1]);
 
+                        // Does the binary apply the young-generation budget it was built with (System.GC.Gen0MaxBudget, 2 MiB)?
+                        // The same backup with the budget forced to 2 MiB and to 18 MiB (the runtime's own choice here) by
+                        // environment variable: the first should match the row above, the second be higher.
+                        if (build.Native && target == "s3rver" && scale == scales[0])
+                        {
+                            foreach (var budget in new[] { "200000", "1200000" })
+                            {
+                                var forced = await CliProcess.RunAsync(build, ["backup", "--json"], new Dictionary<string, string>(environment) { ["DOTNET_GCgen0MaxBudget"] = budget }, cancellationToken);
+                                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                                    $"  {build.Name} to s3rver with DOTNET_GCgen0MaxBudget=0x{budget} ({Convert.ToInt64(budget, 16) / 1048576} MiB): {forced.PeakBytes / 1048576.0:F1} MiB"));
+                            }
+                        }
+
                         // Keep the disk (and fauxqs's memory) free for the next, larger database.
                         if (endpoint is null)
                         {
