@@ -9,11 +9,12 @@ using Npgsql;
 namespace Inknowing.DbResilience.Benchmarks;
 
 /// <summary>
-/// <c>cli</c>: the CLI as operators install it. For each database size (<c>pgbench -i -s N</c>, <c>BENCH_CLI_SCALES</c>,
+/// <c>cli</c>: the CLI as operators install it. First the start-up time of <c>--help</c> (median of <c>BENCH_CLI_STARTS</c>
+/// runs, default 20); then, for each database size (<c>pgbench -i -s N</c>, <c>BENCH_CLI_SCALES</c>,
 /// default 50; <c>50,70,700</c> gives about 0.75, 1 and 10 GiB), the peak resident memory (GNU time <c>%M</c>) and time of
 /// one <c>dbresilience backup</c> to file storage, s3rver and fauxqs, NativeAOT (<c>./build.sh publish</c>) beside ReadyToRun
-/// (<c>./build.sh publish --readytorun</c>) and beside <c>pg_dump -Fc</c> to a file; then the start-up time of
-/// <c>--help</c> (median of <c>BENCH_CLI_STARTS</c> runs, default 20). Prints a Markdown table for docs/benchmarks.md.
+/// (<c>./build.sh publish --readytorun</c>) and beside <c>pg_dump -Fc</c> to a file. Prints Markdown tables for
+/// docs/benchmarks.md.
 /// </summary>
 internal sealed class CliBenchmark : IBenchmark
 {
@@ -35,6 +36,27 @@ internal sealed class CliBenchmark : IBenchmark
         {
             var builds = (await CliProcess.PublishAsync(work, cancellationToken, jit: false)).Reverse().ToList();
             var rows = new List<string>();
+
+            // Start-up first: it takes seconds, the largest database takes the longest.
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  start-up of --help, median of {starts} runs (load {LoadAverage()}):"));
+            var startRows = new List<string>();
+            foreach (var build in builds)
+            {
+                var (fileName, prefix) = CliProcess.Command(build);
+                var times = new List<TimeSpan>();
+                long peak = 0;
+                for (var i = 0; i < starts; i++)
+                {
+                    var run = await TimedAsync([fileName, .. prefix, "--help"], new Dictionary<string, string>(), cancellationToken);
+                    times.Add(run.Time);
+                    peak = Math.Max(peak, run.PeakBytes);
+                }
+
+                times.Sort();
+                startRows.Add(string.Create(CultureInfo.InvariantCulture, $"| {build.Name} | {times[times.Count / 2].TotalMilliseconds:F0} ms | {peak / 1048576.0:F1} MiB |"));
+                Console.WriteLine(startRows[^1]);
+            }
+
             await using var s3rver = await S3TestServer.StartS3rverAsync();
             await using var fauxqs = await S3TestServer.StartFauxqsAsync();
             await CreateBucketAsync(s3rver.Endpoint, cancellationToken);
@@ -110,25 +132,6 @@ internal sealed class CliBenchmark : IBenchmark
                         }
                     }
                 }
-            }
-
-            Console.WriteLine();
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  start-up of --help, median of {starts} runs (load {LoadAverage()}):"));
-            var startRows = new List<string>();
-            foreach (var build in builds)
-            {
-                var (fileName, prefix) = CliProcess.Command(build);
-                var times = new List<TimeSpan>();
-                long peak = 0;
-                for (var i = 0; i < starts; i++)
-                {
-                    var run = await TimedAsync([fileName, .. prefix, "--help"], new Dictionary<string, string>(), cancellationToken);
-                    times.Add(run.Time);
-                    peak = Math.Max(peak, run.PeakBytes);
-                }
-
-                times.Sort();
-                startRows.Add(string.Create(CultureInfo.InvariantCulture, $"| {build.Name} | {times[times.Count / 2].TotalMilliseconds:F0} ms | {peak / 1048576.0:F1} MiB |"));
             }
 
             Console.WriteLine();
