@@ -6,8 +6,12 @@
 #                                     of the Debian release that ships it), --pg all runs 15, 17 and 18 (what CI runs)
 # and, for docs/benchmarks.md:
 #   ./build.sh bench [NAME...]   the benchmark harness (benchmarks/), against the raw tools and the peers
-#   ./build.sh publish [DIR]     the CLI as operators install it: ReadyToRun for this machine's architecture, in
-#                                artifacts/dbresilience (or DIR); run it as DIR/dbresilience (needs the .NET 10 runtime)
+#   ./build.sh pack [DIR]        the NuGet packages (three libraries and the dbresilience .NET tool, with symbols) in
+#                                artifacts/packages (or DIR); VERSION_SUFFIX=rc.1 gives 0.1.0-rc.1
+#   ./build.sh publish [--rid RID] [--readytorun] [DIR]
+#                                the CLI as operators install it: one NativeAOT binary for this machine's architecture
+#                                (or RID: linux-x64, linux-arm64), in artifacts/dbresilience (or DIR), needing no .NET
+#                                runtime; --readytorun publishes the framework-dependent ReadyToRun form instead
 # Both install what is missing first (eng/install-prerequisites.sh).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -87,19 +91,29 @@ case "${1:-}" in
     dotnet build benchmarks/Inknowing.DbResilience.Benchmarks -c Release -v quiet -nologo -clp:NoSummary
     dotnet benchmarks/Inknowing.DbResilience.Benchmarks/bin/Release/net10.0/Inknowing.DbResilience.Benchmarks.dll "$@"
     ;;
+  pack)
+    shift
+    output=${1:-artifacts/packages}
+    # Deterministic builds (ContinuousIntegrationBuild), XML docs, .snupkg symbols; SourceLink maps the sources to the
+    # commit on the GitHub remote 'origin'. The version is VersionPrefix in Directory.Build.props.
+    suffix=()
+    [ -z "${VERSION_SUFFIX:-}" ] || suffix=(--version-suffix "$VERSION_SUFFIX")
+    for project in src/Inknowing.DbResilience src/Inknowing.DbResilience.PostgreSql src/Inknowing.DbResilience.S3 \
+                   samples/Inknowing.DbResilience.Cli; do
+      dotnet pack "$project" -c Release -o "$output" -p:ContinuousIntegrationBuild=true "${suffix[@]}" \
+        -v quiet -nologo -clp:NoSummary
+    done
+    git remote get-url origin >/dev/null 2>&1 \
+      || echo "note: this clone has no 'origin' remote, so the symbols carry no SourceLink; pack from a clone of the GitHub repository to publish"
+    echo "packages: $output"
+    ls -1 "$output"
+    ;;
   publish)
     shift
-    output=${1:-artifacts/dbresilience}
-    case "$(uname -m)" in
-      x86_64) rid=linux-x64 ;;
-      aarch64) rid=linux-arm64 ;;
-      *) echo "error: no .NET runtime identifier for $(uname -m); publish with: dotnet publish samples/Inknowing.DbResilience.Cli -c Release -r RID --self-contained false -o DIR" >&2; exit 2 ;;
-    esac
-    dotnet publish samples/Inknowing.DbResilience.Cli -c Release -r "$rid" --self-contained false -o "$output" -v quiet -nologo -clp:NoSummary
-    echo "published: $output/dbresilience (ReadyToRun, $rid; needs the .NET 10 runtime)"
+    eng/publish-cli.sh "$@"
     ;;
   *)
-    echo "usage: ./build.sh demo | test [--pg 15|17|18|all]... | bench [NAME...] | publish [DIR]" >&2
+    echo "usage: ./build.sh demo | test [--pg 15|17|18|all]... | bench [NAME...] | pack [DIR] | publish [--rid RID] [--readytorun] [DIR]" >&2
     exit 2
     ;;
 esac

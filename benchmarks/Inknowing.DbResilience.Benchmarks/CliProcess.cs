@@ -3,17 +3,20 @@ using System.Globalization;
 
 namespace Inknowing.DbResilience.Benchmarks;
 
-/// <summary>One build of the <c>dbresilience</c> CLI: its name in the report and the directory that holds <c>dbresilience.dll</c>.</summary>
-internal sealed record CliBuild(string Name, string Directory);
+/// <summary>
+/// One build of the <c>dbresilience</c> CLI: its name in the report, the directory it was published into, and whether it is a
+/// native binary (<c>dbresilience</c>, run as it is) or an assembly (<c>dbresilience.dll</c>, run by <c>dotnet</c>).
+/// </summary>
+internal sealed record CliBuild(string Name, string Directory, bool Native = false);
 
 /// <summary>The result of one run of the CLI: its wall-clock time and its peak resident memory (VmHWM).</summary>
 internal sealed record CliRun(TimeSpan Time, long PeakBytes, string Output);
 
 /// <summary>
-/// The operator's process: the <c>dbresilience</c> CLI with the runtime settings it ships, published twice into a working
-/// directory, as <c>dotnet publish</c> gives it (compiled by the JIT as it runs) and ReadyToRun for linux-x64 (as
-/// <c>./build.sh publish</c> gives it), and run under <c>/usr/bin/time</c>, whose <c>%M</c> is the peak resident memory of
-/// that one process.
+/// The operator's process: the <c>dbresilience</c> CLI with the runtime settings it ships, published into a working
+/// directory as <c>dotnet publish</c> gives it (compiled by the JIT as it runs), ReadyToRun (<c>./build.sh publish
+/// --readytorun</c>) and NativeAOT (<c>./build.sh publish</c>, what operators install), and run under <c>/usr/bin/time</c>,
+/// whose <c>%M</c> is the peak resident memory of that one process.
 /// </summary>
 internal static class CliProcess
 {
@@ -26,21 +29,35 @@ internal static class CliProcess
         ["AWS_SECRET_ACCESS_KEY"] = S3TestServer.SecretKey,
     };
 
-    /// <summary>Publishes both builds of the CLI under <paramref name="work"/>.</summary>
-    public static async Task<IReadOnlyList<CliBuild>> PublishAsync(string work, CancellationToken cancellationToken)
+    /// <summary>
+    /// Publishes the builds of the CLI under <paramref name="work"/>: JIT (unless <paramref name="jit"/> is false), ReadyToRun
+    /// and NativeAOT, the last two with <c>./build.sh publish</c> as operators run it.
+    /// </summary>
+    public static async Task<IReadOnlyList<CliBuild>> PublishAsync(string work, CancellationToken cancellationToken, bool jit = true)
     {
         if (!File.Exists(TimeTool))
         {
             throw new InvalidOperationException($"{TimeTool} is missing: install the Debian package 'time' (eng/install-bench-tools.sh does).");
         }
 
-        var project = Path.Combine(RepositoryRoot(), "samples", "Inknowing.DbResilience.Cli");
-        var jit = new CliBuild("CLI (JIT)", Path.Combine(work, "cli-jit"));
-        var readyToRun = new CliBuild("CLI (ReadyToRun)", Path.Combine(work, "cli-r2r"));
-        await DotnetAsync(["publish", project, "-c", "Release", "-v", "quiet", "-nologo", "-o", jit.Directory], cancellationToken);
-        await DotnetAsync(["publish", project, "-c", "Release", "-v", "quiet", "-nologo", "-r", "linux-x64", "--self-contained", "false", "-o", readyToRun.Directory], cancellationToken);
-        return [jit, readyToRun];
+        var root = RepositoryRoot();
+        var builds = new List<CliBuild>();
+        if (jit)
+        {
+            builds.Add(new CliBuild("CLI (JIT)", Path.Combine(work, "cli-jit")));
+            await RunAsync("dotnet", ["publish", Path.Combine(root, "samples", "Inknowing.DbResilience.Cli"), "-c", "Release", "-v", "quiet", "-nologo", "-o", builds[^1].Directory], root, cancellationToken);
+        }
+
+        builds.Add(new CliBuild("CLI (ReadyToRun)", Path.Combine(work, "cli-r2r")));
+        await RunAsync("bash", ["build.sh", "publish", "--readytorun", builds[^1].Directory], root, cancellationToken);
+        builds.Add(new CliBuild("CLI (NativeAOT)", Path.Combine(work, "cli-aot"), Native: true));
+        await RunAsync("bash", ["build.sh", "publish", builds[^1].Directory], root, cancellationToken);
+        return builds;
     }
+
+    /// <summary>Gets the program and leading arguments that start <paramref name="build"/>.</summary>
+    public static (string FileName, string[] Prefix) Command(CliBuild build)
+        => build.Native ? (Path.Combine(build.Directory, "dbresilience"), []) : ("dotnet", [Path.Combine(build.Directory, "dbresilience.dll")]);
 
     /// <summary>Runs the CLI with <paramref name="arguments"/> and <paramref name="environment"/>; throws when it fails.</summary>
     public static async Task<CliRun> RunAsync(CliBuild build, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken)
@@ -48,9 +65,9 @@ internal static class CliProcess
         var start = new ProcessStartInfo(TimeTool);
         start.ArgumentList.Add("-f");
         start.ArgumentList.Add("dbresilience-peak-kib=%M");
-        start.ArgumentList.Add("dotnet");
-        start.ArgumentList.Add(Path.Combine(build.Directory, "dbresilience.dll"));
-        foreach (var argument in arguments)
+        var (fileName, prefix) = Command(build);
+        start.ArgumentList.Add(fileName);
+        foreach (var argument in prefix.Concat(arguments))
         {
             start.ArgumentList.Add(argument);
         }
@@ -70,9 +87,9 @@ internal static class CliProcess
         return new CliRun(elapsed, long.Parse(line["dbresilience-peak-kib=".Length..].Trim(), CultureInfo.InvariantCulture) * 1024, output);
     }
 
-    private static async Task DotnetAsync(IEnumerable<string> arguments, CancellationToken cancellationToken)
+    private static async Task RunAsync(string fileName, IEnumerable<string> arguments, string workingDirectory, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo("dotnet");
+        var start = new ProcessStartInfo(fileName) { WorkingDirectory = workingDirectory };
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
@@ -81,7 +98,7 @@ internal static class CliProcess
         var (exitCode, output, error, _) = await Measure.RunProcessAsync(start, cancellationToken);
         if (exitCode != 0)
         {
-            throw new InvalidOperationException($"dotnet {string.Join(' ', start.ArgumentList)} exited with {exitCode}: {output} {error}");
+            throw new InvalidOperationException($"{fileName} {string.Join(' ', start.ArgumentList)} exited with {exitCode}: {output} {error}");
         }
     }
 

@@ -8,6 +8,7 @@ IBenchmark[] all =
     new RestoreBenchmark(),
     new BackupBenchmark(),
     new PitrBenchmark(),
+    new CliBenchmark(),
 ];
 
 var chosen = args.Length == 0 ? all : all.Where(b => args.Contains(b.Name, StringComparer.OrdinalIgnoreCase)).ToArray();

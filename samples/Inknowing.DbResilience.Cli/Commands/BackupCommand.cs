@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using Inknowing.DbResilience.Backups;
 using Spectre.Console;
 
@@ -77,9 +76,7 @@ internal static class BackupCommand
             var manifest = result.Manifest;
             if (json)
             {
-                Console.WriteLine(JsonSerializer.Serialize(
-                    new { id = manifest.Id, sha256 = manifest.Sha256, sizeBytes = manifest.SizeBytes, status = manifest.Status, locations = manifest.Locations, failedCopies = result.FailedCopies },
-                    CliJson.Options));
+                CliJson.Write(new Output(manifest.Id, manifest.Sha256, manifest.SizeBytes, manifest.Status, manifest.Locations, result.FailedCopies));
             }
             else
             {
@@ -127,4 +124,7 @@ internal static class BackupCommand
     }
 
     private static string[]? NullIfEmpty(string[]? values) => values is { Length: > 0 } ? values : null;
+
+    /// <summary>The <c>--json</c> output.</summary>
+    internal sealed record Output(string Id, string Sha256, long SizeBytes, BackupStatus Status, IReadOnlyList<string> Locations, IReadOnlyList<string> FailedCopies);
 }

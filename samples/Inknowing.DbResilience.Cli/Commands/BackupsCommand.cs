@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using Inknowing.DbResilience.Backups;
 
 namespace Inknowing.DbResilience.Cli.Commands;
@@ -29,37 +28,11 @@ internal static class BackupsCommand
             var exitCode = damaged.Count > 0 && parse.GetValue(strict) ? ExitCodes.Failure : ExitCodes.Success;
             if (parse.GetValue(GlobalOptions.Json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(
-                    backups.Select(b => new
-                    {
-                        id = b.Id,
-                        tier = b.Tier,
-                        format = (BackupFormat?)b.Format,
-                        status = b.Status.ToString().ToLowerInvariant(),
-                        sha256 = b.Sha256,
-                        sizeBytes = (long?)b.SizeBytes,
-                        startedAt = (DateTimeOffset?)b.StartedAt,
-                        completedAt = (DateTimeOffset?)b.CompletedAt,
-                        verifiedAt = b.VerifiedAt,
-                        locations = b.Locations,
-                        encryptionKeyId = b.Encryption?.KeyId,
-                        problem = (string?)null,
-                    }).Concat(damaged.Select(d => new
-                    {
-                        id = d.Id,
-                        tier = (string)null!,
-                        format = (BackupFormat?)null,
-                        status = "damaged",
-                        sha256 = (string)null!,
-                        sizeBytes = (long?)null,
-                        startedAt = (DateTimeOffset?)null,
-                        completedAt = (DateTimeOffset?)null,
-                        verifiedAt = (DateTimeOffset?)null,
-                        locations = (IReadOnlyList<string>)[d.Storage],
-                        encryptionKeyId = (string?)null,
-                        problem = (string?)$"{d.Key}: {d.Problem}",
-                    })).OrderBy(b => b.id, StringComparer.Ordinal),
-                    CliJson.Options));
+                CliJson.Write(backups
+                    .Select(b => new Item(b.Id, b.Tier, b.Format, b.Status.ToString().ToLowerInvariant(), b.Sha256, b.SizeBytes, b.StartedAt, b.CompletedAt, b.VerifiedAt, b.Locations, b.Encryption?.KeyId, null))
+                    .Concat(damaged.Select(d => new Item(d.Id, null, null, "damaged", null, null, null, null, null, [d.Storage], null, $"{d.Key}: {d.Problem}")))
+                    .OrderBy(b => b.Id, StringComparer.Ordinal)
+                    .ToList());
                 return exitCode;
             }
 
@@ -90,4 +63,20 @@ internal static class BackupsCommand
         }));
         return new Command("backups", "Inspect the backups in storage.") { list };
     }
+
+    /// <summary>One backup of the <c>--json</c> output.</summary>
+    /// <remarks>A damaged backup (its manifest cannot be trusted) has status <c>damaged</c>, only its id, location and problem.</remarks>
+    internal sealed record Item(
+        string Id,
+        string? Tier,
+        BackupFormat? Format,
+        string Status,
+        string? Sha256,
+        long? SizeBytes,
+        DateTimeOffset? StartedAt,
+        DateTimeOffset? CompletedAt,
+        DateTimeOffset? VerifiedAt,
+        IReadOnlyList<string> Locations,
+        string? EncryptionKeyId,
+        string? Problem);
 }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using Inknowing.DbResilience.PostgreSql.PointInTime;
 
 namespace Inknowing.DbResilience.Cli.Commands;
@@ -17,7 +16,7 @@ internal static class BaseBackupCommand
             var manifest = await host.GetRequiredService<BaseBackupService>().CreateAsync(cancellationToken);
             if (parse.GetValue(GlobalOptions.Json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(manifest, CliJson.Options));
+                CliJson.Write(manifest);
             }
             else
             {

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using Inknowing.DbResilience.PostgreSql.Diagnostics;
 
 namespace Inknowing.DbResilience.Cli.Commands;
@@ -17,7 +16,7 @@ internal static class CheckCommand
             var info = await host.GetRequiredService<IPostgreSqlInspector>().InspectAsync(cancellationToken);
             if (parse.GetValue(GlobalOptions.Json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(info, CliJson.Options));
+                CliJson.Write(info);
             }
             else
             {

@@ -164,9 +164,12 @@ internal static class DemoCommand
         private static string ArchiveCommand(string storage)
         {
             // The server runs this as its own OS user: the storage is in the command's environment, as docs/point-in-time-recovery.md shows.
-            var dotnet = Environment.ProcessPath ?? "dotnet";
-            var cli = typeof(DemoCommand).Assembly.Location;
-            var runner = Path.GetFileNameWithoutExtension(dotnet) == "dotnet" ? $"'{dotnet}' '{cli}'" : $"'{dotnet}'";
+            // Under the dotnet host the CLI is dbresilience.dll beside this code; the apphost and the NativeAOT binary are the
+            // process itself (a single-file binary has no assembly location to ask for).
+            var process = Environment.ProcessPath ?? "dotnet";
+            var runner = Path.GetFileNameWithoutExtension(process) == "dotnet"
+                ? $"'{process}' '{Path.Combine(AppContext.BaseDirectory, "dbresilience.dll")}'"
+                : $"'{process}'";
             return $"DBRESILIENCE_STORAGE='{new Uri(storage).AbsoluteUri}' DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 {runner} wal-push %p";
         }
 

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using Inknowing.DbResilience.Drills;
 
 namespace Inknowing.DbResilience.Cli.Commands;
@@ -20,18 +19,14 @@ internal static class DrillCommand
             var report = await host.GetRequiredService<IDrillRunner>().RunAsync(parse.GetValue(backup)!, cancellationToken);
             if (parse.GetValue(GlobalOptions.Json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(
-                    new
-                    {
-                        report.Passed,
-                        RtoSeconds = report.Rto?.TotalSeconds,
-                        RtoObjectiveSeconds = report.RtoObjective.TotalSeconds,
-                        report.BackupId,
-                        Steps = report.Steps.Select(s => new { s.Name, s.Passed, DurationSeconds = s.Duration.TotalSeconds, s.Details }),
-                        Tables = report.Tables.Select(t => new { t.Name, t.ExpectedRows, t.RestoredRows }),
-                        report.FailureReason,
-                    },
-                    CliJson.Options));
+                CliJson.Write(new Output(
+                    report.Passed,
+                    report.Rto?.TotalSeconds,
+                    report.RtoObjective.TotalSeconds,
+                    report.BackupId,
+                    report.Steps.Select(s => new Step(s.Name, s.Passed, s.Duration.TotalSeconds, s.Details)).ToList(),
+                    report.Tables.Select(t => new Table(t.Name, t.ExpectedRows, t.RestoredRows)).ToList(),
+                    report.FailureReason));
             }
             else
             {
@@ -49,4 +44,14 @@ internal static class DrillCommand
         }));
         return command;
     }
+
+    /// <summary>The <c>--json</c> output.</summary>
+    internal sealed record Output(
+        bool Passed, double? RtoSeconds, double RtoObjectiveSeconds, string? BackupId, IReadOnlyList<Step> Steps, IReadOnlyList<Table> Tables, string? FailureReason);
+
+    /// <summary>One step of the <c>--json</c> output.</summary>
+    internal sealed record Step(string Name, bool Passed, double DurationSeconds, string? Details);
+
+    /// <summary>One table of the <c>--json</c> output.</summary>
+    internal sealed record Table(string Name, long ExpectedRows, long? RestoredRows);
 }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using Inknowing.DbResilience.PostgreSql.Integrity;
 
 namespace Inknowing.DbResilience.Cli.Commands;
@@ -19,18 +18,14 @@ internal static class IntegrityCommand
             var report = await host.GetRequiredService<IIntegrityChecker>().CheckAsync(cancellationToken);
             if (parse.GetValue(GlobalOptions.Json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(
-                    new
-                    {
-                        report.Database,
-                        report.Passed,
-                        report.Status,
-                        report.CheckedAt,
-                        DurationSeconds = report.Duration.TotalSeconds,
-                        Checks = report.Checks.Select(c => new { c.Name, c.Status, c.Summary, c.Details, DurationSeconds = c.Duration.TotalSeconds }),
-                        report.TableRowCounts,
-                    },
-                    CliJson.Options));
+                CliJson.Write(new Output(
+                    report.Database,
+                    report.Passed,
+                    report.Status,
+                    report.CheckedAt,
+                    report.Duration.TotalSeconds,
+                    report.Checks.Select(c => new Check(c.Name, c.Status, c.Summary, c.Details, c.Duration.TotalSeconds)).ToList(),
+                    report.TableRowCounts));
             }
             else
             {
@@ -50,4 +45,17 @@ internal static class IntegrityCommand
         }));
         return command;
     }
+
+    /// <summary>The <c>--json</c> output.</summary>
+    internal sealed record Output(
+        string Database,
+        bool Passed,
+        IntegrityStatus Status,
+        DateTimeOffset CheckedAt,
+        double DurationSeconds,
+        IReadOnlyList<Check> Checks,
+        IReadOnlyDictionary<string, long> TableRowCounts);
+
+    /// <summary>One check of the <c>--json</c> output.</summary>
+    internal sealed record Check(string Name, IntegrityStatus Status, string Summary, IReadOnlyList<string> Details, double DurationSeconds);
 }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using Inknowing.DbResilience.Migrations;
 
 namespace Inknowing.DbResilience.Cli.Commands;
@@ -31,7 +30,7 @@ internal static class MigrateCommand
                 var result = await runner.MigrateAsync(request, cancellationToken);
                 if (parse.GetValue(GlobalOptions.Json))
                 {
-                    Console.WriteLine(JsonSerializer.Serialize(result, CliJson.Options));
+                    CliJson.Write(result);
                 }
                 else
                 {

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using Inknowing.DbResilience.PostgreSql.PointInTime;
 using NpgsqlTypes;
 
@@ -21,7 +20,7 @@ internal static class PitrCommand
 
     private static Command CreateSetup()
     {
-        var archiveCommand = new Option<string?>("--archive-command") { Description = "The wanted archive_command, such as 'DBRESILIENCE_STORAGE=file:///var/backups/db dotnet /opt/dbresilience/dbresilience.dll wal-push %p'; omit when WAL is only streamed." };
+        var archiveCommand = new Option<string?>("--archive-command") { Description = "The wanted archive_command, such as 'DBRESILIENCE_STORAGE=file:///var/backups/db /opt/dbresilience/dbresilience wal-push %p'; omit when WAL is only streamed." };
         var apply = new Option<bool>("--apply") { Description = "Change what is not good enough with ALTER SYSTEM and reload (needs superuser); otherwise only check." };
         var command = new Command("setup", "Check (and with --apply set) wal_level, archive_mode, archive_command, archive_timeout, max_wal_senders, max_replication_slots; say which need a restart. Exit 1 while any is not good.");
         command.Options.Add(archiveCommand);
@@ -36,7 +35,7 @@ internal static class PitrCommand
                 : await setup.CheckAsync(parse.GetValue(archiveCommand), cancellationToken);
             if (parse.GetValue(GlobalOptions.Json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(checks, CliJson.Options));
+                CliJson.Write(checks);
             }
             else
             {
@@ -95,24 +94,20 @@ internal static class PitrCommand
                 cancellationToken);
             if (parse.GetValue(GlobalOptions.Json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(
-                    new
-                    {
-                        result.TargetDirectory,
-                        result.WalStagingDirectory,
-                        Target = result.Target.ToString(),
-                        BaseBackup = result.BaseBackup.Id,
-                        result.WalFilesStaged,
-                        result.Port,
-                        Started = result.Cluster is not null,
-                        result.RecoveryStop,
-                        result.ExpectedReplayLsn,
-                        result.ReplayedToLsn,
-                        result.LastReplayedCommit,
-                        result.EarlyStop,
-                        DurationSeconds = result.Duration.TotalSeconds,
-                    },
-                    CliJson.Options));
+                CliJson.Write(new RestoreOutput(
+                    result.TargetDirectory,
+                    result.WalStagingDirectory,
+                    result.Target.ToString(),
+                    result.BaseBackup.Id,
+                    result.WalFilesStaged,
+                    result.Port,
+                    result.Cluster is not null,
+                    result.RecoveryStop,
+                    result.ExpectedReplayLsn,
+                    result.ReplayedToLsn,
+                    result.LastReplayedCommit,
+                    result.EarlyStop,
+                    result.Duration.TotalSeconds));
             }
             else
             {
@@ -148,7 +143,7 @@ internal static class PitrCommand
             var window = await host.GetRequiredService<PointInTimeRestorer>().VerifyWindowAsync(cancellationToken);
             if (parse.GetValue(GlobalOptions.Json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(window, CliJson.Options));
+                CliJson.Write(window);
             }
             else
             {
@@ -182,7 +177,7 @@ internal static class PitrCommand
             var report = await host.GetRequiredService<PointInTimeDrill>().RunAsync(cancellationToken);
             if (parse.GetValue(GlobalOptions.Json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(report, CliJson.Options));
+                CliJson.Write(report);
             }
             else
             {
@@ -240,4 +235,20 @@ internal static class PitrCommand
 
         return latest ? RecoveryTarget.Latest : RecoveryTarget.Immediate;
     }
+
+    /// <summary>The <c>--json</c> output of <c>pitr restore</c>.</summary>
+    internal sealed record RestoreOutput(
+        string TargetDirectory,
+        string WalStagingDirectory,
+        string Target,
+        string BaseBackup,
+        int WalFilesStaged,
+        int Port,
+        bool Started,
+        string? RecoveryStop,
+        string? ExpectedReplayLsn,
+        string? ReplayedToLsn,
+        DateTimeOffset? LastReplayedCommit,
+        PointInTimeEarlyStop? EarlyStop,
+        double DurationSeconds);
 }

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using Inknowing.DbResilience.Backups;
+using Inknowing.DbResilience.Retention;
 
 namespace Inknowing.DbResilience.Cli.Commands;
 
@@ -21,15 +21,11 @@ internal static class PruneCommand
             var result = await host.GetRequiredService<IBackupService>().PruneAsync(parse.GetValue(dryRun), cancellationToken);
             if (parse.GetValue(GlobalOptions.Json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(
-                    new
-                    {
-                        dryRun = result.DryRun,
-                        decisions = result.Plan.Decisions.Select(d => new { id = d.Id, action = d.Action, reason = d.Reason, retainUntil = d.RetainUntil }),
-                        deleted = result.Deleted,
-                        problems = result.Problems,
-                    },
-                    CliJson.Options));
+                CliJson.Write(new Output(
+                    result.DryRun,
+                    result.Plan.Decisions.Select(d => new Decision(d.Id, d.Action, d.Reason, d.RetainUntil)).ToList(),
+                    result.Deleted,
+                    result.Problems));
             }
             else
             {
@@ -53,4 +49,10 @@ internal static class PruneCommand
         }));
         return command;
     }
+
+    /// <summary>The <c>--json</c> output.</summary>
+    internal sealed record Output(bool DryRun, IReadOnlyList<Decision> Decisions, IReadOnlyList<string> Deleted, IReadOnlyList<string> Problems);
+
+    /// <summary>One decision of the <c>--json</c> output.</summary>
+    internal sealed record Decision(string Id, RetentionAction Action, string Reason, DateTimeOffset? RetainUntil);
 }

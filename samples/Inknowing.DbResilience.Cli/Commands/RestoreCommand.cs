@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using Inknowing.DbResilience.Restore;
 
 namespace Inknowing.DbResilience.Cli.Commands;
@@ -57,7 +56,7 @@ internal static class RestoreCommand
             var result = await host.GetRequiredService<IRestoreService>().RestoreAsync(request, cancellationToken);
             if (parse.GetValue(GlobalOptions.Json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(result, CliJson.Options));
+                CliJson.Write(result);
             }
             else
             {

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using Inknowing.DbResilience.Restore;
 
 namespace Inknowing.DbResilience.Cli.Commands;
@@ -49,7 +48,7 @@ internal static class RestoreTableCommand
             var result = await host.GetRequiredService<IRestoreService>().RestoreTableAsync(request, cancellationToken);
             if (parse.GetValue(GlobalOptions.Json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(result, CliJson.Options));
+                CliJson.Write(result);
                 return ExitCodes.Success;
             }
 

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 
 namespace Inknowing.DbResilience.Cli.Commands;
 
@@ -23,7 +22,7 @@ internal static class RollbackCommand
                 var result = await runner.RollbackAsync(version, parse.GetValue(dryRun), cancellationToken);
                 if (parse.GetValue(GlobalOptions.Json))
                 {
-                    Console.WriteLine(JsonSerializer.Serialize(result, CliJson.Options));
+                    CliJson.Write(result);
                 }
                 else
                 {

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 
 namespace Inknowing.DbResilience.Cli.Commands;
 
@@ -19,7 +18,7 @@ internal static class StatusCommand
                 var entries = await runner.GetStatusAsync(cancellationToken);
                 if (parse.GetValue(GlobalOptions.Json))
                 {
-                    Console.WriteLine(JsonSerializer.Serialize(entries, CliJson.Options));
+                    CliJson.Write(entries);
                     return ExitCodes.Success;
                 }
 

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using Inknowing.DbResilience.Storage;
 
 namespace Inknowing.DbResilience.Cli.Commands;
@@ -40,7 +39,7 @@ internal static class StorageCommand
 
             if (parse.GetValue(GlobalOptions.Json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(new { storage = storage.Provider.Name, objects = items }, CliJson.Options));
+                CliJson.Write(new Listing(storage.Provider.Name, items));
             }
             else
             {
@@ -81,9 +80,8 @@ internal static class StorageCommand
             var failed = items.Count(i => i.Outcome == "failed");
             if (parse.GetValue(GlobalOptions.Json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(
-                    new { from = source.Provider.Name, to = destination.Provider.Name, prefix, copied = items.Count(i => i.Outcome == "copied"), skipped = items.Count(i => i.Outcome == "skipped"), failed, objects = items },
-                    CliJson.Options));
+                CliJson.Write(new CopyReport(
+                    source.Provider.Name, destination.Provider.Name, prefix, items.Count(i => i.Outcome == "copied"), items.Count(i => i.Outcome == "skipped"), failed, items));
             }
             else
             {
@@ -119,4 +117,10 @@ internal static class StorageCommand
 
         public void Dispose() => (Provider as IDisposable)?.Dispose();
     }
+
+    /// <summary>The <c>--json</c> output of <c>storage ls</c>.</summary>
+    internal sealed record Listing(string Storage, IReadOnlyList<StorageObjectInfo> Objects);
+
+    /// <summary>The <c>--json</c> output of <c>storage copy</c>.</summary>
+    internal sealed record CopyReport(string From, string To, string Prefix, int Copied, int Skipped, int Failed, IReadOnlyList<StorageCopyItem> Objects);
 }

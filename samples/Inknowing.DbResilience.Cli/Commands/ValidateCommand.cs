@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 
 namespace Inknowing.DbResilience.Cli.Commands;
 
@@ -36,7 +35,7 @@ internal static class ValidateCommand
                 var report = await runner.ValidateAsync(cancellationToken);
                 if (parse.GetValue(GlobalOptions.Json))
                 {
-                    Console.WriteLine(JsonSerializer.Serialize(report, CliJson.Options));
+                    CliJson.Write(report);
                 }
                 else
                 {

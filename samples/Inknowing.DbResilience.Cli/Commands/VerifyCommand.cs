@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using Inknowing.DbResilience.Backups;
 
 namespace Inknowing.DbResilience.Cli.Commands;
@@ -21,7 +20,7 @@ internal static class VerifyCommand
             var report = await host.GetRequiredService<IBackupService>().VerifyAsync(parse.GetValue(id)!, parse.GetValue(restoreTest), cancellationToken);
             if (parse.GetValue(GlobalOptions.Json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(report, CliJson.Options));
+                CliJson.Write(report);
             }
             else
             {

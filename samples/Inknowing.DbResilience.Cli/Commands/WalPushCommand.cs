@@ -12,7 +12,7 @@ internal static class WalPushCommand
         var path = new Argument<string>("path") { Description = "The WAL file (%p in archive_command)." };
         var command = new Command(
             "wal-push",
-            "Store a WAL file in every storage, checksummed (archive_command = 'DBRESILIENCE_STORAGE=file:///... dotnet /path/dbresilience.dll wal-push %p'). "
+            "Store a WAL file in every storage, checksummed (archive_command = 'DBRESILIENCE_STORAGE=file:///... /opt/dbresilience/dbresilience wal-push %p'). "
             + "The same bytes again succeed; different bytes under the same name fail and overwrite nothing. Exit 0 stored, 1 failed (PostgreSQL retries), 2 bad input.");
         command.Arguments.Add(path);
         command.SetAction(CliApplication.Handle(async (parse, cancellationToken) =>

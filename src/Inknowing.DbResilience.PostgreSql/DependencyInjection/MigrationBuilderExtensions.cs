@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Inknowing.DbResilience.DependencyInjection;
 using Inknowing.DbResilience.Migrations;
 using Inknowing.DbResilience.PostgreSql.Migrations;
@@ -44,7 +45,7 @@ public static class MigrationBuilderExtensions
     /// <param name="builder">The builder.</param>
     /// <returns>The builder.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
-    public static DbResilienceBuilder AddMigrationSource<T>(this DbResilienceBuilder builder)
+    public static DbResilienceBuilder AddMigrationSource<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] T>(this DbResilienceBuilder builder)
         where T : class, IMigrationSource
     {
         ArgumentNullException.ThrowIfNull(builder);

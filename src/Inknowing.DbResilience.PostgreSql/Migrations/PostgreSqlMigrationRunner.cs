@@ -153,11 +153,9 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
             var report = new MigrationValidationReport(problems, catalog.Migrations.Count + catalog.Seeds.Count + catalog.Repeatables.Count);
             if (tracked.Count > 0)
             {
-                var metadata = JsonSerializer.Serialize(new Dictionary<string, object>
-                {
-                    ["checked"] = report.Checked,
-                    ["problems"] = problems.Select(p => $"{p.Kind} {p.Version}: {p.Message}").ToArray(),
-                });
+                var metadata = JsonSerializer.Serialize(
+                    new ValidationMetadata(report.Checked, problems.Select(p => $"{p.Kind} {p.Version}: {p.Message}").ToArray()),
+                    MigrationHistoryJson.Default.ValidationMetadata);
                 var batch = new NpgsqlBatch(connection) { BatchCommands = { MigrationTracking.Command(_tracking.InsertVerifySql, report.IsValid, metadata) } };
                 await using (batch.ConfigureAwait(false))
                 {
@@ -415,15 +413,9 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
 
     /// <summary>Returns the history metadata of a script as JSON text: sent as one parameter, it costs the server no parsing of a twelve-argument jsonb_build_object.</summary>
     private static string Metadata(MigrationScript script, bool transactional, (string Name, string? Lsn)? restorePoint)
-        => JsonSerializer.Serialize(new Dictionary<string, object?>
-        {
-            ["name"] = script.Name,
-            ["origin"] = script.Origin,
-            ["checksum"] = script.Checksum,
-            ["transactional"] = transactional,
-            ["restorePointName"] = restorePoint?.Name,
-            ["restorePointLsn"] = restorePoint?.Lsn,
-        });
+        => JsonSerializer.Serialize(
+            new ScriptRunMetadata(script.Name, script.Origin, script.Checksum, transactional, restorePoint?.Name, restorePoint?.Lsn),
+            MigrationHistoryJson.Default.ScriptRunMetadata);
 
     /// <summary>Creates the restore point before a script in its own round trip; returns null when restore points are off.</summary>
     private async Task<(string Name, string Lsn)?> CreateRestorePointAsync(NpgsqlConnection connection, string action, string key, RunContext run, CancellationToken cancellationToken)

@@ -135,7 +135,7 @@ public sealed partial class BaseBackupService
         };
 
         var manifestKey = ManifestKey(id.Value);
-        using (var content = new MemoryStream(StoredManifest.Seal(JsonSerializer.SerializeToUtf8Bytes(manifest, PointInTimeJson.Options))))
+        using (var content = new MemoryStream(StoredManifest.Seal(JsonSerializer.SerializeToUtf8Bytes(manifest, PointInTimeJson.Default.BaseBackupManifest))))
         {
             // The manifest goes only where the data is whole: its presence means "complete".
             foreach (var copy in good)
@@ -244,7 +244,7 @@ public sealed partial class BaseBackupService
         BaseBackupManifest? manifest;
         try
         {
-            manifest = JsonSerializer.Deserialize<BaseBackupManifest>(bytes, PointInTimeJson.Options);
+            manifest = JsonSerializer.Deserialize(bytes, PointInTimeJson.Default.BaseBackupManifest);
         }
         catch (JsonException ex)
         {

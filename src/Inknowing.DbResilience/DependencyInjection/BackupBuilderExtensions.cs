@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Inknowing.DbResilience.Backups;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -34,7 +35,7 @@ public static class BackupBuilderExtensions
     /// <param name="builder">The builder.</param>
     /// <returns>The builder.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
-    public static DbResilienceBuilder UseBackupTarget<T>(this DbResilienceBuilder builder)
+    public static DbResilienceBuilder UseBackupTarget<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] T>(this DbResilienceBuilder builder)
         where T : class, IBackupTarget
     {
         ArgumentNullException.ThrowIfNull(builder);

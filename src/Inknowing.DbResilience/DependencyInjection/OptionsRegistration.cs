@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -18,7 +19,13 @@ public static class OptionsRegistration
     /// <typeparam name="TValidator">The validator; its messages name the call that fixes each problem.</typeparam>
     /// <param name="services">The services.</param>
     /// <returns><see langword="true"/> on the first call, so the caller registers its services once too; otherwise <see langword="false"/>.</returns>
-    public static bool TryAddValidatedOptions<TOptions, TValidator>(this IServiceCollection services)
+    /// <remarks>
+    /// The annotations tell the trimmer that the container constructs both types, so a NativeAOT application keeps their
+    /// constructors.
+    /// </remarks>
+    public static bool TryAddValidatedOptions<
+        [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TOptions,
+        [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TValidator>(this IServiceCollection services)
         where TOptions : class
         where TValidator : class, IValidateOptions<TOptions>
     {

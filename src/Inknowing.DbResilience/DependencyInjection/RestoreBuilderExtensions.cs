@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Inknowing.DbResilience.Restore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -17,7 +18,7 @@ public static class RestoreBuilderExtensions
     /// <param name="builder">The builder.</param>
     /// <returns>The builder.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
-    public static DbResilienceBuilder AddRestoreStrategy<T>(this DbResilienceBuilder builder)
+    public static DbResilienceBuilder AddRestoreStrategy<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] T>(this DbResilienceBuilder builder)
         where T : class, IRestoreStrategy
     {
         ArgumentNullException.ThrowIfNull(builder);

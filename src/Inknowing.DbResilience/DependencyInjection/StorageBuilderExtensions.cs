@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Inknowing.DbResilience.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -43,7 +44,7 @@ public static class StorageBuilderExtensions
     /// <param name="builder">The builder.</param>
     /// <returns>The builder.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
-    public static DbResilienceBuilder UseStorage<T>(this DbResilienceBuilder builder)
+    public static DbResilienceBuilder UseStorage<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] T>(this DbResilienceBuilder builder)
         where T : class, IStorageProvider
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -79,7 +80,7 @@ public static class StorageBuilderExtensions
     /// <param name="builder">The builder.</param>
     /// <returns>The builder.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
-    public static DbResilienceBuilder AddStorage<T>(this DbResilienceBuilder builder)
+    public static DbResilienceBuilder AddStorage<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] T>(this DbResilienceBuilder builder)
         where T : class, IStorageProvider
     {
         ArgumentNullException.ThrowIfNull(builder);

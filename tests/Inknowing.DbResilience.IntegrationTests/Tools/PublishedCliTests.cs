@@ -1,126 +1,102 @@
-using System.Diagnostics;
-using System.Reflection.PortableExecutable;
+using System.Text;
 using System.Text.Json;
-using Amazon.Runtime;
-using Amazon.S3;
 using Inknowing.DbResilience.IntegrationTests.Infrastructure;
-using Inknowing.DbResilience.IntegrationTests.PointInTime;
 
 namespace Inknowing.DbResilience.IntegrationTests.Tools;
 
 /// <summary>
-/// The CLI as operators install it: <c>./build.sh publish</c>, which is <c>dotnet publish -r linux-x64</c> of the sample
-/// (framework-dependent, ReadyToRun). Published once for the fixture, then checked for what it ships and run against the
-/// real PostgreSQL and both S3 servers.
+/// The CLI as operators install it: <c>./build.sh publish</c>, one NativeAOT binary for this machine
+/// (<c>dotnet publish -r linux-x64 -p:PublishAot=true</c>). Every verb whose code differs most under NativeAOT runs
+/// through it: source-generated <c>--json</c> output, Npgsql, the AWS SDK, pg_dump and pg_restore as child processes.
 /// </summary>
-public sealed class PublishedCliTests
+[Category("Packaging")]
+public sealed class PublishedCliTests : PublishedCliFixture
 {
-    private string _work = null!;
-    private string _published = null!;
+    /// <inheritdoc/>
+    protected override string[] PublishOptions => [];
 
-    [OneTimeSetUp]
-    public async Task PublishAsync()
+    /// <inheritdoc/>
+    protected override (string FileName, string[] Prefix) Command => (Path.Combine(Published, "dbresilience"), []);
+
+    [Test]
+    public void Publish_IsOneNativeBinaryAndItsSymbols()
     {
-        _work = Directory.CreateTempSubdirectory("dbr-published-cli-").FullName;
-        _published = Path.Combine(_work, "cli");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-
-        // No MSBuild node or compiler server may outlive the publish: one would inherit its output pipes and the reads below
-        // would never end (seen in the test-runner containers, where no such server was running before).
-        start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
-        start.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
-        foreach (var argument in new[]
+        Directory.GetFiles(Published).Select(Path.GetFileName).Should().BeEquivalentTo("dbresilience", "dbresilience.dbg");
+        var header = new byte[4];
+        using (var binary = File.OpenRead(Path.Combine(Published, "dbresilience")))
         {
-            "publish", Path.Combine(RepositoryPaths.Root, "samples", "Inknowing.DbResilience.Cli"), "-c", "Release",
-            "-r", "linux-x64", "--self-contained", "false", "-o", _published, "-nologo", "-v", "quiet",
-            "-nodeReuse:false", "-p:UseSharedCompilation=false",
-        })
-        {
-            start.ArgumentList.Add(argument);
+            binary.ReadExactly(header);
         }
 
-        using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEndAsync();
-        var output = await process.StandardOutput.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
-        await process.WaitForExitAsync(timeout.Token);
-        process.ExitCode.Should().Be(0, "dotnet publish -r linux-x64 of the CLI must succeed: " + output + await error);
-    }
-
-    [OneTimeTearDown]
-    public void Cleanup() => Directory.Delete(_work, recursive: true);
-
-    [TestCase("dbresilience.dll")]
-    [TestCase("Inknowing.DbResilience.dll")]
-    [TestCase("Inknowing.DbResilience.S3.dll")]
-    [TestCase("AWSSDK.Core.dll")]
-    [TestCase("Npgsql.dll")]
-    public void Publish_CompilesEveryAssemblyAheadOfTime(string assembly)
-    {
-        using var reader = new PEReader(File.OpenRead(Path.Combine(_published, assembly)));
-
-        reader.PEHeaders.CorHeader!.ManagedNativeHeaderDirectory.Size.Should().BeGreaterThan(0, $"{assembly} must carry ReadyToRun code");
+        header.Should().Equal(0x7F, (byte)'E', (byte)'L', (byte)'F');
     }
 
     [Test]
-    public void Publish_CarriesTheRuntimeSettings()
+    public async Task Help_WithoutADotnetRuntime_Runs()
     {
-        using var document = JsonDocument.Parse(File.ReadAllText(Path.Combine(_published, "dbresilience.runtimeconfig.json")));
-        var properties = document.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
+        // No .NET runtime to be found: the binary must not need one.
+        var environment = new Dictionary<string, string> { ["DOTNET_ROOT"] = "/nonexistent", ["PATH"] = "/usr/bin:/bin" };
 
-        properties.GetProperty("System.GC.Gen0MaxBudget").GetInt64().Should().Be(2 * 1024 * 1024);
-        properties.GetProperty("System.GC.Concurrent").GetBoolean().Should().BeFalse();
-        properties.GetProperty("System.Runtime.TieredPGO").GetBoolean().Should().BeFalse();
-        properties.GetProperty("System.Runtime.TieredCompilation.CallCountThreshold").GetInt32().Should().Be(65535);
-        properties.GetProperty("System.Globalization.Invariant").GetBoolean().Should().BeTrue();
+        var help = await RunAsync(environment, "--help");
+
+        help.ExitCode.Should().Be(0, help.Both);
+        help.Output.Should().Contain("Usage:").And.Contain("backup").And.Contain("wal-push");
     }
 
     [Test]
-    public async Task Backup_ToBothS3Servers_CompletesAndVerifies()
+    public async Task Verbs_ThroughTheNativeBinary_WriteTheirJsonAndRestoreEveryRow()
     {
-        var connectionString = await TestServers.CreateDatabaseAsync("published");
-        await using (var connection = new Npgsql.NpgsqlConnection(connectionString))
+        var connectionString = await TestServers.CreateDatabaseAsync("aot");
+        var work = Directory.CreateTempSubdirectory("dbr-aot-verbs-").FullName;
+        try
         {
-            await connection.OpenAsync();
-            await using var command = new Npgsql.NpgsqlCommand(
-                "CREATE TABLE orders (id int PRIMARY KEY, note text); INSERT INTO orders SELECT g, md5(g::text) FROM generate_series(1, 20000) g", connection);
-            await command.ExecuteNonQueryAsync();
-        }
+            var migrations = Directory.CreateDirectory(Path.Combine(work, "migrations")).FullName;
+            await File.WriteAllTextAsync(Path.Combine(migrations, "V1__create_books.sql"), "CREATE TABLE books (id int PRIMARY KEY, title text NOT NULL, price numeric(8,2));");
+            await File.WriteAllTextAsync(Path.Combine(migrations, "V2__add_books.sql"), "INSERT INTO books SELECT g, 'Bücher ' || g, g / 10.0 FROM generate_series(1, 5000) g;");
+            var environment = Environment(connectionString, new Uri(Path.Combine(work, "backups") + "/").AbsoluteUri.TrimEnd('/'));
+            var target = "aot_restored_" + Guid.NewGuid().ToString("N")[..8];
 
-        var bucket = "published-" + Guid.NewGuid().ToString("N")[..8];
-        var storages = new List<string>();
-        foreach (var server in TestServers.S3Servers)
-        {
-            using var client = new AmazonS3Client(new BasicAWSCredentials(S3TestServer.AccessKey, S3TestServer.SecretKey), new AmazonS3Config
+            var check = await RunAsync(environment, "check", "--json");
+            var migrate = await RunAsync(environment, "migrate", "--migrations", migrations, "--json");
+            var status = await RunAsync(environment, "status", "--migrations", migrations, "--json");
+            var backup = await RunAsync(environment, "backup", "--tier", "daily", "--json");
+            var list = await RunAsync(environment, "backups", "list", "--json");
+            var verify = await RunAsync(environment, "verify", "latest", "--json");
+            var restore = await RunAsync(environment, "restore", "latest", "--target-database", target, "--json");
+            var integrity = await RunAsync(environment, "integrity", "--json");
+
+            foreach (var run in new[] { check, migrate, status, backup, list, verify, restore, integrity })
             {
-                ServiceURL = server.Endpoint.ToString(),
-                ForcePathStyle = true,
-                AuthenticationRegion = "us-east-1",
-                RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
-            });
-            await client.PutBucketAsync(bucket);
-            storages.Add($"s3://{bucket}/app?endpoint={server.Endpoint}&region=us-east-1&pathStyle=true&compatibility={(server.RequiresCompatibilityMode ? "true" : "false")}");
+                run.ExitCode.Should().Be(0, run.Both);
+            }
+
+            Json(check).GetProperty("serverVersion").GetString().Should().StartWith("15.");
+            Json(migrate).GetProperty("executions").GetArrayLength().Should().Be(2);
+            Json(status).EnumerateArray().Select(e => e.GetProperty("status").GetString()).Should().Equal("completed", "completed");
+            Json(backup).GetProperty("status").GetString().Should().Be("completed");
+            Json(list)[0].GetProperty("tier").GetString().Should().Be("daily");
+            Json(list)[0].GetProperty("format").GetString().Should().Be("custom");
+            Json(verify).GetProperty("succeeded").GetBoolean().Should().BeTrue();
+            Json(restore).GetProperty("targetDatabase").GetString().Should().Be(target);
+            Json(integrity).GetProperty("tableRowCounts").EnumerateObject().Single(t => t.Name.Contains("books", StringComparison.Ordinal)).Value.GetInt64().Should().Be(5000);
+            await using var restored = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { Database = target }.ConnectionString);
+            await restored.OpenAsync();
+            await using var rows = new Npgsql.NpgsqlCommand("SELECT count(*), sum(price), min(title) FROM books", restored);
+            await using var reader = await rows.ExecuteReaderAsync();
+            await reader.ReadAsync();
+            reader.GetInt64(0).Should().Be(5000);
+            reader.GetDecimal(1).Should().Be(1250250.00m);
+            reader.GetString(2).Should().Be("Bücher 1");
         }
-
-        var environment = new Dictionary<string, string>
+        finally
         {
-            ["DBRESILIENCE_CONNECTION"] = connectionString,
-            ["DBRESILIENCE_STORAGE"] = string.Join(';', storages),
-            ["AWS_ACCESS_KEY_ID"] = S3TestServer.AccessKey,
-            ["AWS_SECRET_ACCESS_KEY"] = S3TestServer.SecretKey,
-        };
-        var dll = Path.Combine(_published, "dbresilience.dll");
-
-        var backup = PitrCli.RunSeparately(PitrCli.DotnetPath, environment, dll, "backup", "--json");
-        var verify = PitrCli.RunSeparately(PitrCli.DotnetPath, environment, dll, "verify", "latest");
-
-        backup.ExitCode.Should().Be(0, backup.Error);
-        using (var json = JsonDocument.Parse(backup.Output))
-        {
-            json.RootElement.GetProperty("status").GetString().Should().Be("completed");
-            json.RootElement.GetProperty("sha256").GetString().Should().MatchRegex("^[0-9a-f]{64}$");
+            Directory.Delete(work, recursive: true);
         }
+    }
 
-        verify.ExitCode.Should().Be(0, verify.Output + verify.Error);
+    private static JsonElement Json(ChildProcess.Result run)
+    {
+        using var document = JsonDocument.Parse(Encoding.UTF8.GetBytes(run.Output));
+        return document.RootElement.Clone();
     }
 }
