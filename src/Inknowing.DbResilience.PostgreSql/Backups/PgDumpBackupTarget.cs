@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Inknowing.DbResilience.Backups;
+using Inknowing.DbResilience.PostgreSql.Restore;
 using Inknowing.DbResilience.PostgreSql.Tools;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -13,12 +14,15 @@ namespace Inknowing.DbResilience.PostgreSql.Backups;
 /// <summary>
 /// Logical backups with pg_dump: custom and plain formats stream from pg_dump's standard output; the directory format is
 /// dumped with several jobs into a temporary directory and streamed as a tar. Row counts are taken in the very snapshot
-/// that pg_dump dumps (<c>pg_export_snapshot</c> + <c>--snapshot</c>).
+/// that pg_dump dumps (<c>pg_export_snapshot</c> + <c>--snapshot</c>). The rows of the library's own catalog tables
+/// (<c>backup_history</c>, <c>recovery_history</c>) are left out: the backup's own catalog row is half-written when the
+/// snapshot is taken, and storage manifests, not those rows, are the source of truth.
 /// </summary>
 internal sealed class PgDumpBackupTarget(
     NpgsqlDataSource dataSource,
     IOptions<PostgreSqlOptions> postgreSqlOptions,
     IOptions<BackupOptions> backupOptions,
+    IOptions<RestoreOptions> restoreOptions,
     ILogger<PgDumpBackupTarget> logger) : IBackupTarget
 {
     private const string TableQuery = """
@@ -65,7 +69,8 @@ internal sealed class PgDumpBackupTarget(
             start.Arguments.Add("--snapshot=" + snapshot);
         }
 
-        AddContentArguments(start.Arguments, request.Content);
+        var content = WithCatalogDataExcluded(request.Content);
+        AddContentArguments(start.Arguments, content);
         string? directory = null;
         using var compressor = request.Format == BackupFormat.Custom && request.ArchiveCompressionLevel > 0 && toolVersion.Major is >= 11 and <= MaxStreamingCompressorMajor
             ? new CustomArchiveCompressor(request.ArchiveCompressionLevel)
@@ -94,7 +99,7 @@ internal sealed class PgDumpBackupTarget(
         }
 
         Log.Starting(logger, request.Id.Value, pgDump, toolVersion);
-        var tables = request.CountRows ? await ListTablesAsync(connection, request.Content, cancellationToken).ConfigureAwait(false) : [];
+        var tables = request.CountRows ? await ListTablesAsync(connection, content, cancellationToken).ConfigureAwait(false) : [];
         IReadOnlyList<BackupTableRowCount> counts = [];
         string? rowCountSource = null;
         try
@@ -254,6 +259,30 @@ internal sealed class PgDumpBackupTarget(
             await ExecuteAsync(maintenance, $"DROP DATABASE IF EXISTS \"{scratch}\" WITH (FORCE)", CancellationToken.None).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// Adds the library's catalog tables to the tables whose rows are left out: their structure stays in the dump, their rows
+    /// are rebuilt from the manifests in storage (<see cref="IBackupService.RebuildCatalogAsync"/>).
+    /// </summary>
+    internal BackupContentOptions WithCatalogDataExcluded(BackupContentOptions content)
+    {
+        var patterns = new List<string>();
+        if (backupOptions.Value.EnableCatalog)
+        {
+            patterns.Add(ExactPattern(backupOptions.Value.CatalogSchema, backupOptions.Value.CatalogTable));
+        }
+
+        if (restoreOptions.Value.RecordHistory)
+        {
+            patterns.Add(ExactPattern(restoreOptions.Value.HistorySchema, RecoveryHistory.Table));
+        }
+
+        return content with { ExcludeTableData = [.. content.ExcludeTableData, .. patterns.Except(content.ExcludeTableData, StringComparer.Ordinal)] };
+    }
+
+    /// <summary>A pg_dump pattern that matches exactly one table, whatever its spelling: both parts double-quoted.</summary>
+    internal static string ExactPattern(string schema, string table)
+        => "\"" + schema.Replace("\"", "\"\"", StringComparison.Ordinal) + "\".\"" + table.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     internal static void AddContentArguments(List<string> arguments, BackupContentOptions content)
     {

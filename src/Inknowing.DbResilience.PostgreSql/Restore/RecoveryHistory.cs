@@ -11,6 +11,9 @@ namespace Inknowing.DbResilience.PostgreSql.Restore;
 /// </summary>
 internal sealed class RecoveryHistory(IOptions<PostgreSqlOptions> postgreSqlOptions, IOptions<RestoreOptions> restoreOptions, ILogger<RecoveryHistory> logger)
 {
+    /// <summary>The name of the table, in <see cref="RestoreOptions.HistorySchema"/>.</summary>
+    internal const string Table = "recovery_history";
+
     /// <summary>Records one recovery; returns false when it could not be written.</summary>
     public async Task<bool> RecordAsync(RecoveryRecord record, CancellationToken cancellationToken)
     {
