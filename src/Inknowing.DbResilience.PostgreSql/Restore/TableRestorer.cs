@@ -500,9 +500,9 @@ internal sealed class TableRestorer(
         return sequences;
     }
 
-    /// <summary>The live tables whose foreign keys matter: the restored table and every table that receives rows.</summary>
+    /// <summary>The live tables whose foreign keys matter: the restored table and every existing table that receives rows.</summary>
     private static List<TableName> Involved(Shape shape, List<Move> moves)
-        => moves.Select(m => m.Destination).Prepend(shape.Table).Distinct().ToList();
+        => moves.Where(m => m.Destination == m.Source).Select(m => m.Destination).Prepend(shape.Table).Distinct().ToList();
 
     /// <summary>Reads a table's kind and the tables whose rows a restore of it moves: its leaf partitions, or itself and (when asked) its inheritance children.</summary>
     private static async Task<Shape?> DescribeAsync(NpgsqlConnection connection, TableName table, bool includeChildren, CancellationToken cancellationToken)

@@ -250,14 +250,21 @@ public sealed class TableRestoreFidelityTests
             Microsoft.Extensions.Logging.Abstractions.NullLogger<Inknowing.DbResilience.PostgreSql.Restore.TableRestorer>.Instance);
 
     /// <summary>
-    /// Deletes three rows of the table and changes three others (a text column that no index covers), with triggers and
-    /// foreign keys suspended so that nothing but the table changes. A partitioned table is changed through its partitions.
+    /// Deletes three rows of the table and changes three others (a text column that no index covers), or adds a row to a
+    /// table that has none of its own, with triggers and foreign keys suspended so that nothing but the table changes.
+    /// A partitioned table is changed through its partitions.
     /// </summary>
     private static async Task DamageAsync(string connectionString, TableName table, bool change)
     {
         var only = await ScalarAsync<bool>(connectionString, $"SELECT relkind = 'r' FROM pg_class WHERE oid = '{Literal(table.Quoted)}'::regclass") ? "ONLY " : string.Empty;
         var pick = $"SELECT tableoid, ctid FROM {only}{table.Quoted} ORDER BY tableoid, ctid";
         var sql = $"SET session_replication_role = replica; DELETE FROM {only}{table.Quoted} WHERE (tableoid, ctid) IN ({pick} LIMIT 3);";
+        if (change && await ScalarAsync<long>(connectionString, $"SELECT count(*) FROM {only}{table.Quoted}") == 0)
+        {
+            // A parent whose rows all live in its children (archive.taggable): a row of its own that the backup does not have.
+            sql += $"INSERT INTO {table.Quoted} DEFAULT VALUES;";
+        }
+
         var column = await ScalarAsync<object>(connectionString, $"""
             SELECT a.attname::text FROM pg_attribute a
             WHERE a.attrelid = '{Literal(table.Quoted)}'::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
