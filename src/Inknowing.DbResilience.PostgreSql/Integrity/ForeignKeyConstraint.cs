@@ -21,7 +21,8 @@ internal sealed record ForeignKeyConstraint(
 {
     private const string Query = """
         WITH involved AS (
-            SELECT a.relid FROM unnest($1::text[]) AS t(name) CROSS JOIN LATERAL pg_partition_ancestors(t.name::regclass) AS a(relid))
+            SELECT t.name::regclass::oid AS relid FROM unnest($1::text[]) AS t(name)
+            UNION SELECT a.relid FROM unnest($1::text[]) AS t(name) CROSS JOIN LATERAL pg_partition_ancestors(t.name::regclass) AS a(relid))
         SELECT con.conname, cn.nspname, c.relname, pn.nspname, p.relname, con.confmatchtype::text,
                ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(attnum, ord)
                      JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum ORDER BY k.ord),

@@ -286,7 +286,10 @@ public sealed class TableRestoreFidelityTests
             SELECT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = '{Literal(table.Quoted)}'::regclass AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL)
             """);
 
-    /// <summary>An order-independent digest of each table's own rows (a partitioned table's: all its partitions'), keyed by quoted name.</summary>
+    /// <summary>
+    /// An order-independent digest of each table's own rows (a partitioned table's: all its partitions'), keyed by quoted
+    /// name; rows as JSON objects, so that columns are matched by name.
+    /// </summary>
     private static async Task<Dictionary<string, string>> ChecksumsAsync(string connectionString)
     {
         await using var connection = new NpgsqlConnection(connectionString);
@@ -311,7 +314,7 @@ public sealed class TableRestoreFidelityTests
         var checksums = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, partitioned) in tables)
         {
-            await using var command = new NpgsqlCommand($"SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, ',' ORDER BY t::text)), '') FROM {(partitioned ? string.Empty : "ONLY ")}{name} t", connection);
+            await using var command = new NpgsqlCommand($"SELECT count(*) || ':' || coalesce(md5(string_agg(to_jsonb(t)::text, ',' ORDER BY to_jsonb(t)::text)), '') FROM {(partitioned ? string.Empty : "ONLY ")}{name} t", connection);
             checksums[TableName.Parse(name).Quoted] = (string)(await command.ExecuteScalarAsync())!;
         }
 
