@@ -10,7 +10,7 @@ namespace Inknowing.DbResilience.PostgreSql.Restore;
 /// schema-only or data-only. One job streams the verified backup into pg_restore's standard input; more jobs land it in a
 /// local temporary file first, because <c>pg_restore -j</c> refuses standard input.
 /// </summary>
-internal sealed class PgRestoreStrategy(
+internal sealed partial class PgRestoreStrategy(
     IOptions<PostgreSqlOptions> postgreSqlOptions,
     IOptions<RestoreOptions> restoreOptions,
     TimeProvider timeProvider,
@@ -67,8 +67,15 @@ internal sealed class PgRestoreStrategy(
                 start.Arguments.AddRange(["-F", "d"]);
             }
 
-            start.Arguments.Add(copy.Path);
-            await ToolProcess.RunAsync(start, cancellationToken).ConfigureAwait(false);
+            if (request.Jobs > 1 && !overExisting)
+            {
+                await RunInParallelAsync(start, source, copy, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                start.Arguments.Add(copy.Path);
+                await ToolProcess.RunAsync(start, cancellationToken).ConfigureAwait(false);
+            }
         }
         else
         {
@@ -82,6 +89,57 @@ internal sealed class PgRestoreStrategy(
             await RestoreDatabasePropertiesAsync(source, request, copy, targetConnectionString, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// Runs a parallel pg_restore in three passes: everything but the partition-index attachments and the foreign keys with
+    /// every job; the attachments one at a time; then the foreign keys with every job. Two workers that attach partition
+    /// indexes to the same multi-level partitioned index at once each miss the other's uncommitted attachment, so the
+    /// parent index (a partitioned primary key) can stay invalid for good, and a foreign key that references it then
+    /// fails with "there is no unique constraint matching given keys". Attaching is a catalog change, quick even one by one.
+    /// </summary>
+    /// <exception cref="ExternalToolException">pg_restore failed.</exception>
+    private static async Task RunInParallelAsync(ToolStartInfo start, RestoreSource source, LocalBackupCopy copy, CancellationToken cancellationToken)
+    {
+        var list = new ToolStartInfo(start.FileName);
+        list.Arguments.AddRange(["--list", "-F", source.Format == RestoreSourceFormat.DirectoryTar ? "d" : "c", copy.Path]);
+        var entries = (await ToolProcess.RunAsync(list, cancellationToken).ConfigureAwait(false)).Split('\n');
+        var kinds = entries.Select(e => IndexAttachEntry().IsMatch(e) ? 1 : ForeignKeyEntry().IsMatch(e) ? 2 : 0).ToArray();
+        if (!kinds.Any(k => k != 0))
+        {
+            start.Arguments.Add(copy.Path);
+            await ToolProcess.RunAsync(start, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var directory = Path.GetDirectoryName(copy.Path)!;
+        foreach (var kind in Enumerable.Range(0, 3).Where(k => kinds.Contains(k)))
+        {
+            // A list for pg_restore -L: the entries of the other passes are commented out.
+            var file = Path.Combine(directory, "pass" + kind.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".list");
+            await File.WriteAllLinesAsync(file, entries.Select((e, i) => kinds[i] == kind ? e : ";" + e), cancellationToken).ConfigureAwait(false);
+            var pass = new ToolStartInfo(start.FileName);
+            foreach (var (key, value) in start.Environment)
+            {
+                pass.Environment[key] = value;
+            }
+
+            pass.Secrets.AddRange(start.Secrets);
+            pass.Arguments.AddRange(start.Arguments);
+            if (kind == 1)
+            {
+                pass.Arguments[pass.Arguments.IndexOf("-j") + 1] = "1";
+            }
+
+            pass.Arguments.AddRange(["-L", file, copy.Path]);
+            await ToolProcess.RunAsync(pass, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\d+; \d+ \d+ INDEX ATTACH ", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex IndexAttachEntry();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\d+; \d+ \d+ FK CONSTRAINT ", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex ForeignKeyEntry();
 
     /// <summary>
     /// Brings back the database's own settings, comment, owner and privileges onto the target. pg_dump stores them in

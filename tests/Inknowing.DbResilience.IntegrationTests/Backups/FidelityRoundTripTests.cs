@@ -126,6 +126,7 @@ public sealed class FidelityRoundTripTests
             var properties = await DatabasePropertiesAsync(restored);
             properties.Should().NotContain("work_mem").And.NotContain("statement_timeout").And.NotContain("fidelity fixture").And.NotContain(Reader);
             (await TableChecksumsAsync(restored))["public.film"].Should().Be((await TableChecksumsAsync(_source))["public.film"]);
+            (await ScalarAsync<long>(restored, "SELECT count(*) FROM pg_index WHERE NOT indisvalid")).Should().Be(0, "parallel workers must not leave a partitioned primary key invalid");
         }
         finally
         {
