@@ -18,9 +18,13 @@ internal static class RestoreCommand
         var force = new Option<bool>("--force") { Description = "Allow replacing an existing target database (whole restore) or its selected objects." };
         var roles = new Option<bool>("--roles") { Description = "Create the backup's roles first (from its globals file)." };
         var noOwner = new Option<bool>("--no-owner") { Description = "Leave out ownership and privileges, for a server without the backup's roles." };
-        var command = new Command("restore", "Verify a backup's checksum, then restore it into a new database (or over an existing one with --force). Exit 1 when refused or failed.")
+        var noDatabaseProperties = new Option<bool>("--no-database-properties")
         {
-            backup, target, jobs, tables, schemas, schemaOnly, dataOnly, force, roles, noOwner, GlobalOptions.Json,
+            Description = "Leave out the database's own settings (ALTER DATABASE ... SET), comment, owner and privileges, which a whole-database restore otherwise brings back onto the target.",
+        };
+        var command = new Command("restore", "Verify a backup's checksum, then restore it into a new database (or over an existing one with --force), with the database's own settings, comment, owner and privileges. Exit 1 when refused or failed.")
+        {
+            backup, target, jobs, tables, schemas, schemaOnly, dataOnly, force, roles, noOwner, noDatabaseProperties, GlobalOptions.Json,
         };
         command.Validators.Add(result =>
         {
@@ -41,6 +45,7 @@ internal static class RestoreCommand
                 Force = parse.GetValue(force),
                 RestoreGlobals = parse.GetValue(roles),
                 SkipOwnership = parse.GetValue(noOwner),
+                SkipDatabaseProperties = parse.GetValue(noDatabaseProperties),
             };
             foreach (var table in parse.GetValue(tables) ?? [])
             {

@@ -3,7 +3,7 @@ using Inknowing.DbResilience.Restore;
 
 namespace Inknowing.DbResilience.Cli.Commands;
 
-/// <summary><c>dbresilience restore-table ID|latest --table SCHEMA.TABLE [--mode replace|append|new:NAME]</c>.</summary>
+/// <summary><c>dbresilience restore-table ID|latest --table SCHEMA.TABLE [--mode replace|append|new:[SCHEMA.]NAME] [--include-children]</c>.</summary>
 internal static class RestoreTableCommand
 {
     public static Command Create()
@@ -12,13 +12,21 @@ internal static class RestoreTableCommand
         var table = new Option<string>("--table") { Description = "The table, SCHEMA.TABLE (quote parts with capitals, dots or spaces: public.\"Order Lines\").", Required = true };
         var mode = new Option<string>("--mode")
         {
-            Description = "replace: delete live rows and load the backup's; append: insert the backup's rows whose key is missing; new:NAME: a new table beside the original.",
+            Description = "replace: delete live rows and load the backup's; append: insert the backup's rows whose key is missing; "
+                + "new:[SCHEMA.]NAME: a new table (an SQL name, quote parts with capitals, dots or spaces: new:\"Mixed.Schema\".\"Order Lines Copy\"; without a schema, in the table's own).",
             DefaultValueFactory = _ => "replace",
         };
         var dryRun = new Option<bool>("--dry-run") { Description = "Print the plan only; change nothing." };
-        var command = new Command("restore-table", "Bring one table's rows back from a backup into the live database in one transaction that re-checks every foreign key. Prints the plan first. Exit 1 when refused or failed.")
+        var includeChildren = new Option<bool>("--include-children")
         {
-            backup, table, mode, dryRun, GlobalOptions.Json,
+            Description = "For an inheritance parent: restore the tables that inherit from it too, each with its own rows. Without it only the parent's own rows (ONLY) are touched. A partitioned table always brings back all its partitions.",
+        };
+        var command = new Command(
+            "restore-table",
+            "Bring one table's rows back from a backup into the live database in one transaction that checks each table's rows against the backup's manifest before deleting anything and re-checks every foreign key before commit. "
+            + "A partitioned table is restored partition by partition. Prints the plan first. Exit 1 when refused or failed.")
+        {
+            backup, table, mode, dryRun, includeChildren, GlobalOptions.Json,
         };
         command.SetAction(CliApplication.Handle(async (parse, cancellationToken) =>
         {
@@ -27,12 +35,13 @@ internal static class RestoreTableCommand
                 BackupId = parse.GetValue(backup)!,
                 Table = ParseTable(parse.GetValue(table)!),
                 DryRun = parse.GetValue(dryRun),
+                IncludeChildren = parse.GetValue(includeChildren),
             };
             var modeText = parse.GetValue(mode)!;
             if (modeText.StartsWith("new:", StringComparison.OrdinalIgnoreCase) && modeText.Length > 4)
             {
                 request.Mode = TableRestoreMode.NewTable;
-                request.NewTableName = modeText[4..];
+                request.NewTable = ParseTable(modeText[4..], request.Table.Schema);
             }
             else
             {
@@ -58,6 +67,15 @@ internal static class RestoreTableCommand
                 Console.WriteLine("  - " + step);
             }
 
+            if (result.Plan.Tables.Count > 1)
+            {
+                Console.WriteLine($"  {"rows in backup",14} {"in manifest",12} {"live",10}  table");
+                foreach (var row in result.Plan.Tables)
+                {
+                    Console.WriteLine($"  {row.RowsInBackup,14} {(row.RowsInManifest?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"),12} {row.RowsInLive,10}  {row.Table} ({row.Role})");
+                }
+            }
+
             Console.WriteLine(result.Executed
                 ? $"done in {result.Duration.TotalSeconds:F1} s: {result.RowsDeleted} rows deleted, {result.RowsInserted} inserted, {result.RowsSkipped} skipped, into {result.Plan.TargetTable}"
                 : "dry run: nothing was changed.");
@@ -66,12 +84,12 @@ internal static class RestoreTableCommand
         return command;
     }
 
-    /// <summary>Parses SCHEMA.TABLE, turning a format error into a usage error (exit 2).</summary>
-    public static TableName ParseTable(string value)
+    /// <summary>Parses SCHEMA.TABLE (TABLE alone is in <paramref name="defaultSchema"/>), turning a format error into a usage error (exit 2).</summary>
+    public static TableName ParseTable(string value, string defaultSchema = "public")
     {
         try
         {
-            return TableName.Parse(value);
+            return TableName.Parse(value, defaultSchema);
         }
         catch (FormatException ex)
         {

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Inknowing.DbResilience.Backups;
 using Inknowing.DbResilience.DependencyInjection;
+using Inknowing.DbResilience.PostgreSql.Restore;
 using Inknowing.DbResilience.PostgreSql.Tools;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -15,12 +16,16 @@ namespace Inknowing.DbResilience.PostgreSql.Backups;
 /// <summary>
 /// Logical backups with pg_dump: custom and plain formats stream from pg_dump's standard output; the directory format is
 /// dumped with several jobs into a temporary directory and streamed as a tar. Row counts are taken in the very snapshot
-/// that pg_dump dumps (<c>pg_export_snapshot</c> + <c>--snapshot</c>).
+/// that pg_dump dumps (<c>pg_export_snapshot</c> + <c>--snapshot</c>). The rows of the library's own catalog tables
+/// (<c>backup_history</c>, <c>recovery_history</c>) are left out: the backup's own catalog row is half-written when the
+/// snapshot is taken, and storage manifests, not those rows, are the source of truth.
 /// </summary>
 internal sealed class PgDumpBackupTarget(
     [FromKeyedServices(DbResilienceBuilder.ServiceKey)] NpgsqlDataSource dataSource,
     IOptions<PostgreSqlOptions> postgreSqlOptions,
     IOptions<BackupOptions> backupOptions,
+    IOptions<RestoreOptions> restoreOptions,
+    IOptions<DbResilienceOptions> libraryOptions,
     [FromKeyedServices(DbResilienceBuilder.ServiceKey)] ILogger<PgDumpBackupTarget> logger) : IBackupTarget
 {
     private const string TableQuery = """
@@ -63,7 +68,8 @@ internal sealed class PgDumpBackupTarget(
             start.Arguments.Add("--snapshot=" + snapshot);
         }
 
-        AddContentArguments(start.Arguments, request.Content);
+        var content = WithCatalogDataExcluded(request.Content);
+        AddContentArguments(start.Arguments, content);
         string? directory = null;
         using var compressor = request.Format == BackupFormat.Custom && request.ArchiveCompressionLevel > 0 && toolVersion.Major is >= 11 and <= MaxStreamingCompressorMajor
             ? new CustomArchiveCompressor(request.ArchiveCompressionLevel)
@@ -92,7 +98,7 @@ internal sealed class PgDumpBackupTarget(
         }
 
         Log.Starting(logger, request.Id.Value, pgDump, toolVersion);
-        var tables = request.CountRows ? await ListTablesAsync(connection, request.Content, cancellationToken).ConfigureAwait(false) : [];
+        var tables = request.CountRows ? await ListTablesAsync(connection, content, cancellationToken).ConfigureAwait(false) : [];
         IReadOnlyList<BackupTableRowCount> counts = [];
         string? rowCountSource = null;
         try
@@ -260,6 +266,30 @@ internal sealed class PgDumpBackupTarget(
             await ExecuteAsync(maintenance, $"DROP DATABASE IF EXISTS \"{scratch}\" WITH (FORCE)", CancellationToken.None).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// Adds the library's catalog tables to the tables whose rows are left out: their structure stays in the dump, their rows
+    /// are rebuilt from the manifests in storage (<see cref="IBackupService.RebuildCatalogAsync"/>).
+    /// </summary>
+    internal BackupContentOptions WithCatalogDataExcluded(BackupContentOptions content)
+    {
+        var patterns = new List<string>();
+        if (backupOptions.Value.EnableCatalog)
+        {
+            patterns.Add(ExactPattern(libraryOptions.Value.Schema, backupOptions.Value.CatalogTable));
+        }
+
+        if (restoreOptions.Value.RecordHistory)
+        {
+            patterns.Add(ExactPattern(libraryOptions.Value.Schema, RecoveryHistory.Table));
+        }
+
+        return content with { ExcludeTableData = [.. content.ExcludeTableData, .. patterns.Except(content.ExcludeTableData, StringComparer.Ordinal)] };
+    }
+
+    /// <summary>A pg_dump pattern that matches exactly one table, whatever its spelling: both parts double-quoted.</summary>
+    internal static string ExactPattern(string schema, string table)
+        => "\"" + schema.Replace("\"", "\"\"", StringComparison.Ordinal) + "\".\"" + table.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     internal static void AddContentArguments(List<string> arguments, BackupContentOptions content)
     {

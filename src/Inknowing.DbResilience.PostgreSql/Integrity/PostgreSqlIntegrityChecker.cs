@@ -28,9 +28,24 @@ internal sealed class PostgreSqlIntegrityChecker(
         """;
 
     private const string InvalidIndexesQuery = """
-        SELECT n.nspname, c.relname, t.relname, i.indisvalid, i.indisready
+        SELECT n.nspname, c.relname, t.relname, i.indisvalid, c.relkind = 'I', n.nspname = 'pg_toast',
+               EXISTS (SELECT 1 FROM pg_constraint x WHERE x.conindid = i.indexrelid AND x.contype = 'x'),
+               i.indisunique, CASE WHEN starts_with(d.def, d.prefix) THEN substr(d.def, length(d.prefix) + 1) END,
+               p.schemas, p.names, p.partitioned
         FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
         JOIN pg_class t ON t.oid = i.indrelid
+        CROSS JOIN LATERAL (
+            SELECT pg_get_indexdef(i.indexrelid) AS def,
+                   format('CREATE %sINDEX %I ON ONLY %I.%I ', CASE WHEN i.indisunique THEN 'UNIQUE ' ELSE '' END, c.relname, n.nspname, t.relname) AS prefix) d
+        CROSS JOIN LATERAL (
+            -- The partitions of the table that have no index attached to this partitioned index.
+            SELECT coalesce(array_agg(pn.nspname::text ORDER BY pn.nspname, pc.relname), '{}') AS schemas,
+                   coalesce(array_agg(pc.relname::text ORDER BY pn.nspname, pc.relname), '{}') AS names,
+                   coalesce(array_agg(pc.relkind = 'p' ORDER BY pn.nspname, pc.relname), '{}') AS partitioned
+            FROM pg_inherits part JOIN pg_class pc ON pc.oid = part.inhrelid JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+            WHERE c.relkind = 'I' AND part.inhparent = i.indrelid
+              AND NOT EXISTS (SELECT 1 FROM pg_inherits ii JOIN pg_index ci ON ci.indexrelid = ii.inhrelid
+                              WHERE ii.inhparent = i.indexrelid AND ci.indrelid = part.inhrelid)) p
         WHERE NOT i.indisvalid OR NOT i.indisready
         ORDER BY n.nspname, c.relname
         """;
@@ -166,9 +181,18 @@ internal sealed class PostgreSqlIntegrityChecker(
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 var index = new TableName(reader.GetString(0), reader.GetString(1));
-                var table = new TableName(reader.GetString(0), reader.GetString(2));
-                details.Add($"{index.Quoted} on {table.Quoted} is {(reader.GetBoolean(3) ? "not ready" : "invalid")} "
-                    + $"(a failed CREATE INDEX CONCURRENTLY leaves this): REINDEX INDEX CONCURRENTLY {index.Quoted}, or drop it.");
+                var invalid = new InvalidIndex(
+                    index,
+                    new TableName(reader.GetString(0), reader.GetString(2)),
+                    !reader.GetBoolean(3),
+                    reader.GetBoolean(4),
+                    reader.GetBoolean(5),
+                    reader.GetBoolean(6),
+                    reader.GetBoolean(7),
+                    reader.IsDBNull(8) ? null : reader.GetString(8),
+                    reader.GetFieldValue<string[]>(9).Zip(reader.GetFieldValue<string[]>(10), (s, n) => new TableName(s, n)).ToList(),
+                    reader.GetFieldValue<bool[]>(11));
+                details.Add(invalid.Advice());
             }
         }
 

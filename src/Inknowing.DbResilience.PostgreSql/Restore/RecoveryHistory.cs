@@ -17,6 +17,9 @@ internal sealed class RecoveryHistory(
     IOptions<DbResilienceOptions> library,
     [FromKeyedServices(DbResilienceBuilder.ServiceKey)] ILogger<RecoveryHistory> logger)
 {
+    /// <summary>The name of the table, in the library's schema (<see cref="DbResilienceOptions.Schema"/>).</summary>
+    internal const string Table = "recovery_history";
+
     /// <summary>Records one recovery; returns false when it could not be written.</summary>
     public async Task<bool> RecordAsync(RecoveryRecord record, CancellationToken cancellationToken)
     {

@@ -51,4 +51,13 @@ public sealed class RestoreRequest
     /// for a server that lacks the backup's roles. The default value is <see langword="false"/>.
     /// </summary>
     public bool SkipOwnership { get; set; }
+
+    /// <summary>
+    /// Gets or sets a value indicating whether a whole-database restore leaves out the database's own properties, which
+    /// it otherwise brings back as <c>pg_restore --create</c> would, onto the target database whatever its name: settings
+    /// (<c>ALTER DATABASE ... SET</c>, per-role settings in the database, connection limit), comment, and (unless
+    /// <see cref="SkipOwnership"/>) owner and privileges. Selective and data-only restores never touch them.
+    /// The default value is <see langword="false"/>.
+    /// </summary>
+    public bool SkipDatabaseProperties { get; set; }
 }

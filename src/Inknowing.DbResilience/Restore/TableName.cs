@@ -37,9 +37,22 @@ public readonly record struct TableName
     /// <param name="value">The text to parse.</param>
     /// <returns>The table name.</returns>
     /// <exception cref="FormatException"><paramref name="value"/> is not a table name; the message says why.</exception>
-    public static TableName Parse(string value)
+    public static TableName Parse(string value) => Parse(value, "public");
+
+    /// <summary>
+    /// Parses <c>SCHEMA.TABLE</c> or <c>TABLE</c> as SQL spells identifiers, like <see cref="Parse(string)"/>, with
+    /// <paramref name="defaultSchema"/> for a name without a schema: <c>"Mixed.Schema"."Order Lines Copy"</c> is table
+    /// <c>Order Lines Copy</c> in schema <c>Mixed.Schema</c>.
+    /// </summary>
+    /// <param name="value">The text to parse.</param>
+    /// <param name="defaultSchema">The schema of a one-part name, unquoted.</param>
+    /// <returns>The table name.</returns>
+    /// <exception cref="FormatException"><paramref name="value"/> is not a table name; the message says why.</exception>
+    /// <exception cref="ArgumentException"><paramref name="defaultSchema"/> is empty.</exception>
+    public static TableName Parse(string value, string defaultSchema)
     {
         ArgumentNullException.ThrowIfNull(value);
+        ArgumentException.ThrowIfNullOrEmpty(defaultSchema);
         var parts = new List<string>();
         var i = 0;
         while (true)
@@ -112,7 +125,7 @@ public readonly record struct TableName
 
         return parts.Count switch
         {
-            1 => new TableName("public", parts[0]),
+            1 => new TableName(defaultSchema, parts[0]),
             2 => new TableName(parts[0], parts[1]),
             _ => throw Invalid(value, "it has more than two parts"),
         };

@@ -12,11 +12,17 @@ public sealed record TableRestorePlan
     /// <summary>Gets the mode.</summary>
     public required TableRestoreMode Mode { get; init; }
 
-    /// <summary>Gets the number of rows of the table in the backup.</summary>
+    /// <summary>Gets the number of rows of the table in the backup (for a partitioned table or one restored with its children, of all of them).</summary>
     public required long RowsInBackup { get; init; }
 
-    /// <summary>Gets the number of rows the live table has now (0 for a new table).</summary>
+    /// <summary>Gets the number of rows the live table has now (0 for a new table; for several tables, their sum).</summary>
     public required long RowsInLive { get; init; }
+
+    /// <summary>
+    /// Gets every table whose rows are restored, each with its row counts: the table itself, or each partition of a
+    /// partitioned table, or an inheritance parent and its children when they are included.
+    /// </summary>
+    public IReadOnlyList<TableRestorePlanTable> Tables { get; init; } = [];
 
     /// <summary>Gets the foreign keys of other tables that reference the table; they are re-checked before commit.</summary>
     public IReadOnlyList<string> ReferencingForeignKeys { get; init; } = [];

@@ -24,7 +24,7 @@ public sealed class DrillRunnerTests
     [OneTimeSetUp]
     public async Task CreateSourceAndBackup()
     {
-        _source = await Restore.PagilaFixture.CreateAsync("drillsrc");
+        _source = await Fixtures.FidelityFixture.CreateAsync("drillsrc");
         _storage = Directory.CreateTempSubdirectory("dbresilience-drill-tests").FullName;
         await using var host = Build(TimeProvider.System);
         var result = await host.GetRequiredService<IBackupService>().CreateAsync();

@@ -1,3 +1,4 @@
+using Inknowing.DbResilience.IntegrationTests.Fixtures;
 using Inknowing.DbResilience.IntegrationTests.Infrastructure;
 using Inknowing.DbResilience.PostgreSql;
 using Inknowing.DbResilience.PostgreSql.Restore;
@@ -21,7 +22,7 @@ public sealed class TableRestorerTests
     [OneTimeSetUp]
     public async Task CreatePagilaAndDump()
     {
-        _source = await PagilaFixture.CreateAsync("tablesrc");
+        _source = await FidelityFixture.CreateAsync("tablesrc");
         _directory = Directory.CreateTempSubdirectory("dbresilience-table-tests").FullName;
         _dump = await DumpAsync(_source, Path.Combine(_directory, "data.dump"), backupId: "20261122T000000Z-daily-pgla");
         _expected = await TableChecksumsAsync(_source);

@@ -76,7 +76,7 @@ public sealed class CrossVersionTests
                     RestoreTestSupport.SourceFor(dump, manifest.Id, RestoreSourceFormat.Custom),
                     new RestoreRequest { TargetConnectionString = restoreServer, TargetDatabase = target, Jobs = 2 });
                 var restored = RestoreTestSupport.WithDatabase(restoreServer, target);
-                // The backup's own catalog row (public.backup_history) was written after the dump: compare the sample's tables.
+                // The backup's own catalog row (dbresilience.backup_history) was written after the dump: compare the sample's tables.
                 var expected = (await RestoreTestSupport.TableChecksumsAsync(source)).Where(t => t.Key.StartsWith("crossv.", StringComparison.Ordinal));
                 (await RestoreTestSupport.TableChecksumsAsync(restored)).Should().Contain(expected).And.ContainKey("crossv.items");
                 (await BackupTestDatabase.ScalarAsync<long>(restored, "SELECT count(*) FROM crossv.big_items")).Should().Be(1000);

@@ -18,6 +18,16 @@ public sealed class TableNameTests
         table.Name.Should().Be(name);
     }
 
+    [TestCase("\"Mixed.Schema\".\"Order Lines Copy\"", "Mixed.Schema", "Order Lines Copy")]
+    [TestCase("\"Order Lines Copy\"", "Shop Schema", "Order Lines Copy")]
+    [TestCase("Copy", "Shop Schema", "copy")]
+    public void Parse_WithDefaultSchema_UsesItOnlyForAOnePartName(string text, string schema, string name)
+    {
+        var table = TableName.Parse(text, "Shop Schema");
+
+        table.Should().Be(new TableName(schema, name));
+    }
+
     [TestCase("")]
     [TestCase("a.b.c")]
     [TestCase("\"unclosed.table")]

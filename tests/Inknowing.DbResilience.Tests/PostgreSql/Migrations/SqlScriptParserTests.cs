@@ -100,7 +100,7 @@ public sealed class SqlScriptParserTests
     }
 
     [Test]
-    public void Parse_PagilaSchema_FindsEveryCreateStatement()
+    public void Parse_FidelitySchema_FindsEveryCreateStatement()
     {
         var root = AppContext.BaseDirectory;
         while (!File.Exists(Path.Combine(root, "Inknowing.DbResilience.sln")))
@@ -108,11 +108,11 @@ public sealed class SqlScriptParserTests
             root = Path.GetDirectoryName(root)!;
         }
 
-        var sql = File.ReadAllText(Path.Combine(root, "..", "shared", "fixtures", "pagila", "pagila-schema.sql"));
+        var sql = File.ReadAllText(Path.Combine(root, "tests", "Inknowing.DbResilience.IntegrationTests", "Fixtures", "fidelity-schema.sql"));
 
         var statements = SqlScriptParser.Parse(sql).Statements;
 
-        statements.Count(s => s.Text.StartsWith("CREATE ", StringComparison.Ordinal)).Should().Be(153);
+        statements.Count(s => s.Text.StartsWith("CREATE ", StringComparison.Ordinal)).Should().Be(81);
         statements.Should().OnlyContain(s => !s.NonTransactional);
     }
 }

@@ -1,26 +1,28 @@
-using Inknowing.DbResilience.IntegrationTests.Infrastructure;
+using Inknowing.DbResilience.IntegrationTests.Fixtures;
 using Inknowing.DbResilience.Migrations;
 
 namespace Inknowing.DbResilience.IntegrationTests.Migrations;
 
 [TestFixture]
-public sealed class PagilaMigrationTests
+public sealed class FidelityMigrationTests
 {
+    // Every object of the fixture's schemas (public included): relations, functions, types, and every trigger.
     private const string CountObjects = """
-        SELECT (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public')
-             + (SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public')
-             + (SELECT count(*) FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = 'public')
+        WITH fixture AS (SELECT oid FROM pg_namespace WHERE nspname IN ('public', 'ext', 'shop', 'Mixed.Schema', 'archive', 'Ünïcode Schéma'))
+        SELECT (SELECT count(*) FROM pg_class WHERE relnamespace IN (SELECT oid FROM fixture))
+             + (SELECT count(*) FROM pg_proc WHERE pronamespace IN (SELECT oid FROM fixture))
+             + (SELECT count(*) FROM pg_type WHERE typnamespace IN (SELECT oid FROM fixture))
              + (SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal)
         """;
 
     [Test]
-    public async Task MigrateAsync_PagilaSchema_AppliesRollsBackAndAppliesAgain()
+    public async Task MigrateAsync_FidelitySchema_AppliesRollsBackAndAppliesAgain()
     {
         await using var context = await MigrationTestContext.CreateAsync();
-        var pagila = await File.ReadAllTextAsync(Path.Combine(RepositoryPaths.Shared, "fixtures", "pagila", "pagila-schema.sql"));
-        context.Write("V1__pagila.sql", pagila);
-        context.Write("R1__pagila.sql", """
-            DROP SCHEMA public CASCADE;
+        var schema = await File.ReadAllTextAsync(FidelityFixture.SchemaFile);
+        context.Write("V1__fidelity.sql", schema);
+        context.Write("R1__fidelity.sql", """
+            DROP SCHEMA "Ünïcode Schéma", archive, "Mixed.Schema", shop, ext, public CASCADE;
             CREATE SCHEMA public AUTHORIZATION pg_database_owner;
             GRANT USAGE ON SCHEMA public TO PUBLIC;
             """);
