@@ -14,7 +14,7 @@ internal static class ForeignHistoryReader
     public static async Task<(List<ForeignHistoryRow> Rows, MigrationVersion? Baseline)> ReadAsync(
         NpgsqlConnection connection, ForeignMigrationHistory source, CancellationToken cancellationToken)
     {
-        var table = source.QualifiedName;
+        var table = MigrationTracking.Quote(source.Schema) + "." + MigrationTracking.Quote(source.Table);
         var rows = new List<ForeignHistoryRow>();
         MigrationVersion? baseline = null;
         switch (source.Format)

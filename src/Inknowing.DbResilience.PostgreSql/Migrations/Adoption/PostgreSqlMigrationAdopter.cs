@@ -187,12 +187,16 @@ internal sealed class PostgreSqlMigrationAdopter(
             .Select(t => (t, t + RenamedSuffix))
             .ToArray();
 
-    private static string Qualified(string schema, string table) => MigrationTracking.Quote(schema) + "." + MigrationTracking.Quote(table);
+    /// <summary>Returns schema.table for messages, quoted only where PostgreSQL needs it.</summary>
+    private static string Qualified(string schema, string table) => new ForeignMigrationHistory(default, schema, table, null, string.Empty).QualifiedName;
+
+    /// <summary>Returns schema.table for SQL, always quoted.</summary>
+    private static string SqlName(string schema, string table) => MigrationTracking.Quote(schema) + "." + MigrationTracking.Quote(table);
 
     /// <summary>Returns the row count of a table, or null when it does not exist.</summary>
     private static async Task<long?> FindTableAsync(NpgsqlConnection connection, string schema, string table, CancellationToken cancellationToken)
     {
-        var exists = new NpgsqlCommand("SELECT pg_catalog.to_regclass($1) IS NOT NULL", connection) { Parameters = { new NpgsqlParameter { Value = Qualified(schema, table) } } };
+        var exists = new NpgsqlCommand("SELECT pg_catalog.to_regclass($1) IS NOT NULL", connection) { Parameters = { new NpgsqlParameter { Value = SqlName(schema, table) } } };
         await using (exists.ConfigureAwait(false))
         {
             if (await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not true)
@@ -201,7 +205,7 @@ internal sealed class PostgreSqlMigrationAdopter(
             }
         }
 
-        var count = new NpgsqlCommand($"SELECT count(*) FROM {Qualified(schema, table)}", connection);
+        var count = new NpgsqlCommand($"SELECT count(*) FROM {SqlName(schema, table)}", connection);
         await using (count.ConfigureAwait(false))
         {
             return (long)(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
@@ -215,7 +219,7 @@ internal sealed class PostgreSqlMigrationAdopter(
         var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using (transaction.ConfigureAwait(false))
         {
-            var historySource = source is null ? null : Qualified(source.Schema, "migration_history");
+            var historySource = source is null ? null : SqlName(source.Schema, "migration_history");
             foreach (var (table, newName) in renaming)
             {
                 if (await FindTableAsync(connection, source!.Schema, newName, cancellationToken).ConfigureAwait(false) is not null)
@@ -230,11 +234,11 @@ internal sealed class PostgreSqlMigrationAdopter(
                     continue;
                 }
 
-                await ExecuteAsync(connection, $"ALTER TABLE {Qualified(source.Schema, table)} RENAME TO {MigrationTracking.Quote(newName)}", [], cancellationToken).ConfigureAwait(false);
+                await ExecuteAsync(connection, $"ALTER TABLE {SqlName(source.Schema, table)} RENAME TO {MigrationTracking.Quote(newName)}", [], cancellationToken).ConfigureAwait(false);
                 Log.RenamedAside(logger, Qualified(source.Schema, table), newName);
                 if (table == "migration_history")
                 {
-                    historySource = Qualified(source.Schema, newName);
+                    historySource = SqlName(source.Schema, newName);
                 }
             }
 
