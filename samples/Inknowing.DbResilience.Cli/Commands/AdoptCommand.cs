@@ -32,7 +32,7 @@ internal static class AdoptCommand
             "Import an existing migration history (the application's SQL framework, Flyway, DbUp or EF Core) as the library's applied versions, matched to the "
             + "migration files by version and name, in one transaction under the migration lock. Reports files with no history row (they stay pending) and "
             + "history rows with no file. Exit 1 when nothing could be adopted (the message says why), 2 for a usage error.");
-        MigrationCli.AddTo(command);
+        MigrationCli.AddTo(command, foreignHistoryOption: false);
         command.Options.Add(from);
         command.Options.Add(sourceSchema);
         command.Options.Add(rename);

@@ -13,7 +13,7 @@ internal static class BaselineCommand
         var command = new Command("baseline",
             "Record every migration up to --version as applied without running it (status: baselined), for a database built by hand or restored from "
             + "elsewhere, as Flyway's baseline does; later versions stay pending. Only into an empty library history. Exit 1 when it refuses.");
-        MigrationCli.AddTo(command);
+        MigrationCli.AddTo(command, foreignHistoryOption: false);
         command.Options.Add(version);
         command.Options.Add(dryRun);
         command.SetAction(CliApplication.Handle(async (parse, cancellationToken) =>

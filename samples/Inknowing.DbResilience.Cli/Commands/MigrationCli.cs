@@ -33,12 +33,17 @@ internal static class MigrationCli
             + "is in the database: only when that history belongs to another application. Otherwise adopt it or baseline.",
     };
 
-    public static void AddTo(Command command)
+    /// <summary>Adds the options every migration verb takes; <c>--ignore-foreign-history</c> only to those that refuse on another history (not adopt and baseline).</summary>
+    public static void AddTo(Command command, bool foreignHistoryOption = true)
     {
         command.Options.Add(Migrations);
         command.Options.Add(Schema);
         command.Options.Add(LockTimeoutSeconds);
-        command.Options.Add(IgnoreForeignHistory);
+        if (foreignHistoryOption)
+        {
+            command.Options.Add(IgnoreForeignHistory);
+        }
+
         command.Options.Add(GlobalOptions.Json);
     }
 

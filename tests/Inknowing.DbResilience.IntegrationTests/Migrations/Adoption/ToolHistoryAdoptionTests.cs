@@ -144,10 +144,13 @@ public sealed class ToolHistoryAdoptionTests
 
         var golang = await context.Runner(schema: "app").Invoking(r => r.GetStatusAsync()).Should().ThrowAsync<ForeignMigrationHistoryException>();
         var oldDefault = await context.Runner().Invoking(r => r.GetStatusAsync()).Should().ThrowAsync<ForeignMigrationHistoryException>();
+        var detected = await context.Adopter(schema: "app").DetectAsync();
 
         golang.Which.IsSchemaConflict.Should().BeTrue();
         golang.Which.Message.Should().Contain("app.schema_migrations (1 row) looks like golang-migrate's (columns version, dirty)").And.Contain("UseSchema(\"dbresilience\")");
         oldDefault.Which.IsSchemaConflict.Should().BeFalse();
         oldDefault.Which.Message.Should().Contain("public.schema_migrations is this library's own history in schema 'public'").And.Contain("UseSchema(\"public\")");
+        detected.Select(d => (d.QualifiedName, d.Format, d.Rows)).Should().Equal(
+            ("app.schema_migrations", MigrationHistoryFormat.GolangMigrate, 1L), ("public.schema_migrations", MigrationHistoryFormat.DbResilience, 1L));
     }
 }
