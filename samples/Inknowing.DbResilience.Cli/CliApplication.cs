@@ -30,13 +30,16 @@ internal static class CliApplication
     {
         var root = new RootCommand(
             "dbresilience: migrations, backups, restores and recovery drills for PostgreSQL.\n"
-            + "Exit codes: 0 success, 1 the operation failed or found a problem, 2 usage or configuration error.");
+            + "Exit codes: 0 success, 1 the operation failed or found a problem, 2 usage or configuration error, 130 cancelled "
+            + "(status --exit-code: 3 when versions are pending).");
         GlobalOptions.AddTo(root);
         root.Subcommands.Add(CheckCommand.Create());
         root.Subcommands.Add(MigrateCommand.Create());
         root.Subcommands.Add(RollbackCommand.Create());
         root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(ValidateCommand.Create());
+        root.Subcommands.Add(AdoptCommand.Create());
+        root.Subcommands.Add(BaselineCommand.Create());
         root.Subcommands.Add(BackupCommand.Create());
         root.Subcommands.Add(BackupsCommand.Create());
         root.Subcommands.Add(VerifyCommand.Create());
@@ -67,6 +70,13 @@ internal static class CliApplication
             {
                 await Console.Error.WriteLineAsync("error: " + ex.Message);
                 return ExitCodes.UsageError;
+            }
+            catch (Migrations.ForeignMigrationHistoryException ex)
+            {
+                // The configured schema holds another tool's tables: a configuration to change. Another tool's history
+                // elsewhere: the database needs adopt or baseline first.
+                await Console.Error.WriteLineAsync("error: " + ex.Message);
+                return ex.IsSchemaConflict ? ExitCodes.UsageError : ExitCodes.Failure;
             }
             catch (DbResilienceException ex)
             {

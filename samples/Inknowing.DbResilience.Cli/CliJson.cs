@@ -34,6 +34,8 @@ internal static class CliJson
             new JsonStringEnumConverter<BackupStatus>(JsonNamingPolicy.CamelCase),
             new JsonStringEnumConverter<MigrationKind>(JsonNamingPolicy.CamelCase),
             new JsonStringEnumConverter<MigrationProblemKind>(JsonNamingPolicy.CamelCase),
+            new JsonStringEnumConverter<MigrationHistoryFormat>(JsonNamingPolicy.CamelCase),
+            new JsonStringEnumConverter<MigrationAdoptionMatch>(JsonNamingPolicy.CamelCase),
             new JsonStringEnumConverter<RestoreSourceFormat>(JsonNamingPolicy.CamelCase),
             new JsonStringEnumConverter<TableRestoreMode>(JsonNamingPolicy.CamelCase),
             new JsonStringEnumConverter<RetentionAction>(JsonNamingPolicy.CamelCase),

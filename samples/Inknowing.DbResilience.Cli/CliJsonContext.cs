@@ -26,6 +26,7 @@ namespace Inknowing.DbResilience.Cli;
 [JsonSerializable(typeof(MigrationRunResult))]
 [JsonSerializable(typeof(IReadOnlyList<MigrationStatusEntry>))]
 [JsonSerializable(typeof(MigrationValidationReport))]
+[JsonSerializable(typeof(MigrationAdoptionResult))]
 [JsonSerializable(typeof(RestoreResult))]
 [JsonSerializable(typeof(TableRestoreResult))]
 [JsonSerializable(typeof(BaseBackupManifest))]

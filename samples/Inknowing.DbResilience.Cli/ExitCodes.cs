@@ -12,6 +12,9 @@ internal static class ExitCodes
     /// <summary>The command line or the configuration is wrong; nothing was done.</summary>
     public const int UsageError = 2;
 
+    /// <summary><c>status --exit-code</c>: versions are pending and none failed (CI can tell "deploy needed" from "broken").</summary>
+    public const int Pending = 3;
+
     /// <summary>The operation was cancelled (Ctrl+C, SIGTERM); nothing half-done was left looking complete.</summary>
     public const int Cancelled = 130;
 }

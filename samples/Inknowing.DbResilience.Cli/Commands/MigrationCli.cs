@@ -27,17 +27,37 @@ internal static class MigrationCli
         DefaultValueFactory = _ => 300,
     };
 
-    public static void AddTo(Command command)
+    public static Option<bool> IgnoreForeignHistory { get; } = new("--ignore-foreign-history")
+    {
+        Description = "Go ahead while the library's history is empty and another tool's history (a SQL framework's schema_migrations, Flyway, DbUp, EF Core) "
+            + "is in the database: only when that history belongs to another application. Otherwise adopt it or baseline.",
+    };
+
+    /// <summary>Adds the options every migration verb takes; <c>--ignore-foreign-history</c> only to those that refuse on another history (not adopt and baseline).</summary>
+    public static void AddTo(Command command, bool foreignHistoryOption = true)
     {
         command.Options.Add(Migrations);
         command.Options.Add(Schema);
         command.Options.Add(LockTimeoutSeconds);
+        if (foreignHistoryOption)
+        {
+            command.Options.Add(IgnoreForeignHistory);
+        }
+
         command.Options.Add(GlobalOptions.Json);
     }
 
     /// <summary>Builds the library from the global options plus the migration options, and returns the runner.</summary>
     /// <exception cref="DbResilienceConfigurationException">An option is missing or invalid.</exception>
     public static (DbResilienceHost Host, IMigrationRunner Runner) Build(ParseResult parse, Action<MigrationOptions>? configure = null)
+    {
+        var host = BuildHost(parse, configure);
+        return (host, host.GetRequiredService<IMigrationRunner>());
+    }
+
+    /// <summary>Builds the library from the global options plus the migration options.</summary>
+    /// <exception cref="DbResilienceConfigurationException">An option is missing or invalid.</exception>
+    public static DbResilienceHost BuildHost(ParseResult parse, Action<MigrationOptions>? configure = null)
     {
         var builder = CliApplication.NewBuilder(parse, parse.GetValue(Schema));
         var connection = CliApplication.GetConnection(parse);
@@ -46,10 +66,10 @@ internal static class MigrationCli
         {
             m.FromDirectory(parse.GetValue(Migrations)!);
             m.LockTimeout = TimeSpan.FromSeconds(parse.GetValue(LockTimeoutSeconds));
+            m.IgnoreForeignHistories = parse.GetValue(IgnoreForeignHistory);
             configure?.Invoke(m);
         });
-        var host = builder.Build();
-        return (host, host.GetRequiredService<IMigrationRunner>());
+        return builder.Build();
     }
 
     /// <summary>Parses a <c>--to</c> / <c>--target</c> version, or reports it as a usage error.</summary>
@@ -58,6 +78,27 @@ internal static class MigrationCli
         => MigrationVersion.TryParse(text.TrimStart('V', 'v'), out var version)
             ? version
             : throw new DbResilienceConfigurationException($"{option} '{text}' is not a migration version: give digits such as 12 or 1_2.");
+
+    /// <summary>Writes an adoption's or a baseline's mapping as text: one line per version or file, then the notes.</summary>
+    public static void Write(MigrationAdoptionResult result, string verb)
+    {
+        Console.WriteLine(result.SourceTable is null
+            ? $"{(result.DryRun ? "dry run, nothing changed: " : string.Empty)}{verb}"
+            : $"{(result.DryRun ? "dry run, nothing changed: " : string.Empty)}{verb} {result.SourceTable} ({result.From})");
+        Console.WriteLine($"{"version",-16} {"status",-12} {"match",-16} {"was",-24} file / note");
+        foreach (var e in result.Entries)
+        {
+            Console.WriteLine($"{(e.Version.Length == 0 ? "-" : e.Version),-16} {(e.Status.Length == 0 ? "-" : e.Status),-12} {e.Match,-16} {e.SourceKey ?? "-",-24} {e.File ?? "-"}{(e.Note is null ? string.Empty : "  (" + e.Note + ")")}");
+        }
+
+        foreach (var note in result.Notes)
+        {
+            Console.WriteLine("note: " + note);
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{(result.DryRun ? "would record" : "recorded")} {result.VersionsRecorded} version(s) and {result.HistoryRowsRecorded} history row(s) in {result.Duration.TotalSeconds:F2} s."));
+    }
 
     /// <summary>Writes what ran (or would run) as text.</summary>
     public static void Write(MigrationRunResult result, string verb)

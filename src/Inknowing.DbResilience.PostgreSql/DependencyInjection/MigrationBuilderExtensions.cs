@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using Inknowing.DbResilience.DependencyInjection;
 using Inknowing.DbResilience.Migrations;
 using Inknowing.DbResilience.PostgreSql.Migrations;
+using Inknowing.DbResilience.PostgreSql.Migrations.Adoption;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -13,7 +14,7 @@ namespace Inknowing.DbResilience.PostgreSql.DependencyInjection;
 public static class MigrationBuilderExtensions
 {
     /// <summary>
-    /// Adds migrations and an <see cref="IMigrationRunner"/>, for example
+    /// Adds migrations, an <see cref="IMigrationRunner"/> and an <see cref="IMigrationAdopter"/> (adopting another tool's history, baselines), for example
     /// <c>b.UsePostgreSql(cs).AddMigrations(m =&gt; m.FromDirectory("migrations"))</c>. Calling it again adds more sources
     /// and settings to the same runner. Set <see cref="MigrationOptions.MigrateAtStartup"/> to apply them when the host starts.
     /// </summary>
@@ -31,6 +32,7 @@ public static class MigrationBuilderExtensions
         if (services.TryAddValidatedOptions<MigrationOptions, MigrationOptionsValidator>())
         {
             services.TryAddSingleton<IMigrationRunner, PostgreSqlMigrationRunner>();
+            services.TryAddSingleton<IMigrationAdopter, PostgreSqlMigrationAdopter>();
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, MigrationHostedService>());
         }
 

@@ -9,7 +9,6 @@ public sealed class MigrationOptions
     /// <summary>Gets the sources whose scripts are applied together. The default value is empty: add one with <see cref="FromDirectory"/>, <see cref="FromAssembly"/> or <see cref="FromCode"/>.</summary>
     public IList<IMigrationSource> Sources { get; } = new List<IMigrationSource>();
 
-
     /// <summary>
     /// Gets or sets how long to wait for the migration lock held by another process before failing with
     /// <see cref="MigrationLockTimeoutException"/>. The default value is 5 minutes.
@@ -43,6 +42,16 @@ public sealed class MigrationOptions
     /// so is every script when <see cref="CommandTimeout"/> is set. 1 sends every script on its own. The default value is 50.
     /// </summary>
     public int BatchSize { get; set; } = 50;
+
+    /// <summary>
+    /// Gets or sets a value indicating whether the migration verbs go ahead while the library's own history is empty and
+    /// another tool's history (a SQL framework's <c>schema_migrations</c>, Flyway, DbUp, EF Core) is in the database: set it
+    /// only when that history belongs to another application sharing the database. Otherwise adopt it
+    /// (<see cref="IMigrationAdopter"/>) or baseline. Tables of the library's names in its own schema that are not its own
+    /// are refused regardless. The default value is <see langword="false"/>: such a history is refused with
+    /// <see cref="ForeignMigrationHistoryException"/>.
+    /// </summary>
+    public bool IgnoreForeignHistories { get; set; }
 
     /// <summary>Gets or sets a value indicating whether the hosted service applies the migrations when the application starts. The default value is <see langword="false"/>.</summary>
     public bool MigrateAtStartup { get; set; }

@@ -1,4 +1,5 @@
 using Inknowing.DbResilience.Migrations;
+using Inknowing.DbResilience.PostgreSql.Migrations.Adoption;
 
 namespace Inknowing.DbResilience.PostgreSql.Migrations;
 
@@ -174,6 +175,14 @@ internal static class MigrationPlanner
         return scripts;
     }
 
+    /// <summary>Returns a row's status as status shows it: a completed version that was adopted or baselined says so.</summary>
+    internal static string AppliedStatus(TrackedMigration row) => row switch
+    {
+        { Status: "completed", Origin: { } o } when o.StartsWith(AdoptionPlanner.AdoptedOrigin, StringComparison.Ordinal) => "adopted",
+        { Status: "completed", Origin: { } o } when o.StartsWith(AdoptionPlanner.BaselineOrigin, StringComparison.Ordinal) => "baselined",
+        _ => row.Status,
+    };
+
     /// <summary>Lists every script with its tracked state, and every tracked row whose script is gone.</summary>
     internal static List<MigrationStatusEntry> BuildStatus(MigrationCatalog catalog, Dictionary<string, TrackedMigration> tracked)
     {
@@ -185,7 +194,7 @@ internal static class MigrationPlanner
             tracked.TryGetValue(script.TrackingKey, out var row);
             var status = row is null ? "pending"
                 : row.Status == "completed" && row.Checksum != script.Checksum ? (script.Kind == MigrationKind.Repeatable ? "pending" : "changed")
-                : row.Status;
+                : AppliedStatus(row);
             entries.Add((script.Kind == MigrationKind.Versioned ? script.Version : null,
                 new MigrationStatusEntry(script.TrackingKey, script.Name, status, script.Checksum, row?.AppliedAt, row?.ExecutionTimeMs, script.Kind)));
         }

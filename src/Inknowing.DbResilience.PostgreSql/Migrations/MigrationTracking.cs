@@ -66,7 +66,7 @@ internal sealed class MigrationTracking
         CREATE INDEX IF NOT EXISTS migration_history_version_idx ON {History} (version, id);
         """;
 
-    public string SelectSql => $"SELECT version, migration_name, kind, status, checksum, applied_at, execution_time_ms, rollback_sql FROM {Migrations}";
+    public string SelectSql => $"SELECT version, migration_name, kind, status, checksum, applied_at, execution_time_ms, rollback_sql, script_origin FROM {Migrations}";
 
     /// <summary>The column name under which a batch returns the id of the history row it wrote.</summary>
     public const string HistoryIdColumn = "dbresilience_history_id";
@@ -174,6 +174,41 @@ internal sealed class MigrationTracking
         INSERT INTO {History} (version, action, started_at, completed_at, success, metadata)
         VALUES ('*', 'verify', pg_catalog.clock_timestamp(), pg_catalog.clock_timestamp(), $1, $2::jsonb)
         """;
+
+    /// <summary>
+    /// Creates the schema (only when it does not exist, so that a role without CREATE on the database can use one made for
+    /// it) and the tables, unless they exist.
+    /// </summary>
+    public async Task EnsureTablesAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var exists = new NpgsqlCommand(ExistsSql, connection);
+        await using (exists.ConfigureAwait(false))
+        {
+            if (await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true)
+            {
+                return;
+            }
+        }
+
+        var schemaExists = new NpgsqlCommand(SchemaExistsSql, connection);
+        await using (schemaExists.ConfigureAwait(false))
+        {
+            if (await schemaExists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not true)
+            {
+                var createSchema = new NpgsqlCommand(CreateSchemaSql, connection);
+                await using (createSchema.ConfigureAwait(false))
+                {
+                    await createSchema.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+
+        var create = new NpgsqlCommand(CreateSql, connection);
+        await using (create.ConfigureAwait(false))
+        {
+            await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     public static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text.Json;
 using Inknowing.DbResilience.DependencyInjection;
 using Inknowing.DbResilience.Migrations;
+using Inknowing.DbResilience.PostgreSql.Migrations.Adoption;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -61,6 +61,7 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
         {
             if (request.DryRun)
             {
+                await GuardAsync(connection, cancellationToken).ConfigureAwait(false);
                 var tracked = await ReadTrackedAsync(connection, cancellationToken).ConfigureAwait(false);
                 var dry = MigrationPlanner.Plan(catalog, tracked, request, _options)
                     .Select(p => new MigrationExecution(p.Script.Kind, p.Script.TrackingKey, p.Script.Name, p.Script.Origin, "apply",
@@ -72,6 +73,8 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
             await AcquireLockAsync(connection, cancellationToken).ConfigureAwait(false);
             try
             {
+                // Under the lock: an adoption that held it has finished, and its history is what this run reads.
+                await GuardAsync(connection, cancellationToken).ConfigureAwait(false);
                 await EnsureTablesAsync(connection, cancellationToken).ConfigureAwait(false);
                 var tracked = await ReadTrackedAsync(connection, cancellationToken).ConfigureAwait(false);
                 var plan = MigrationPlanner.Plan(catalog, tracked, request, _options);
@@ -106,6 +109,7 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
 
             try
             {
+                await GuardAsync(connection, cancellationToken).ConfigureAwait(false);
                 var tracked = await ReadTrackedAsync(connection, cancellationToken).ConfigureAwait(false);
                 var scripts = MigrationPlanner.PlanRollback(catalog, tracked, targetVersion);
                 if (dryRun)
@@ -135,6 +139,7 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
+            await GuardAsync(connection, cancellationToken).ConfigureAwait(false);
             var tracked = await ReadTrackedAsync(connection, cancellationToken).ConfigureAwait(false);
             return MigrationPlanner.BuildStatus(catalog, tracked);
         }
@@ -146,6 +151,7 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
+            await GuardAsync(connection, cancellationToken).ConfigureAwait(false);
             var tracked = await ReadTrackedAsync(connection, cancellationToken).ConfigureAwait(false);
             var problems = MigrationPlanner.Validate(catalog, tracked, _options.AllowOutOfOrder);
 
@@ -706,36 +712,7 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
         }
     }
 
-    private async Task EnsureTablesAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
-    {
-        var exists = new NpgsqlCommand(_tracking.ExistsSql, connection);
-        await using (exists.ConfigureAwait(false))
-        {
-            if (await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true)
-            {
-                return;
-            }
-        }
-
-        var schemaExists = new NpgsqlCommand(_tracking.SchemaExistsSql, connection);
-        await using (schemaExists.ConfigureAwait(false))
-        {
-            if (await schemaExists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not true)
-            {
-                var createSchema = new NpgsqlCommand(_tracking.CreateSchemaSql, connection);
-                await using (createSchema.ConfigureAwait(false))
-                {
-                    await createSchema.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                }
-            }
-        }
-
-        var create = new NpgsqlCommand(_tracking.CreateSql, connection);
-        await using (create.ConfigureAwait(false))
-        {
-            await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
+    private Task EnsureTablesAsync(NpgsqlConnection connection, CancellationToken cancellationToken) => _tracking.EnsureTablesAsync(connection, cancellationToken);
 
     private async Task<Dictionary<string, TrackedMigration>> ReadTrackedAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
@@ -765,7 +742,10 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
                         reader.GetString(4),
                         reader.IsDBNull(5) ? null : new DateTimeOffset(reader.GetDateTime(5), TimeSpan.Zero),
                         reader.IsDBNull(6) ? null : reader.GetInt64(6),
-                        reader.IsDBNull(7) ? null : reader.GetString(7));
+                        reader.IsDBNull(7) ? null : reader.GetString(7))
+                    {
+                        Origin = reader.IsDBNull(8) ? null : reader.GetString(8),
+                    };
                     result[row.Version] = row;
                 }
             }
@@ -808,44 +788,14 @@ internal sealed class PostgreSqlMigrationRunner : IMigrationRunner
         return problems;
     }
 
-    private async Task AcquireLockAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
-    {
-        var started = _time.GetTimestamp();
-        var delay = TimeSpan.FromMilliseconds(20);
-        var logged = false;
-        while (true)
-        {
-            if (await AdvisoryLock.TryAcquireAsync(connection, _tracking.LockKey, cancellationToken).ConfigureAwait(false))
-            {
-                Log.LockAcquired(_logger, (long)_time.GetElapsedTime(started).TotalMilliseconds);
-                return;
-            }
+    /// <summary>Refuses before anything is read or run when the migration tables are not the library's, or another history is unaccounted for.</summary>
+    private Task<DatabaseMigrationTables> GuardAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+        => MigrationTableInspector.EnsureUsableAsync(connection, _schema, _options.IgnoreForeignHistories, cancellationToken);
 
-            var waited = _time.GetElapsedTime(started);
-            if (waited >= _options.LockTimeout)
-            {
-                var holder = await AdvisoryLock.DescribeHolderAsync(connection, _tracking.LockKey, cancellationToken).ConfigureAwait(false);
-                throw new MigrationLockTimeoutException(
-                    $"The migration lock (schema '{_schema}') is held by {holder}; gave up after {waited.TotalSeconds:F0} s (MigrationOptions.LockTimeout). "
-                    + "Wait for that migration to finish, or end that session with pg_terminate_backend(pid) if it is stuck: PostgreSQL releases the lock when it ends.");
-            }
+    private Task AcquireLockAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+        => MigrationLock.AcquireAsync(connection, _tracking, _options.LockTimeout, _time, _logger, cancellationToken);
 
-            if (!logged)
-            {
-                Log.WaitingForLock(_logger, await AdvisoryLock.DescribeHolderAsync(connection, _tracking.LockKey, cancellationToken).ConfigureAwait(false));
-                logged = true;
-            }
-
-            var jitter = TimeSpan.FromMilliseconds(RandomNumberGenerator.GetInt32(0, (int)delay.TotalMilliseconds + 1));
-            var remaining = _options.LockTimeout - waited;
-            await Task.Delay(Min(delay + jitter, remaining), _time, cancellationToken).ConfigureAwait(false);
-            delay = Min(delay * 2, TimeSpan.FromMilliseconds(500));
-        }
-    }
-
-    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
-
-    private Task ReleaseLockAsync(NpgsqlConnection connection) => AdvisoryLock.ReleaseAsync(connection, _tracking.LockKey);
+    private Task ReleaseLockAsync(NpgsqlConnection connection) => MigrationLock.ReleaseAsync(connection, _tracking);
 
     /// <summary>The state of one migrate or rollback run.</summary>
     private sealed class RunContext(bool restorePoints)

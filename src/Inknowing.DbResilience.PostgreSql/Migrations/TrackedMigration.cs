@@ -9,4 +9,8 @@ internal sealed record TrackedMigration(
     string Checksum,
     DateTimeOffset? AppliedAt,
     long? ExecutionTimeMs,
-    string? RollbackSql);
+    string? RollbackSql)
+{
+    /// <summary>Gets the script's file, or how the row came to be (<c>adopted from ...</c>, <c>baseline ...</c>).</summary>
+    public string? Origin { get; init; }
+}

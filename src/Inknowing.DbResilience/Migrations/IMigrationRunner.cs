@@ -12,6 +12,7 @@ public interface IMigrationRunner
     /// <returns>What ran (or, for a dry run, what would run, with its SQL).</returns>
     /// <exception cref="MigrationException">A migration failed (the exception names version, file, line and SQLSTATE), or applied files changed, or a pending migration is out of order.</exception>
     /// <exception cref="MigrationLockTimeoutException">Another process held the migration lock for longer than the lock timeout.</exception>
+    /// <exception cref="ForeignMigrationHistoryException">The library's schema holds tables of its names that are not its own, or its history is empty while another tool's history is in the database (adopt it, baseline, or ignore it).</exception>
     /// <exception cref="DbResilienceConfigurationException">A script name is invalid, a version is duplicated, or a rollback or seed has no migration.</exception>
     Task<MigrationRunResult> MigrateAsync(MigrateRequest? request = null, CancellationToken cancellationToken = default);
 
@@ -22,12 +23,14 @@ public interface IMigrationRunner
     /// <returns>What was rolled back.</returns>
     /// <exception cref="MigrationException">A version in the range has no rollback script or stored rollback SQL (reported before anything is touched), or a rollback failed.</exception>
     /// <exception cref="MigrationLockTimeoutException">Another process held the migration lock for longer than the lock timeout.</exception>
+    /// <exception cref="ForeignMigrationHistoryException">The library's schema holds tables of its names that are not its own, or its history is empty while another tool's history is in the database (adopt it, baseline, or ignore it).</exception>
     /// <exception cref="DbResilienceConfigurationException">A script name is invalid or a version is duplicated.</exception>
     Task<MigrationRunResult> RollbackAsync(MigrationVersion targetVersion, bool dryRun = false, CancellationToken cancellationToken = default);
 
     /// <summary>Lists every known migration, seed and repeatable script with its tracked state.</summary>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>One entry per script or tracked version, migrations in version order first.</returns>
+    /// <exception cref="ForeignMigrationHistoryException">The library's schema holds tables of its names that are not its own, or its history is empty while another tool's history is in the database (adopt it, baseline, or ignore it).</exception>
     /// <exception cref="DbResilienceConfigurationException">A script name is invalid or a version is duplicated.</exception>
     Task<IReadOnlyList<MigrationStatusEntry>> GetStatusAsync(CancellationToken cancellationToken = default);
 
@@ -37,6 +40,7 @@ public interface IMigrationRunner
     /// </summary>
     /// <param name="cancellationToken">Cancels the check.</param>
     /// <returns>The problems found; empty when everything matches.</returns>
+    /// <exception cref="ForeignMigrationHistoryException">The library's schema holds tables of its names that are not its own, or its history is empty while another tool's history is in the database (adopt it, baseline, or ignore it).</exception>
     /// <exception cref="DbResilienceConfigurationException">A script name is invalid or a version is duplicated.</exception>
     Task<MigrationValidationReport> ValidateAsync(CancellationToken cancellationToken = default);
 }

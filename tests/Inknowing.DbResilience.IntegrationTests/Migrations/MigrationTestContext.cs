@@ -36,6 +36,12 @@ internal sealed class MigrationTestContext : IAsyncDisposable
     public void Write(string fileName, string sql) => File.WriteAllText(Path.Combine(Directory, fileName), sql);
 
     public IMigrationRunner Runner(Action<MigrationOptions>? configure = null, string schema = DbResilienceOptions.DefaultSchema)
+        => Build(configure, schema).GetRequiredService<IMigrationRunner>();
+
+    public IMigrationAdopter Adopter(Action<MigrationOptions>? configure = null, string schema = DbResilienceOptions.DefaultSchema)
+        => Build(configure, schema).GetRequiredService<IMigrationAdopter>();
+
+    private DbResilienceHost Build(Action<MigrationOptions>? configure, string schema)
     {
         var host = new DbResilienceBuilder()
             .UseSchema(schema)
@@ -47,7 +53,7 @@ internal sealed class MigrationTestContext : IAsyncDisposable
             })
             .Build();
         _hosts.Add(host);
-        return host.GetRequiredService<IMigrationRunner>();
+        return host;
     }
 
     /// <summary>Runs a query with the library's default schema after public on the search path, so tracking tables need no schema.</summary>

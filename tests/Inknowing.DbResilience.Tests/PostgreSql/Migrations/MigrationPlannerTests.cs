@@ -1,5 +1,6 @@
 using Inknowing.DbResilience.Migrations;
 using Inknowing.DbResilience.PostgreSql.Migrations;
+using Inknowing.DbResilience.PostgreSql.Migrations.Adoption;
 
 namespace Inknowing.DbResilience.Tests.PostgreSql.Migrations;
 
@@ -77,6 +78,28 @@ public sealed class MigrationPlannerTests
 
         status.Select(s => (s.Version, s.Status)).Should().Equal(("1", "completed"), ("2", "missing"));
         problems.Should().ContainSingle().Which.Kind.Should().Be(MigrationProblemKind.MissingScript);
+    }
+
+    [Test]
+    public void BuildStatus_AdoptedBaselinedFailedRolledBackChangedPending_EachShownAsSuch()
+    {
+        var v4 = Script(MigrationKind.Versioned, "4", "d", "CREATE TABLE d (id int);");
+        var v5 = Script(MigrationKind.Versioned, "5", "e", "CREATE TABLE e (id int);");
+        var v6 = Script(MigrationKind.Versioned, "6", "f", "CREATE TABLE f (id int);");
+        var catalog = MigrationCatalog.Create([V1, V2, V3, v4, v5, v6]);
+        var tracked = Tracked(
+            Applied(V1) with { Origin = AdoptionPlanner.AdoptedOrigin + "public.schema_migrations" },
+            Applied(V2) with { Origin = AdoptionPlanner.BaselineOrigin + "2" },
+            Applied(V3) with { Status = "failed" },
+            Applied(v4) with { Status = "rolled_back", Origin = AdoptionPlanner.AdoptedOrigin + "public.flyway_schema_history" },
+            Applied(v5) with { Checksum = new string('0', 64), Origin = AdoptionPlanner.AdoptedOrigin + "public.schemaversions" });
+
+        var status = MigrationPlanner.BuildStatus(catalog, tracked);
+
+        status.Select(s => (s.Version, s.Status)).Should().Equal(
+            ("1", "adopted"), ("2", "baselined"), ("3", "failed"), ("4", "rolled_back"), ("5", "changed"), ("6", "pending"));
+        MigrationPlanner.Plan(catalog, Tracked(tracked["1"], tracked["2"], tracked["3"], tracked["4"]), new MigrateRequest(), new MigrationOptions())
+            .Select(p => p.Script.TrackingKey).Should().Equal("3", "4", "5", "6");
     }
 
     private static MigrationScript Script(MigrationKind kind, string version, string name, string sql)
