@@ -143,7 +143,7 @@ internal static class PitrCommand
             var window = await host.GetRequiredService<PointInTimeRestorer>().VerifyWindowAsync(cancellationToken);
             if (parse.GetValue(GlobalOptions.Json))
             {
-                CliJson.Write(window);
+                CliJson.Write(WindowOutput.From(window));
             }
             else
             {
@@ -234,6 +234,34 @@ internal static class PitrCommand
         }
 
         return latest ? RecoveryTarget.Latest : RecoveryTarget.Immediate;
+    }
+
+    /// <summary>The <c>--json</c> output of <c>pitr window</c>: the recoverable window, each base backup in the shape <c>basebackup --json</c> writes.</summary>
+    internal sealed record WindowOutput(
+        DateTimeOffset? Earliest,
+        string? EarliestLsn,
+        DateTimeOffset? Latest,
+        string? LatestLsn,
+        uint? LatestTimeline,
+        IReadOnlyList<BaseBackupCommand.Output> BaseBackups,
+        IReadOnlyList<string> RestorableBaseBackups,
+        IReadOnlyList<string> IncompleteBaseBackups,
+        int WalFiles,
+        IReadOnlyList<WalChainProblem> Problems,
+        bool IsRecoverable)
+    {
+        public static WindowOutput From(RecoverableWindow window) => new(
+            window.Earliest,
+            window.EarliestLsn,
+            window.Latest,
+            window.LatestLsn,
+            window.LatestTimeline,
+            window.BaseBackups.Select(BaseBackupCommand.Output.From).ToList(),
+            window.RestorableBaseBackups,
+            window.IncompleteBaseBackups,
+            window.WalFiles,
+            window.Problems,
+            window.IsRecoverable);
     }
 
     /// <summary>The <c>--json</c> output of <c>pitr restore</c>.</summary>

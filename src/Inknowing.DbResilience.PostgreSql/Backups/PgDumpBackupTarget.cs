@@ -108,7 +108,7 @@ internal sealed class PgDumpBackupTarget(
                         await StreamPump.PumpAsync(
                             async reader =>
                             {
-                                await sink.WriteFileAsync("data.dump", "data", reader, cancellationToken).ConfigureAwait(false);
+                                await sink.WriteFileAsync("data.dump", BackupFileRole.Data, reader, cancellationToken).ConfigureAwait(false);
                                 return true;
                             },
                             writer => RunCompressorAsync(compressor, process, writer, cancellationToken),
@@ -117,7 +117,7 @@ internal sealed class PgDumpBackupTarget(
                     }
                     else if (directory is null)
                     {
-                        await sink.WriteFileAsync(request.Format == BackupFormat.Plain ? "data.sql" : "data.dump", "data", process.StandardOutput, cancellationToken).ConfigureAwait(false);
+                        await sink.WriteFileAsync(request.Format == BackupFormat.Plain ? "data.sql" : "data.dump", BackupFileRole.Data, process.StandardOutput, cancellationToken).ConfigureAwait(false);
                         await process.WaitForSuccessAsync(cancellationToken).ConfigureAwait(false);
                     }
                     else
@@ -423,7 +423,7 @@ internal sealed class PgDumpBackupTarget(
         => StreamPump.PumpAsync(
             async reader =>
             {
-                await sink.WriteFileAsync("data.tar", "data", reader, cancellationToken).ConfigureAwait(false);
+                await sink.WriteFileAsync("data.tar", BackupFileRole.Data, reader, cancellationToken).ConfigureAwait(false);
                 return true;
             },
             async writer =>
@@ -549,7 +549,7 @@ internal sealed class PgDumpBackupTarget(
         start.Arguments.Add("--database=" + database);
         start.Arguments.Add("--globals-only");
         await using var process = ToolProcess.Start(start);
-        await sink.WriteFileAsync("globals.sql", "globals", process.StandardOutput, cancellationToken).ConfigureAwait(false);
+        await sink.WriteFileAsync("globals.sql", BackupFileRole.Globals, process.StandardOutput, cancellationToken).ConfigureAwait(false);
         await process.WaitForSuccessAsync(cancellationToken).ConfigureAwait(false);
     }
 }

@@ -1,5 +1,6 @@
 using Inknowing.DbResilience.DependencyInjection;
 using Inknowing.DbResilience.PostgreSql.PointInTime;
+using Inknowing.DbResilience.Retention;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -33,6 +34,7 @@ public static class PointInTimeBuilderExtensions
             services.TryAddSingleton<PointInTimeRestorer>();
             services.TryAddSingleton<PointInTimeDrill>();
             services.TryAddSingleton<PointInTimeRetention>();
+            services.TryAddSingleton<IBaseBackupRetention>(sp => sp.GetRequiredService<PointInTimeRetention>());
             services.TryAddSingleton<PointInTimeSetup>();
         }
 

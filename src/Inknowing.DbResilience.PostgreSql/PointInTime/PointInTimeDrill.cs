@@ -1,3 +1,4 @@
+using Inknowing.DbResilience.Backups;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using Inknowing.DbResilience.DependencyInjection;

@@ -89,7 +89,7 @@ public sealed partial class PointInTimeRestorer
         {
             foreach (var problem in await VerifyBaseBackupAsync(backup, cancellationToken).ConfigureAwait(false))
             {
-                problems.Add(new WalChainProblem(WalChainProblemKind.CorruptBaseBackup, $"Base backup {backup.Id} is damaged: {problem}.", backup.DataKey));
+                problems.Add(new WalChainProblem(WalChainProblemKind.CorruptBaseBackup, $"Base backup {backup.Id} is damaged: {problem}.", backup.DataKey()));
                 damagedBackups.Add(backup.Id);
             }
         }
@@ -197,10 +197,10 @@ public sealed partial class PointInTimeRestorer
             if (bad >= 0)
             {
                 var file = staged[bad];
-                if (file.File.Segment is { } segment && segment <= backup.StopSegment with { Timeline = segment.Timeline })
+                if (file.File.Segment is { } segment && segment <= backup.StopSegment() with { Timeline = segment.Timeline })
                 {
                     throw new PointInTimeException(
-                        $"Base backup {backup.Id} cannot become consistent: WAL file {file.File.Name}, which it needs up to {backup.StopSegment}, is damaged: {file.Problem}. Nothing was restored.");
+                        $"Base backup {backup.Id} cannot become consistent: WAL file {file.File.Name}, which it needs up to {backup.StopSegment()}, is damaged: {file.Problem}. Nothing was restored.");
                 }
 
                 cut = $"WAL file {file.File.Name} is damaged: {file.Problem}";
@@ -366,9 +366,9 @@ public sealed partial class PointInTimeRestorer
     /// many of those files the target certainly needs (all for latest, a transaction id or a restore point), and what the archive
     /// holds beyond a break.
     /// </summary>
-    private static (List<(WalFileName File, StorageObjectInfo Info)> Files, int Needed, WalChain.ChainBreak? Break) PlanWal(WalChain chain, BaseBackupManifest backup, RecoveryTarget target)
+    private static (List<(WalFileName File, StorageObjectInfo Info)> Files, int Needed, WalChain.ChainBreak? Break) PlanWal(WalChain chain, BackupManifest backup, RecoveryTarget target)
     {
-        var walked = chain.Walk(backup.StartSegment).ToList();
+        var walked = chain.Walk(backup.StartSegment()).ToList();
         int needed;
         switch (target.Kind)
         {
@@ -384,7 +384,7 @@ public sealed partial class PointInTimeRestorer
                 walked = walked.Take(needed).ToList();
                 break;
             case RecoveryTargetKind.Immediate:
-                needed = walked.Count(f => f.File.Segment!.Value <= backup.StopSegment with { Timeline = f.File.Segment!.Value.Timeline });
+                needed = walked.Count(f => f.File.Segment!.Value <= backup.StopSegment() with { Timeline = f.File.Segment!.Value.Timeline });
                 walked = walked.Take(needed).ToList();
                 break;
             default:
@@ -398,7 +398,7 @@ public sealed partial class PointInTimeRestorer
         string reason,
         string firstNotReplayed,
         IReadOnlyList<StagedFile> replayed,
-        BaseBackupManifest backup,
+        BackupManifest backup,
         IReadOnlyList<(WalFileName File, StorageObjectInfo Info)> notReplayed)
     {
         var last = notReplayed.Count > 0 ? notReplayed[^1] : default;
@@ -407,23 +407,23 @@ public sealed partial class PointInTimeRestorer
             ? last.File!.Kind == WalFileKind.Partial
                 ? new NpgsqlLogSequenceNumber((ulong)segment.StartLsn + (ulong)Math.Min(last.Info.Size, WalSegmentName.SegmentSize))
                 : segment.EndLsn
-            : NpgsqlLogSequenceNumber.Parse(backup.StopLsn);
-        var stop = replayed.LastOrDefault(f => f.Check?.LastRecordEnd is not null)?.Check!.LastRecordEnd ?? NpgsqlLogSequenceNumber.Parse(backup.StopLsn);
+            : backup.StopLsn();
+        var stop = replayed.LastOrDefault(f => f.Check?.LastRecordEnd is not null)?.Check!.LastRecordEnd ?? backup.StopLsn();
         return new PointInTimeEarlyStop
         {
             Reason = reason,
             FirstNotReplayed = firstNotReplayed,
             StopLsn = stop.ToString(),
-            LastReplayedStoredAt = replayed.Count > 0 ? replayed[^1].Info.LastModified : backup.StopTime,
+            LastReplayedStoredAt = replayed.Count > 0 ? replayed[^1].Info.LastModified : backup.CompletedAt,
             FilesNotReplayed = notReplayed.Count,
             BytesNotReplayed = notReplayed.Sum(f => f.Info.Size),
             ArchiveEndLsn = end.ToString(),
-            ArchiveEndStoredAt = notReplayed.Count > 0 ? last.Info.LastModified : backup.StopTime,
+            ArchiveEndStoredAt = notReplayed.Count > 0 ? last.Info.LastModified : backup.CompletedAt,
         };
     }
 
     /// <summary>The least replay position that proves the target was reached, for the targets PostgreSQL does not check itself.</summary>
-    private static (NpgsqlLogSequenceNumber Lsn, bool Exclusive)? ExpectedReplay(RecoveryTarget target, IReadOnlyList<StagedFile> staged, BaseBackupManifest backup)
+    private static (NpgsqlLogSequenceNumber Lsn, bool Exclusive)? ExpectedReplay(RecoveryTarget target, IReadOnlyList<StagedFile> staged, BackupManifest backup)
     {
         if (target.Kind == RecoveryTargetKind.Lsn)
         {
@@ -438,7 +438,7 @@ public sealed partial class PointInTimeRestorer
         // Replay must have applied the last complete record of the staged WAL: its end lies after its start.
         return staged.LastOrDefault(f => f.Check?.LastRecordStart is not null)?.Check!.LastRecordStart is { } start
             ? (start, true)
-            : (NpgsqlLogSequenceNumber.Parse(backup.StopLsn), false);
+            : (backup.StopLsn(), false);
     }
 
     /// <exception cref="PointInTimeException">Recovery ended short of the target.</exception>
@@ -484,26 +484,26 @@ public sealed partial class PointInTimeRestorer
     }
 
     /// <summary>Reads and checks a base backup's data in every storage its manifest names, as a verification does.</summary>
-    private async Task<List<string>> VerifyBaseBackupAsync(BaseBackupManifest backup, CancellationToken cancellationToken)
+    private async Task<List<string>> VerifyBaseBackupAsync(BackupManifest backup, CancellationToken cancellationToken)
     {
         var problems = new List<string>();
-        var holders = _archive.Storages.Providers.Where(p => backup.Storages.Count == 0 || backup.Storages.Contains(p.Name)).ToList();
+        var holders = _archive.Storages.Providers.Where(p => backup.Locations.Count == 0 || backup.Locations.Contains(p.Name)).ToList();
         foreach (var storage in holders.Count > 0 ? holders : [_archive.Storages.Providers[0]])
         {
-            if (await StoredChecksum.CheckAsync(storage, backup.DataKey, backup.Size, backup.Sha256, cancellationToken).ConfigureAwait(false) is { } recorded)
+            if (await StoredChecksum.CheckAsync(storage, backup.DataKey(), backup.GetDataFile().SizeBytes, backup.Sha256, cancellationToken).ConfigureAwait(false) is { } recorded)
             {
                 problems.Add(recorded);
                 continue;
             }
 
-            var stream = await storage.OpenReadAsync(backup.DataKey, cancellationToken).ConfigureAwait(false);
+            var stream = await storage.OpenReadAsync(backup.DataKey(), cancellationToken).ConfigureAwait(false);
             await using (stream.ConfigureAwait(false))
             {
                 var (size, sha256) = await FeedAsync(stream, Stream.Null, cancellationToken).ConfigureAwait(false);
-                if (size != backup.Size || !string.Equals(sha256, backup.Sha256, StringComparison.OrdinalIgnoreCase))
+                if (size != backup.GetDataFile().SizeBytes || !string.Equals(sha256, backup.Sha256, StringComparison.OrdinalIgnoreCase))
                 {
                     problems.Add(string.Create(CultureInfo.InvariantCulture,
-                        $"'{backup.DataKey}' in {storage.Name} has {size} bytes with SHA-256 {sha256}, its manifest records {backup.Size} bytes with {backup.Sha256}"));
+                        $"'{backup.DataKey()}' in {storage.Name} has {size} bytes with SHA-256 {sha256}, its manifest records {backup.GetDataFile().SizeBytes} bytes with {backup.Sha256}"));
                 }
             }
         }
@@ -512,7 +512,7 @@ public sealed partial class PointInTimeRestorer
     }
 
     /// <summary>Picks the base backup for a target, refusing targets outside the window before anything is written.</summary>
-    internal static BaseBackupManifest ChooseBaseBackup(WalChain chain, PointInTimeRestoreRequest request)
+    internal static BackupManifest ChooseBaseBackup(WalChain chain, PointInTimeRestoreRequest request)
     {
         var window = chain.Window;
         var restorable = window.BaseBackups.Where(b => chain.Ends.ContainsKey(b.Id)).ToList();
@@ -541,12 +541,12 @@ public sealed partial class PointInTimeRestorer
                     throw OutsideWindow(target, window);
                 }
 
-                var before = restorable.Where(b => b.StopTime <= time && chain.Ends[b.Id].LastModified >= time).ToList();
+                var before = restorable.Where(b => b.CompletedAt <= time && chain.Ends[b.Id].LastModified >= time).ToList();
                 return before.Count > 0 ? before[^1] : throw OutsideWindow(target, window);
 
             case RecoveryTargetKind.Lsn:
                 var lsn = (ulong)target.Lsn!.Value;
-                var candidates = restorable.Where(b => (ulong)NpgsqlLogSequenceNumber.Parse(b.StopLsn) <= lsn && (ulong)chain.Ends[b.Id].Lsn >= lsn).ToList();
+                var candidates = restorable.Where(b => (ulong)b.StopLsn() <= lsn && (ulong)chain.Ends[b.Id].Lsn >= lsn).ToList();
                 return candidates.Count > 0 ? candidates[^1] : throw OutsideWindow(target, window);
 
             case RecoveryTargetKind.TransactionId:
@@ -569,9 +569,9 @@ public sealed partial class PointInTimeRestorer
         return matches.LastOrDefault(m => m.StartsWith("recovery stop", StringComparison.Ordinal)) ?? matches.LastOrDefault();
     }
 
-    private async Task UnpackAsync(BaseBackupManifest backup, string target, CancellationToken cancellationToken)
+    private async Task UnpackAsync(BackupManifest backup, string target, CancellationToken cancellationToken)
     {
-        var tool = backup.Compression == BaseBackupCompression.Zstd ? "zstd" : "lz4";
+        var tool = backup.TarCompression() == BaseBackupCompression.Zstd ? "zstd" : "lz4";
         string executable;
         try
         {
@@ -588,7 +588,7 @@ public sealed partial class PointInTimeRestorer
         var problems = new List<string>();
         foreach (var candidate in _archive.Storages.Providers)
         {
-            if (await StoredChecksum.CheckAsync(candidate, backup.DataKey, backup.Size, backup.Sha256, cancellationToken).ConfigureAwait(false) is { } problem)
+            if (await StoredChecksum.CheckAsync(candidate, backup.DataKey(), backup.GetDataFile().SizeBytes, backup.Sha256, cancellationToken).ConfigureAwait(false) is { } problem)
             {
                 problems.Add(problem);
                 continue;
@@ -596,7 +596,7 @@ public sealed partial class PointInTimeRestorer
 
             try
             {
-                source = await candidate.OpenReadAsync(backup.DataKey, cancellationToken).ConfigureAwait(false);
+                source = await candidate.OpenReadAsync(backup.DataKey(), cancellationToken).ConfigureAwait(false);
                 storage = candidate;
                 break;
             }
@@ -609,10 +609,10 @@ public sealed partial class PointInTimeRestorer
         if (source is null || storage is null)
         {
             throw new PointInTimeException(
-                $"Base backup {backup.Id} is damaged: no storage holds an intact copy of '{backup.DataKey}': {string.Join("; ", problems)}. Nothing was restored.");
+                $"Base backup {backup.Id} is damaged: no storage holds an intact copy of '{backup.DataKey()}': {string.Join("; ", problems)}. Nothing was restored.");
         }
 
-        var where = $"'{backup.DataKey}' in {storage.Name}";
+        var where = $"'{backup.DataKey()}' in {storage.Name}";
         await using (source.ConfigureAwait(false))
         {
             var decompress = new ToolStartInfo(executable) { RedirectStandardInput = true };
@@ -656,10 +656,10 @@ public sealed partial class PointInTimeRestorer
                     }
                 }
 
-                if (fed is { } read && (read.Size != backup.Size || !string.Equals(read.Sha256, backup.Sha256, StringComparison.OrdinalIgnoreCase)))
+                if (fed is { } read && (read.Size != backup.GetDataFile().SizeBytes || !string.Equals(read.Sha256, backup.Sha256, StringComparison.OrdinalIgnoreCase)))
                 {
                     throw new PointInTimeException(string.Create(CultureInfo.InvariantCulture,
-                        $"Base backup {backup.Id} is damaged: {where} has {read.Size} bytes and SHA-256 {read.Sha256}, its manifest records {backup.Size} bytes and {backup.Sha256}. The restored directory was removed."));
+                        $"Base backup {backup.Id} is damaged: {where} has {read.Size} bytes and SHA-256 {read.Sha256}, its manifest records {backup.GetDataFile().SizeBytes} bytes and {backup.Sha256}. The restored directory was removed."));
                 }
 
                 if (failure is not null)
@@ -859,7 +859,7 @@ public sealed partial class PointInTimeRestorer
 
     /// <summary>What the archive holds: base backups (intact and damaged manifests), WAL files, and the history files parsed, by key.</summary>
     private sealed record ArchiveListing(
-        IReadOnlyList<BaseBackupManifest> Backups,
+        IReadOnlyList<BackupManifest> Backups,
         IReadOnlyList<DamagedBackup> Damaged,
         IReadOnlyList<string> Incomplete,
         IReadOnlyList<(WalFileName File, StorageObjectInfo Info)> Files,
