@@ -55,6 +55,8 @@ internal sealed class BackupService : IBackupService
         => (await _store.ScanAsync(cancellationToken).ConfigureAwait(false))
             .Where(f => f.Manifest is not null)
             .Select(f => f.Manifest!)
+            .OrderBy(m => m.StartedAt) // ids carry the second only: two backups of one second would sort by their random suffix
+            .ThenBy(m => m.Id, StringComparer.Ordinal)
             .ToList();
 
     public async Task<IReadOnlyList<DamagedBackup>> ListDamagedAsync(CancellationToken cancellationToken = default)
