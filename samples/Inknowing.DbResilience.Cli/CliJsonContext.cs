@@ -30,7 +30,7 @@ namespace Inknowing.DbResilience.Cli;
 [JsonSerializable(typeof(TableRestoreResult))]
 [JsonSerializable(typeof(BaseBackupCommand.Output), TypeInfoPropertyName = "BaseBackupOutput")]
 [JsonSerializable(typeof(PitrCommand.WindowOutput), TypeInfoPropertyName = "WindowOutput")]
-[JsonSerializable(typeof(PointInTimeDrillReport))]
+[JsonSerializable(typeof(PitrCommand.DrillOutput), TypeInfoPropertyName = "PitrDrillOutput")]
 [JsonSerializable(typeof(IReadOnlyList<ServerSettingCheck>))]
 [JsonSerializable(typeof(PitrCommand.RestoreOutput))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -7,6 +7,7 @@ using System.Text.RegularExpressions;
 using Inknowing.DbResilience.Backups;
 using Inknowing.DbResilience.DependencyInjection;
 using Inknowing.DbResilience.PostgreSql.Clusters;
+using Inknowing.DbResilience.PostgreSql.Restore;
 using Inknowing.DbResilience.PostgreSql.Tools;
 using Inknowing.DbResilience.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -145,6 +146,40 @@ public sealed partial class PointInTimeRestorer
     public async Task<PointInTimeRestoreResult> RestoreAsync(PointInTimeRestoreRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var startedAt = Time.GetUtcNow();
+        try
+        {
+            var result = await RestoreCoreAsync(request, cancellationToken).ConfigureAwait(false);
+            await RecordAsync(request, result.BaseBackup.Id, startedAt, true,
+                result.EarlyStop is { } early ? $"Recovery stopped early, before {early.FirstNotReplayed}: {early.Reason}" : $"Restored to {request.Target}; changes after it are not in '{result.TargetDirectory}'.",
+                $"{result.WalFilesStaged} WAL file(s) staged{(result.RecoveryStop is null ? string.Empty : ", " + result.RecoveryStop)}").ConfigureAwait(false);
+            return result;
+        }
+        catch (DbResilienceException ex)
+        {
+            await RecordAsync(request, request.BaseBackupId, startedAt, false, null, ex.Message).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Gets or sets where restores are recorded (<c>recovery_history</c>); set by the library's registration.</summary>
+    internal RecoveryHistory? History { get; set; }
+
+    /// <summary>Gets or sets the clock of the recorded times; the library's registration sets its own.</summary>
+    internal TimeProvider Time { get; set; } = TimeProvider.System;
+
+    private async Task RecordAsync(PointInTimeRestoreRequest request, string? backupId, DateTimeOffset startedAt, bool success, string? dataLoss, string? notes)
+    {
+        if (History is not null)
+        {
+            await History.RecordAsync(
+                new RecoveryRecord("pitr", $"{Path.GetFullPath(request.TargetDirectory)} ({request.Target})", backupId, startedAt, Time.GetUtcNow(), success, dataLoss, notes),
+                CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<PointInTimeRestoreResult> RestoreCoreAsync(PointInTimeRestoreRequest request, CancellationToken cancellationToken)
+    {
         var stopwatch = Stopwatch.StartNew();
         var target = Path.GetFullPath(request.TargetDirectory);
         if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any())

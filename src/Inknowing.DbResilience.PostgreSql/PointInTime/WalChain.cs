@@ -1,5 +1,5 @@
-using Inknowing.DbResilience.Backups;
 using System.Globalization;
+using Inknowing.DbResilience.Backups;
 using Inknowing.DbResilience.Storage;
 using NpgsqlTypes;
 

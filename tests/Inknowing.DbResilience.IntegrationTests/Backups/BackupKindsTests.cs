@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using FluentAssertions;
 using Inknowing.DbResilience.Backups;
 using Inknowing.DbResilience.DependencyInjection;
+using Inknowing.DbResilience.Drills;
 using Inknowing.DbResilience.IntegrationTests.Infrastructure;
 using Inknowing.DbResilience.IntegrationTests.PointInTime;
 using Inknowing.DbResilience.PostgreSql.Clusters;
@@ -132,6 +133,32 @@ public sealed class BackupKindsTests
         result.Plan.Wal.Delete.Should().NotBeEmpty().And.OnlyContain(k => string.CompareOrdinal(Path.GetFileName(k).Substring(0, 24), needed) < 0);
         result.Plan.Wal.Reason.Should().NotBeNullOrEmpty();
         Directory.Exists(Path.Combine(_storagePath, "base", _oldBase.Id)).Should().BeTrue("a dry run deletes nothing");
+    }
+
+    [Test]
+    public async Task DrillRunner_BaseBackupId_RestoredToItsConsistentPointInTheOneReportAndRecorded()
+    {
+        var report = await _host.GetRequiredService<IDrillRunner>().RunAsync(_oldBase.Id);
+
+        report.Steps.Should().OnlyContain(s => s.Passed, string.Join("; ", report.Steps.Select(s => $"{s.Name}: {s.Details}")));
+        report.Passed.Should().BeTrue();
+        report.Kind.Should().Be(BackupKind.Base);
+        report.BackupId.Should().Be(_oldBase.Id);
+        report.Steps.Select(s => s.Name).Should().Equal("select_backup", "restore", "verify", "rto_objective", "drop_copy");
+        report.Rto.Should().BePositive();
+        report.Tables.Should().BeEmpty();
+        await using var connection = new Npgsql.NpgsqlConnection(_cluster.ConnectionString);
+        await connection.OpenAsync();
+        var recorded = new List<(string Type, bool Success)>();
+        await using (var reader = await new Npgsql.NpgsqlCommand($"SELECT recovery_type, success FROM dbresilience.recovery_history WHERE backup_used = '{_oldBase.Id}' ORDER BY id", connection).ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                recorded.Add((reader.GetString(0), reader.GetBoolean(1)));
+            }
+        }
+
+        recorded.Should().Equal(("pitr", true), ("base_drill", true));
     }
 
     [Test]

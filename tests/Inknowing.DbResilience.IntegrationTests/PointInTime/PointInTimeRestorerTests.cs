@@ -213,9 +213,9 @@ public sealed class PointInTimeRestorerTests
         await stop.CancelAsync();
         await pusher;
 
-        report.Steps.Should().OnlyContain(s => s.Succeeded, string.Join("; ", report.Steps.Select(s => $"{s.Name}: {s.Detail}")));
+        report.Steps.Should().OnlyContain(s => s.Passed, string.Join("; ", report.Steps.Select(s => $"{s.Name}: {s.Details}")));
         report.Passed.Should().BeTrue();
-        report.Steps.Select(s => s.Name).Should().Equal("window", "marker", "archive", "restore", "verify");
+        report.Steps.Select(s => s.Name).Should().Equal("window", "marker", "archive", "restore", "verify", "rto_objective");
         report.Rto.Should().BePositive();
         report.Rpo.Should().NotBeNull();
         report.ArchiveLag.Should().BePositive();

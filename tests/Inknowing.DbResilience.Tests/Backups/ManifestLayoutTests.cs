@@ -66,7 +66,7 @@ public sealed class ManifestLayoutTests
     public void Deserialize_BaseBackupOfLayout2WithADataKeyOutsideItsFolder_Refused()
     {
         var json = Encoding.UTF8.GetString(Fixture("base-layout2.manifest.json"));
-        var withoutSeal = json[(json.IndexOf('\n', json.IndexOf("manifestSha256", StringComparison.Ordinal), StringComparison.Ordinal) + 1)..];
+        var withoutSeal = json[(json.IndexOf('\n', json.IndexOf("manifestSha256", StringComparison.Ordinal)) + 1)..];
         var body = withoutSeal.Replace(
             "base/20261203T202450Z-base-c67e/base.tar.lz4", "backups/x/base.tar.lz4", StringComparison.Ordinal);
         var resealed = StoredManifest.Seal(Encoding.UTF8.GetBytes("{\n" + body));
