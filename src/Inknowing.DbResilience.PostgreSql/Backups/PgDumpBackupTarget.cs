@@ -5,6 +5,7 @@ using System.Text;
 using Inknowing.DbResilience.Backups;
 using Inknowing.DbResilience.DependencyInjection;
 using Inknowing.DbResilience.PostgreSql.Tools;
+using Inknowing.DbResilience.Restore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -219,7 +220,7 @@ internal sealed class PgDumpBackupTarget(
                 var schemas = manifest.Tables.Where(t => t.DataIncluded && t.Schema != "public").Select(t => t.Schema).Distinct(StringComparer.Ordinal).ToList();
                 if (schemas.Count > 0)
                 {
-                    await ExecuteAsync(target, string.Concat(schemas.Select(s => $"CREATE SCHEMA IF NOT EXISTS {QuoteIdentifier(s)};")), cancellationToken).ConfigureAwait(false);
+                    await ExecuteAsync(target, string.Concat(schemas.Select(s => $"CREATE SCHEMA IF NOT EXISTS {TableName.QuoteIdentifier(s)};")), cancellationToken).ConfigureAwait(false);
                 }
             }
 
@@ -360,7 +361,7 @@ internal sealed class PgDumpBackupTarget(
         var counts = new List<BackupTableRowCount>();
         foreach (var table in tables)
         {
-            await using var count = new NpgsqlCommand($"SELECT count(*) FROM ONLY {QuoteIdentifier(table.Schema)}.{QuoteIdentifier(table.Name)}", connection);
+            await using var count = new NpgsqlCommand($"SELECT count(*) FROM ONLY {TableName.QuoteIdentifier(table.Schema)}.{TableName.QuoteIdentifier(table.Name)}", connection);
             counts.Add(table with { Rows = (long)(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! });
         }
 
@@ -409,7 +410,6 @@ internal sealed class PgDumpBackupTarget(
         }
     }
 
-    private static string QuoteIdentifier(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     private static async Task ExecuteAsync(NpgsqlConnectionStringBuilder connectionString, string sql, CancellationToken cancellationToken)
     {

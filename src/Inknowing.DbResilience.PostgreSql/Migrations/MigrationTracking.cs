@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Inknowing.DbResilience.Restore;
 using Npgsql;
 
 namespace Inknowing.DbResilience.PostgreSql.Migrations;
@@ -175,7 +176,7 @@ internal sealed class MigrationTracking
         VALUES ('*', 'verify', pg_catalog.clock_timestamp(), pg_catalog.clock_timestamp(), $1, $2::jsonb)
         """;
 
-    public static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+    public static string Quote(string identifier) => TableName.QuoteIdentifier(identifier);
 
     public static NpgsqlBatchCommand Command(string sql, params object?[] parameters)
     {
