@@ -1,9 +1,7 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
-using Inknowing.DbResilience.Storage;
 
 namespace Inknowing.DbResilience.S3;
 

@@ -1,8 +1,6 @@
-using System.Globalization;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using Amazon.Runtime;
-using Amazon.S3;
 using Amazon.S3.Model;
 using Inknowing.DbResilience.Storage;
 

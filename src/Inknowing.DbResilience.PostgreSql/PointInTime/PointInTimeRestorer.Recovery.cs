@@ -1,19 +1,8 @@
-using System.Diagnostics;
-using System.Formats.Tar;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
-using System.Text.RegularExpressions;
-using Inknowing.DbResilience.Backups;
-using Inknowing.DbResilience.DependencyInjection;
 using Inknowing.DbResilience.PostgreSql.Clusters;
-using Inknowing.DbResilience.PostgreSql.Restore;
 using Inknowing.DbResilience.PostgreSql.Tools;
 using Inknowing.DbResilience.Storage;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 
