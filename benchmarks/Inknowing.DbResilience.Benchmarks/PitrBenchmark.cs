@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Amazon.Runtime;
 using Amazon.S3;
+using Inknowing.DbResilience.Backups;
 using Inknowing.DbResilience.PostgreSql;
 using Inknowing.DbResilience.PostgreSql.Clusters;
 using Inknowing.DbResilience.PostgreSql.PointInTime;
@@ -93,14 +94,14 @@ internal sealed class PitrBenchmark : IBenchmark
             // Interleaved rounds; within a round the two tools swap order every other round.
             Console.WriteLine($"  base backups, {rounds} interleaved rounds, load average before: {LoadAverage()}");
             var times = new Dictionary<string, List<TimeSpan>>(StringComparer.Ordinal);
-            BaseBackupManifest? manifest = null;
+            BackupManifest? manifest = null;
             var raw = Path.Combine(work, "raw.tar.lz4");
             for (var round = 1; round <= rounds; round++)
             {
                 await TimedAsync(times, "raw", () => RunAsync(Path.Combine(cluster.BinDirectory, "pg_basebackup"), cluster,
                     $"-h {cluster.Host} -p {cluster.Port} -U {cluster.SuperuserName} -D - -Ft -X fetch -c fast --compress=client-lz4", raw, cancellationToken));
                 var previous = manifest;
-                BaseBackupManifest? inS3 = null;
+                BackupManifest? inS3 = null;
                 var steps = new List<(string Name, Func<Task> Run)>
                 {
                     ("ours file", async () => manifest = await baseBackups.CreateAsync(cancellationToken)),
@@ -131,7 +132,7 @@ internal sealed class PitrBenchmark : IBenchmark
             Console.WriteLine($"  load average after: {LoadAverage()}; medians of {rounds} rounds:");
             var median = times.ToDictionary(t => t.Key, t => t.Value.Order().ElementAt(t.Value.Count / 2), StringComparer.Ordinal);
             Measure.Row("raw pg_basebackup -Ft -X fetch lz4 > file", median["raw"]);
-            Measure.Row($"dbresilience basebackup to file (lz4, {manifest!.Size / 1024 / 1024} MiB)", median["ours file"], median["raw"]);
+            Measure.Row($"dbresilience basebackup to file (lz4, {manifest!.SizeBytes / 1024 / 1024} MiB)", median["ours file"], median["raw"]);
             Measure.Row("dbresilience basebackup to S3 (s3rver, HTTPS)", median["ours s3"], median["raw"]);
             if (pgbackrest is not null)
             {

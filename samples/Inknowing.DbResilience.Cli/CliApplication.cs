@@ -113,9 +113,11 @@ internal static class CliApplication
 
         // Backups are encrypted whenever a key is in DBRESILIENCE_BACKUP_KEY (never on the command line); the same key decrypts.
         // Without a storage (check, integrity) backups are not configured: a verb that needs them then exits 2 naming --storage.
+        // With storage, point-in-time recovery too: verify and prune cover base backups and the WAL they need.
         if (storages.Count > 0)
         {
             builder.ConfigureBackups(o => o.Encrypt = !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(Backups.BackupOptions.EncryptionKeyVariable)));
+            builder.EnablePointInTimeRecovery();
         }
 
         return builder.Build();

@@ -32,6 +32,8 @@ internal static class CliJson
             new JsonStringEnumConverter<BackupCompression>(JsonNamingPolicy.CamelCase),
             new JsonStringEnumConverter<BackupFormat>(JsonNamingPolicy.CamelCase),
             new JsonStringEnumConverter<BackupStatus>(JsonNamingPolicy.CamelCase),
+            new JsonStringEnumConverter<BackupKind>(JsonNamingPolicy.CamelCase),
+            new JsonStringEnumConverter<BackupFileRole>(JsonNamingPolicy.CamelCase),
             new JsonStringEnumConverter<MigrationKind>(JsonNamingPolicy.CamelCase),
             new JsonStringEnumConverter<MigrationProblemKind>(JsonNamingPolicy.CamelCase),
             new JsonStringEnumConverter<MigrationHistoryFormat>(JsonNamingPolicy.CamelCase),

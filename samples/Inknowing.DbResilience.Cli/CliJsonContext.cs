@@ -29,9 +29,9 @@ namespace Inknowing.DbResilience.Cli;
 [JsonSerializable(typeof(MigrationAdoptionResult))]
 [JsonSerializable(typeof(RestoreResult))]
 [JsonSerializable(typeof(TableRestoreResult))]
-[JsonSerializable(typeof(BaseBackupManifest))]
-[JsonSerializable(typeof(RecoverableWindow))]
-[JsonSerializable(typeof(PointInTimeDrillReport))]
+[JsonSerializable(typeof(BaseBackupCommand.Output), TypeInfoPropertyName = "BaseBackupOutput")]
+[JsonSerializable(typeof(PitrCommand.WindowOutput), TypeInfoPropertyName = "WindowOutput")]
+[JsonSerializable(typeof(PitrCommand.DrillOutput), TypeInfoPropertyName = "PitrDrillOutput")]
 [JsonSerializable(typeof(IReadOnlyList<ServerSettingCheck>))]
 [JsonSerializable(typeof(PitrCommand.RestoreOutput))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -32,8 +32,13 @@ namespace Inknowing.DbResilience.S3;
 /// on stores that cannot copy an object onto itself, keep it in a sidecar object <c>.dbr-sha256.NAME</c> instead, which
 /// listings hide and <see cref="GetInfoAsync"/> reads.
 /// </para>
+/// <para>
+/// The class is split by job: this file reads, lists, deletes and retries; <c>S3StorageProvider.MultipartWriter.cs</c> writes
+/// (one PutObject or a multipart upload); <c>S3StorageProvider.ChecksumRecord.cs</c> keeps the SHA-256 in metadata or a
+/// sidecar; <see cref="S3TwoBufferStream"/> and <see cref="S3ResponseStream"/> are the streams they use.
+/// </para>
 /// </remarks>
-public sealed class S3StorageProvider : IStorageProvider, IDisposable
+public sealed partial class S3StorageProvider : IStorageProvider, IDisposable
 {
     /// <summary>The metadata name holding the SHA-256 (sent as <c>x-amz-meta-sha256</c>).</summary>
     public const string Sha256MetadataName = "sha256";
@@ -121,152 +126,13 @@ public sealed class S3StorageProvider : IStorageProvider, IDisposable
     }
 
     /// <inheritdoc />
-    public async Task<StorageWriteResult> WriteAsync(string key, Stream content, CancellationToken cancellationToken = default)
-    {
-        var objectKey = ObjectKey(key);
-        ArgumentNullException.ThrowIfNull(content);
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var partSize = _options.PartSize;
-
-        // Two part buffers, allocated per write and not rented from ArrayPool.Shared: the shared pool would keep them (touched,
-        // so resident) for the life of the process after every backup. Uninitialized arrays cost no resident memory until they
-        // are written, so a small object touches only its own pages.
-        var buffer = GC.AllocateUninitializedArray<byte>(partSize);
-        byte[]? spare = null;
-        string? uploadId = null;
-        Task<PartETag>? pending = null;
-        try
-        {
-            // The first two parts are read before anything is sent: an object of at most two parts (a 16 MiB WAL segment with
-            // the default 8 MiB parts) goes up as one PutObject from both buffers, with its checksum in its metadata.
-            var read = await ReadPartAsync(content, buffer, 0, partSize, hash, cancellationToken).ConfigureAwait(false);
-            var second = 0;
-            if (read == partSize)
-            {
-                spare = GC.AllocateUninitializedArray<byte>(partSize);
-                second = await ReadPartAsync(content, spare, 0, partSize, hash, cancellationToken).ConfigureAwait(false);
-            }
-
-            // Both full: peek one byte, which starts the third part, to know whether a multipart upload is needed.
-            var peek = new byte[1];
-            var peeked = second == partSize
-                ? await content.ReadAtLeastAsync(peek, 1, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false)
-                : 0;
-            if (peeked == 0)
-            {
-                var sha = Sha256Hex(hash);
-                await PutAsync(key, objectKey, buffer, read, spare, second, sha, cancellationToken).ConfigureAwait(false);
-                await DeleteSidecarAsync(objectKey, cancellationToken).ConfigureAwait(false);
-                Log.Uploaded(_logger, Name, key, read + second, 1);
-                return new StorageWriteResult(key, read + second, sha);
-            }
-
-            uploadId = await ExecuteAsync("CreateMultipartUpload", key, async ct =>
-            {
-                var request = new InitiateMultipartUploadRequest
-                {
-                    BucketName = BucketName,
-                    Key = objectKey,
-                    ServerSideEncryptionMethod = _encryption,
-                    ServerSideEncryptionKeyManagementServiceKeyId = _options.KmsKeyId,
-                    StorageClass = _storageClass,
-                };
-                return (await _client.InitiateMultipartUploadAsync(request, ct).ConfigureAwait(false)).UploadId;
-            }, cancellationToken).ConfigureAwait(false);
-
-            // Part 1 uploads from the first buffer; the second buffer already holds part 2. From then on one part uploads while
-            // the next one is read into the other buffer: two buffers, never more.
-            var parts = new List<PartETag>();
-            long size = read;
-            var partNumber = 1;
-            pending = UploadPartAsync(key, objectKey, uploadId, partNumber, buffer, read, cancellationToken);
-            (buffer, spare) = (spare!, buffer);
-            read = second;
-            while (read > 0)
-            {
-                partNumber++;
-                size += read;
-                parts.Add(await pending.ConfigureAwait(false));
-                pending = UploadPartAsync(key, objectKey, uploadId, partNumber, buffer, read, cancellationToken);
-
-                // The next part, possibly larger: an object too big for 10,000 parts of PartSize gets larger parts as it grows.
-                var nextSize = PartSizeOf(partSize, partNumber + 1);
-                var next = spare.Length >= nextSize ? spare : GC.AllocateUninitializedArray<byte>(nextSize);
-                var carried = peeked;
-                if (peeked > 0)
-                {
-                    next[0] = peek[0];
-                    hash.AppendData(peek, 0, peeked);
-                    peeked = 0;
-                }
-
-                read = carried + await ReadPartAsync(content, next, carried, nextSize, hash, cancellationToken).ConfigureAwait(false);
-                if (read > 0 && partNumber == MaxParts)
-                {
-                    throw new StorageException(Name, key,
-                        $"the object is larger than S3's limit of {MaxParts} parts allows ({size} bytes sent in parts of {partSize} bytes growing every {PartsPerSizeStep} parts); set a larger S3StorageOptions.PartSize (CLI: partSizeMiB=).",
-                        innerException: null, isTransient: false);
-                }
-
-                (buffer, spare) = (next, buffer);
-            }
-
-            parts.Add(await pending.ConfigureAwait(false));
-            pending = null;
-            var sha256 = Sha256Hex(hash);
-            await ExecuteAsync("CompleteMultipartUpload", key, async ct =>
-            {
-                var request = new CompleteMultipartUploadRequest { BucketName = BucketName, Key = objectKey, UploadId = uploadId, PartETags = parts };
-                return await _client.CompleteMultipartUploadAsync(request, ct).ConfigureAwait(false);
-            }, cancellationToken).ConfigureAwait(false);
-            uploadId = null;
-            await RecordChecksumAsync(key, objectKey, sha256, size, cancellationToken).ConfigureAwait(false);
-            Log.Uploaded(_logger, Name, key, size, partNumber);
-            return new StorageWriteResult(key, size, sha256);
-        }
-        catch (Exception ex) when (ex is not StorageException)
-        {
-            if (pending is not null)
-            {
-                await ((Task)pending).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-
-            if (uploadId is not null)
-            {
-                await AbortAsync(key, objectKey, uploadId).ConfigureAwait(false);
-            }
-
-            if (ex is OperationCanceledException && cancellationToken.IsCancellationRequested)
-            {
-                throw;
-            }
-
-            throw Wrap("could not upload the object", key, ex);
-        }
-        catch (StorageException)
-        {
-            if (pending is not null)
-            {
-                await ((Task)pending).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-
-            if (uploadId is not null)
-            {
-                await AbortAsync(key, objectKey, uploadId).ConfigureAwait(false);
-            }
-
-            throw;
-        }
-    }
-
-    /// <inheritdoc />
     public async Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken = default)
     {
         var objectKey = ObjectKey(key);
         try
         {
             var response = await ExecuteAsync("GetObject", key, ct => GetWholeObjectAsync(objectKey, ct), cancellationToken).ConfigureAwait(false);
-            return new ResponseStream(response);
+            return new S3ResponseStream(response);
         }
         catch (AmazonS3Exception ex) when (IsNotFound(ex))
         {
@@ -484,139 +350,6 @@ public sealed class S3StorageProvider : IStorageProvider, IDisposable
         }
     }
 
-    /// <summary>
-    /// Gets the size of a part of a multipart upload: <paramref name="partSize"/> for the first 1,000 parts, then twice as much
-    /// for each further 1,000 (never more than 1 GiB, nor less than <paramref name="partSize"/>), so that memory stays at two
-    /// parts of <paramref name="partSize"/> for every object up to 1,000 parts (7.8 GiB with 8 MiB parts), and an object of up
-    /// to about 3.9 TiB still fits in S3's 10,000 parts.
-    /// </summary>
-    /// <param name="partSize">The configured part size (<see cref="S3StorageOptions.PartSize"/>).</param>
-    /// <param name="partNumber">The part number, from 1.</param>
-    /// <returns>The size of that part in bytes (the last part of an object may be shorter).</returns>
-    internal static int PartSizeOf(int partSize, int partNumber)
-    {
-        var step = Math.Min((partNumber - 1) / PartsPerSizeStep, 30);
-        var grown = (long)partSize << step;
-        return (int)Math.Max(partSize, Math.Min(grown, MaxGrownPartSize));
-    }
-
-    private static async Task<int> ReadPartAsync(Stream content, byte[] buffer, int offset, int end, IncrementalHash hash, CancellationToken cancellationToken)
-    {
-        var read = await content.ReadAtLeastAsync(buffer.AsMemory(offset, end - offset), end - offset, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-        hash.AppendData(buffer, offset, read);
-        return read;
-    }
-
-    private async Task PutAsync(string key, string objectKey, byte[] first, int firstLength, byte[]? second, int secondLength, string sha256, CancellationToken cancellationToken)
-    {
-        await ExecuteAsync("PutObject", key, async ct =>
-        {
-            var request = new PutObjectRequest
-            {
-                BucketName = BucketName,
-                Key = objectKey,
-                InputStream = secondLength == 0
-                    ? new MemoryStream(first, 0, firstLength, writable: false)
-                    : new TwoBufferStream(first, firstLength, second!, secondLength),
-                AutoCloseStream = true,
-                UseChunkEncoding = !_options.CompatibilityMode,
-                ServerSideEncryptionMethod = _encryption,
-                ServerSideEncryptionKeyManagementServiceKeyId = _options.KmsKeyId,
-                StorageClass = _storageClass,
-            };
-            request.Metadata.Add(Sha256MetadataName, sha256);
-            return await _client.PutObjectAsync(request, ct).ConfigureAwait(false);
-        }, cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task<PartETag> UploadPartAsync(string key, string objectKey, string uploadId, int partNumber, byte[] buffer, int length, CancellationToken cancellationToken)
-    {
-        var response = await ExecuteAsync("UploadPart", key, async ct => await _client.UploadPartAsync(new UploadPartRequest
-        {
-            BucketName = BucketName,
-            Key = objectKey,
-            UploadId = uploadId,
-            PartNumber = partNumber,
-            PartSize = length,
-            InputStream = new MemoryStream(buffer, 0, length, writable: false),
-            UseChunkEncoding = !_options.CompatibilityMode,
-        }, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-        return new PartETag(partNumber, response.ETag);
-    }
-
-    private async Task RecordChecksumAsync(string key, string objectKey, string sha256, long size, CancellationToken cancellationToken)
-    {
-        if (size > MaxCopySize)
-        {
-            await PutSidecarAsync(key, objectKey, sha256, size, cancellationToken).ConfigureAwait(false);
-            return;
-        }
-
-        try
-        {
-            await ExecuteAsync("CopyObject", key, async ct =>
-            {
-                var request = new CopyObjectRequest
-                {
-                    SourceBucket = BucketName,
-                    SourceKey = objectKey,
-                    DestinationBucket = BucketName,
-                    DestinationKey = objectKey,
-                    MetadataDirective = S3MetadataDirective.REPLACE,
-                    ServerSideEncryptionMethod = _encryption,
-                    ServerSideEncryptionKeyManagementServiceKeyId = _options.KmsKeyId,
-                    StorageClass = _storageClass,
-                };
-                request.Metadata.Add(Sha256MetadataName, sha256);
-                return await _client.CopyObjectAsync(request, ct).ConfigureAwait(false);
-            }, cancellationToken).ConfigureAwait(false);
-        }
-        catch (AmazonServiceException ex) when (!IsTransient(ex))
-        {
-            // Some S3-compatible stores cannot copy an object onto itself (s3rver 3.7.1 misreads the copy source):
-            // keep the checksum in the sidecar object instead, which GetInfoAsync reads when the metadata has none.
-            await PutSidecarAsync(key, objectKey, sha256, size, cancellationToken).ConfigureAwait(false);
-            return;
-        }
-
-        await DeleteSidecarAsync(objectKey, cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task PutSidecarAsync(string key, string objectKey, string sha256, long size, CancellationToken cancellationToken)
-    {
-        var text = string.Create(CultureInfo.InvariantCulture, $"{sha256} {size}\n");
-        await ExecuteAsync("PutObject", key, async ct => await _client.PutObjectAsync(new PutObjectRequest
-        {
-            BucketName = BucketName,
-            Key = SidecarKey(objectKey),
-            ContentBody = text,
-            UseChunkEncoding = !_options.CompatibilityMode,
-        }, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task<string?> ReadSidecarAsync(string key, string objectKey, long size, CancellationToken cancellationToken)
-    {
-        try
-        {
-            using var response = await ExecuteAsync("GetObject", key, ct => _client.GetObjectAsync(BucketName, SidecarKey(objectKey), ct), cancellationToken).ConfigureAwait(false);
-            using var reader = new StreamReader(response.ResponseStream);
-            var parts = (await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false)).Trim().Split(' ');
-            return parts.Length == 2 && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var recorded) && recorded == size
-                ? parts[0]
-                : null;
-        }
-        catch (AmazonS3Exception ex) when (IsNotFound(ex))
-        {
-            return null;
-        }
-    }
-
-    private async Task DeleteSidecarAsync(string objectKey, CancellationToken cancellationToken)
-    {
-        // Sidecars exist only for multipart objects that could not get metadata; a delete of a missing key succeeds on S3.
-        await ExecuteAsync("DeleteObject", objectKey, ct => _client.DeleteObjectAsync(BucketName, SidecarKey(objectKey), ct), cancellationToken).ConfigureAwait(false);
-    }
-
     private async Task<GetObjectResponse> GetWholeObjectAsync(string objectKey, CancellationToken cancellationToken)
     {
         // The whole object, asked for as the range "bytes=0-": for a plain GET the SDK wraps the body in its managed MD5 stream,
@@ -656,34 +389,10 @@ public sealed class S3StorageProvider : IStorageProvider, IDisposable
         }
     }
 
-    private async Task AbortAsync(string key, string objectKey, string uploadId)
-    {
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await ExecuteAsync("AbortMultipartUpload", key, ct => _client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest
-            {
-                BucketName = BucketName,
-                Key = objectKey,
-                UploadId = uploadId,
-            }, ct), timeout.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is AmazonServiceException or HttpRequestException or IOException or OperationCanceledException or SocketException)
-        {
-            Log.AbortFailed(_logger, Name, key, uploadId, ex);
-        }
-    }
-
     private string ObjectKey(string key)
     {
         StorageKey.Validate(key);
         return _prefix.Length == 0 ? key : _prefix + "/" + key;
-    }
-
-    private static string SidecarKey(string objectKey)
-    {
-        var slash = objectKey.LastIndexOf('/');
-        return objectKey[..(slash + 1)] + ChecksumPrefix + objectKey[(slash + 1)..];
     }
 
     private StorageException Wrap(string what, string key, Exception ex)
@@ -693,121 +402,5 @@ public sealed class S3StorageProvider : IStorageProvider, IDisposable
             : ex.Message;
         var operation = ex.Data[OperationDataKey] is string name ? name + " " : string.Empty;
         return new StorageException(Name, key, $"{what} ({operation}{detail}).", ex, IsTransient(ex));
-    }
-
-    /// <summary>A read-only, seekable stream over the used bytes of two buffers, one after the other (the body of a two-part PutObject).</summary>
-    private sealed class TwoBufferStream(byte[] first, int firstLength, byte[] second, int secondLength) : Stream
-    {
-        private long _position;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => true;
-
-        public override bool CanWrite => false;
-
-        public override long Length => (long)firstLength + secondLength;
-
-        public override long Position
-        {
-            get => _position;
-            set => _position = value is >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value));
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
-        {
-            var total = 0;
-            while (buffer.Length > 0 && _position < Length)
-            {
-                var source = _position < firstLength
-                    ? first.AsSpan((int)_position, firstLength - (int)_position)
-                    : second.AsSpan((int)(_position - firstLength), secondLength - (int)(_position - firstLength));
-                var count = Math.Min(source.Length, buffer.Length);
-                source[..count].CopyTo(buffer);
-                buffer = buffer[count..];
-                _position += count;
-                total += count;
-            }
-
-            return total;
-        }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-            => Task.FromResult(Read(buffer.AsSpan(offset, count)));
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-            => ValueTask.FromResult(Read(buffer.Span));
-
-        public override long Seek(long offset, SeekOrigin origin)
-        {
-            Position = origin switch
-            {
-                SeekOrigin.Begin => offset,
-                SeekOrigin.Current => _position + offset,
-                _ => Length + offset,
-            };
-            return _position;
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
-
-    /// <summary>The body of a GetObject response; disposing it disposes the response.</summary>
-    private sealed class ResponseStream(GetObjectResponse response) : Stream
-    {
-        private readonly Stream _inner = response.ResponseStream;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => response.ContentLength;
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, count);
-
-        public override int Read(Span<byte> buffer) => _inner.Read(buffer);
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-            => _inner.ReadAsync(buffer, offset, count, cancellationToken);
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-            => _inner.ReadAsync(buffer, cancellationToken);
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                _inner.Dispose();
-                response.Dispose();
-            }
-
-            base.Dispose(disposing);
-        }
     }
 }

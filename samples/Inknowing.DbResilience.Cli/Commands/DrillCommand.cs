@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Inknowing.DbResilience.Backups;
 using Inknowing.DbResilience.Drills;
 
 namespace Inknowing.DbResilience.Cli.Commands;
@@ -8,8 +9,8 @@ internal static class DrillCommand
 {
     public static Command Create()
     {
-        var backup = new Option<string>("--backup") { Description = "The backup to drill, or 'latest' (which fails when older than 24 h).", DefaultValueFactory = _ => "latest" };
-        var command = new Command("drill", "Restore a backup into a scratch database, verify checksum, row counts, integrity and smoke queries, drop it, and report the measured RTO. Exit 1 when the drill fails.")
+        var backup = new Option<string>("--backup") { Description = "The backup to drill, logical or base, or 'latest' (the newest logical backup; fails when older than 24 h).", DefaultValueFactory = _ => "latest" };
+        var command = new Command("drill", "Restore a backup into a scratch database, verify checksum, row counts, integrity and smoke queries, drop it, and report the measured RTO. A base backup (--backup ID) is restored to its consistent point into a throwaway cluster and checked there. Exit 1 when the drill fails.")
         {
             backup, GlobalOptions.Json,
         };
@@ -26,7 +27,9 @@ internal static class DrillCommand
                     report.BackupId,
                     report.Steps.Select(s => new Step(s.Name, s.Passed, s.Duration.TotalSeconds, s.Details)).ToList(),
                     report.Tables.Select(t => new Table(t.Name, t.ExpectedRows, t.RestoredRows)).ToList(),
-                    report.FailureReason));
+                    report.FailureReason,
+                    report.Kind,
+                    report.RecoveryStop));
             }
             else
             {
@@ -46,8 +49,10 @@ internal static class DrillCommand
     }
 
     /// <summary>The <c>--json</c> output.</summary>
+    /// <remarks><c>kind</c> is <c>logical</c> or <c>base</c>; a base backup's drill has the server's words on where recovery stopped in <c>recoveryStop</c>.</remarks>
     internal sealed record Output(
-        bool Passed, double? RtoSeconds, double RtoObjectiveSeconds, string? BackupId, IReadOnlyList<Step> Steps, IReadOnlyList<Table> Tables, string? FailureReason);
+        bool Passed, double? RtoSeconds, double RtoObjectiveSeconds, string? BackupId, IReadOnlyList<Step> Steps, IReadOnlyList<Table> Tables, string? FailureReason,
+        BackupKind Kind, string? RecoveryStop);
 
     /// <summary>One step of the <c>--json</c> output.</summary>
     internal sealed record Step(string Name, bool Passed, double DurationSeconds, string? Details);

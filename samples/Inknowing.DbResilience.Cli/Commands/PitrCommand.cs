@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using Inknowing.DbResilience.Backups;
+using Inknowing.DbResilience.Drills;
 using Inknowing.DbResilience.PostgreSql.PointInTime;
 using NpgsqlTypes;
 
@@ -143,7 +145,7 @@ internal static class PitrCommand
             var window = await host.GetRequiredService<PointInTimeRestorer>().VerifyWindowAsync(cancellationToken);
             if (parse.GetValue(GlobalOptions.Json))
             {
-                CliJson.Write(window);
+                CliJson.Write(WindowOutput.From(window));
             }
             else
             {
@@ -177,13 +179,13 @@ internal static class PitrCommand
             var report = await host.GetRequiredService<PointInTimeDrill>().RunAsync(cancellationToken);
             if (parse.GetValue(GlobalOptions.Json))
             {
-                CliJson.Write(report);
+                CliJson.Write(DrillOutput.From(report));
             }
             else
             {
                 foreach (var step in report.Steps)
                 {
-                    Console.WriteLine($"{(step.Succeeded ? "ok  " : "FAIL")} {step.Name,-8} {step.Duration.TotalSeconds,6:F1} s  {step.Detail}");
+                    Console.WriteLine($"{(step.Passed ? "ok  " : "FAIL")} {step.Name,-13} {step.Duration.TotalSeconds,6:F1} s  {step.Details}");
                 }
 
                 Console.WriteLine($"result {(report.Passed ? "PASSED" : "FAILED")}: RTO {report.Rto?.TotalSeconds:F1} s, RPO {report.Rpo?.TotalSeconds:F1} s, archive lag {report.ArchiveLag?.TotalSeconds:F1} s");
@@ -235,6 +237,77 @@ internal static class PitrCommand
 
         return latest ? RecoveryTarget.Latest : RecoveryTarget.Immediate;
     }
+
+    /// <summary>The <c>--json</c> output of <c>pitr window</c>: the recoverable window, each base backup in the shape <c>basebackup --json</c> writes.</summary>
+    internal sealed record WindowOutput(
+        DateTimeOffset? Earliest,
+        string? EarliestLsn,
+        DateTimeOffset? Latest,
+        string? LatestLsn,
+        uint? LatestTimeline,
+        IReadOnlyList<BaseBackupCommand.Output> BaseBackups,
+        IReadOnlyList<string> RestorableBaseBackups,
+        IReadOnlyList<string> IncompleteBaseBackups,
+        int WalFiles,
+        IReadOnlyList<WalChainProblem> Problems,
+        bool IsRecoverable)
+    {
+        public static WindowOutput From(RecoverableWindow window) => new(
+            window.Earliest,
+            window.EarliestLsn,
+            window.Latest,
+            window.LatestLsn,
+            window.LatestTimeline,
+            window.BaseBackups.Select(BaseBackupCommand.Output.From).ToList(),
+            window.RestorableBaseBackups,
+            window.IncompleteBaseBackups,
+            window.WalFiles,
+            window.Problems,
+            window.IsRecoverable);
+    }
+
+    /// <summary>
+    /// The <c>--json</c> output of <c>pitr drill</c>: the fields it has always written (<c>succeeded</c> and <c>detail</c> per step,
+    /// <c>baseBackupId</c>, durations as <c>hh:mm:ss</c>), then those of the one drill report (<c>kind</c>, <c>backupId</c>,
+    /// <c>rtoSeconds</c>, <c>rtoObjectiveSeconds</c>, <c>failureReason</c>; <c>passed</c> and <c>details</c> per step).
+    /// </summary>
+    internal sealed record DrillOutput(
+        bool Passed,
+        IReadOnlyList<DrillOutputStep> Steps,
+        string? Marker,
+        DateTimeOffset? TargetTime,
+        string? BaseBackupId,
+        TimeSpan? Rto,
+        TimeSpan? Rpo,
+        TimeSpan? ArchiveLag,
+        string? RecoveryStop,
+        TimeSpan Duration,
+        BackupKind Kind,
+        string? BackupId,
+        double? RtoSeconds,
+        double RtoObjectiveSeconds,
+        string? FailureReason)
+    {
+        public static DrillOutput From(DrillReport report) => new(
+            report.Passed,
+            report.Steps.Select(s => new DrillOutputStep(s.Name, s.Passed, s.Duration, s.Details, s.Passed, s.Duration.TotalSeconds, s.Details)).ToList(),
+            report.Marker,
+            report.TargetTime,
+            report.BackupId,
+            report.Rto,
+            report.Rpo,
+            report.ArchiveLag,
+            report.RecoveryStop,
+            report.Duration,
+            report.Kind,
+            report.BackupId,
+            report.Rto?.TotalSeconds,
+            report.RtoObjective.TotalSeconds,
+            report.FailureReason);
+    }
+
+    /// <summary>One step of <see cref="DrillOutput"/>, under its former names and the drill report's.</summary>
+    internal sealed record DrillOutputStep(string Name, bool Succeeded, TimeSpan Duration, string Detail, bool Passed, double DurationSeconds, string Details);
 
     /// <summary>The <c>--json</c> output of <c>pitr restore</c>.</summary>
     internal sealed record RestoreOutput(

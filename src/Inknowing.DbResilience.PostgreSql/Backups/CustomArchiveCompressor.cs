@@ -24,6 +24,11 @@ namespace Inknowing.DbResilience.PostgreSql.Backups;
 /// streams as before); 1.16 (pg_dump 17, also written by 18) added each entry's relkind (an int after the access method)
 /// and large objects split over several BLOBS entries, whose data blocks keep their format.
 /// </para>
+/// <para>
+/// Why one file of about 600 lines: it is one streaming state machine over one binary format (header, table of contents,
+/// blocks), whose reading and rewriting share the archive's version-dependent fields; split, the version checks would be
+/// repeated in each part.
+/// </para>
 /// </remarks>
 internal sealed class CustomArchiveCompressor : IDisposable
 {

@@ -6,6 +6,7 @@ using Inknowing.DbResilience.Backups;
 using Inknowing.DbResilience.DependencyInjection;
 using Inknowing.DbResilience.PostgreSql.Restore;
 using Inknowing.DbResilience.PostgreSql.Tools;
+using Inknowing.DbResilience.Restore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -20,6 +21,10 @@ namespace Inknowing.DbResilience.PostgreSql.Backups;
 /// (<c>backup_history</c>, <c>recovery_history</c>) are left out: the backup's own catalog row is half-written when the
 /// snapshot is taken, and storage manifests, not those rows, are the source of truth.
 /// </summary>
+/// <remarks>
+/// Why one file of about 550 lines: the three formats, the globals and the archive check share one snapshot, one connection
+/// and one way of running pg_dump and pg_restore; each part is short, and they change together when PostgreSQL's tools do.
+/// </remarks>
 internal sealed class PgDumpBackupTarget(
     [FromKeyedServices(DbResilienceBuilder.ServiceKey)] NpgsqlDataSource dataSource,
     IOptions<PostgreSqlOptions> postgreSqlOptions,
@@ -114,7 +119,7 @@ internal sealed class PgDumpBackupTarget(
                         await StreamPump.PumpAsync(
                             async reader =>
                             {
-                                await sink.WriteFileAsync("data.dump", "data", reader, cancellationToken).ConfigureAwait(false);
+                                await sink.WriteFileAsync("data.dump", BackupFileRole.Data, reader, cancellationToken).ConfigureAwait(false);
                                 return true;
                             },
                             writer => RunCompressorAsync(compressor, process, writer, cancellationToken),
@@ -123,7 +128,7 @@ internal sealed class PgDumpBackupTarget(
                     }
                     else if (directory is null)
                     {
-                        await sink.WriteFileAsync(request.Format == BackupFormat.Plain ? "data.sql" : "data.dump", "data", process.StandardOutput, cancellationToken).ConfigureAwait(false);
+                        await sink.WriteFileAsync(request.Format == BackupFormat.Plain ? "data.sql" : "data.dump", BackupFileRole.Data, process.StandardOutput, cancellationToken).ConfigureAwait(false);
                         await process.WaitForSuccessAsync(cancellationToken).ConfigureAwait(false);
                     }
                     else
@@ -225,7 +230,7 @@ internal sealed class PgDumpBackupTarget(
                 var schemas = manifest.Tables.Where(t => t.DataIncluded && t.Schema != "public").Select(t => t.Schema).Distinct(StringComparer.Ordinal).ToList();
                 if (schemas.Count > 0)
                 {
-                    await ExecuteAsync(target, string.Concat(schemas.Select(s => $"CREATE SCHEMA IF NOT EXISTS {QuoteIdentifier(s)};")), cancellationToken).ConfigureAwait(false);
+                    await ExecuteAsync(target, string.Concat(schemas.Select(s => $"CREATE SCHEMA IF NOT EXISTS {TableName.QuoteIdentifier(s)};")), cancellationToken).ConfigureAwait(false);
                 }
             }
 
@@ -390,7 +395,7 @@ internal sealed class PgDumpBackupTarget(
         var counts = new List<BackupTableRowCount>();
         foreach (var table in tables)
         {
-            await using var count = new NpgsqlCommand($"SELECT count(*) FROM ONLY {QuoteIdentifier(table.Schema)}.{QuoteIdentifier(table.Name)}", connection);
+            await using var count = new NpgsqlCommand($"SELECT count(*) FROM ONLY {TableName.QuoteIdentifier(table.Schema)}.{TableName.QuoteIdentifier(table.Name)}", connection);
             counts.Add(table with { Rows = (long)(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! });
         }
 
@@ -439,7 +444,6 @@ internal sealed class PgDumpBackupTarget(
         }
     }
 
-    private static string QuoteIdentifier(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     private static async Task ExecuteAsync(NpgsqlConnectionStringBuilder connectionString, string sql, CancellationToken cancellationToken)
     {
@@ -453,7 +457,7 @@ internal sealed class PgDumpBackupTarget(
         => StreamPump.PumpAsync(
             async reader =>
             {
-                await sink.WriteFileAsync("data.tar", "data", reader, cancellationToken).ConfigureAwait(false);
+                await sink.WriteFileAsync("data.tar", BackupFileRole.Data, reader, cancellationToken).ConfigureAwait(false);
                 return true;
             },
             async writer =>
@@ -579,7 +583,7 @@ internal sealed class PgDumpBackupTarget(
         start.Arguments.Add("--database=" + database);
         start.Arguments.Add("--globals-only");
         await using var process = ToolProcess.Start(start);
-        await sink.WriteFileAsync("globals.sql", "globals", process.StandardOutput, cancellationToken).ConfigureAwait(false);
+        await sink.WriteFileAsync("globals.sql", BackupFileRole.Globals, process.StandardOutput, cancellationToken).ConfigureAwait(false);
         await process.WaitForSuccessAsync(cancellationToken).ConfigureAwait(false);
     }
 }

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using Inknowing.DbResilience.PostgreSql.Tools;
+using Inknowing.DbResilience.Restore;
 using Npgsql;
 
 namespace Inknowing.DbResilience.PostgreSql.Clusters;
@@ -85,7 +86,7 @@ public sealed class LocalPostgreSqlCluster : IAsyncDisposable
             if (options.ReplicationRole is { } role)
             {
                 await cluster.ExecuteAsync(
-                    $"CREATE ROLE {QuoteIdentifier(role)} WITH LOGIN REPLICATION PASSWORD {QuoteLiteral(password)}",
+                    $"CREATE ROLE {TableName.QuoteIdentifier(role)} WITH LOGIN REPLICATION PASSWORD {QuoteLiteral(password)}",
                     cancellationToken).ConfigureAwait(false);
             }
 
@@ -351,7 +352,6 @@ public sealed class LocalPostgreSqlCluster : IAsyncDisposable
 
     private static string RandomToken(int bytes) => Convert.ToHexString(RandomNumberGenerator.GetBytes(bytes)).ToLowerInvariant();
 
-    private static string QuoteIdentifier(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     private static string QuoteLiteral(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
 

@@ -1,7 +1,11 @@
 using Inknowing.DbResilience.DependencyInjection;
+using Inknowing.DbResilience.PostgreSql.Drills;
 using Inknowing.DbResilience.PostgreSql.PointInTime;
+using Inknowing.DbResilience.PostgreSql.Restore;
+using Inknowing.DbResilience.Retention;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Inknowing.DbResilience.PostgreSql.DependencyInjection;
@@ -30,9 +34,28 @@ public static class PointInTimeBuilderExtensions
             services.AddOptions<PointInTimeOptions>().ValidateOnStart();
             services.TryAddSingleton<WalArchive>();
             services.TryAddSingleton<BaseBackupService>();
-            services.TryAddSingleton<PointInTimeRestorer>();
-            services.TryAddSingleton<PointInTimeDrill>();
+            // Restores and drills are recorded in recovery_history, like every restore and drill of a logical backup.
+            services.TryAddSingleton(sp => new PointInTimeRestorer(
+                sp.GetRequiredService<BaseBackupService>(),
+                sp.GetRequiredService<WalArchive>(),
+                sp.GetRequiredService<IOptions<PostgreSqlOptions>>(),
+                sp.GetRequiredService<IOptions<PointInTimeOptions>>(),
+                sp.GetRequiredKeyedService<ILogger<PointInTimeRestorer>>(DbResilienceBuilder.ServiceKey))
+            {
+                History = sp.GetRequiredService<RecoveryHistory>(),
+                Time = sp.GetRequiredKeyedService<TimeProvider>(DbResilienceBuilder.ServiceKey),
+            });
+            services.TryAddSingleton(sp => new PointInTimeDrill(
+                sp.GetRequiredService<BaseBackupService>(),
+                sp.GetRequiredService<PointInTimeRestorer>(),
+                sp.GetRequiredService<IOptions<PostgreSqlOptions>>(),
+                sp.GetRequiredKeyedService<TimeProvider>(DbResilienceBuilder.ServiceKey),
+                sp.GetRequiredService<IOptions<DrillOptions>>())
+            {
+                History = sp.GetRequiredService<RecoveryHistory>(),
+            });
             services.TryAddSingleton<PointInTimeRetention>();
+            services.TryAddSingleton<IBaseBackupRetention>(sp => sp.GetRequiredService<PointInTimeRetention>());
             services.TryAddSingleton<PointInTimeSetup>();
         }
 

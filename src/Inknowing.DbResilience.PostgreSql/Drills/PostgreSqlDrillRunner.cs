@@ -4,6 +4,7 @@ using Inknowing.DbResilience.DependencyInjection;
 using Inknowing.DbResilience.Drills;
 using Inknowing.DbResilience.PostgreSql.Clusters;
 using Inknowing.DbResilience.PostgreSql.Integrity;
+using Inknowing.DbResilience.PostgreSql.PointInTime;
 using Inknowing.DbResilience.PostgreSql.Restore;
 using Inknowing.DbResilience.Restore;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,7 +16,9 @@ namespace Inknowing.DbResilience.PostgreSql.Drills;
 
 /// <summary>
 /// The recovery drill: choose a backup, refuse a stale one, restore it into a scratch database or a throwaway cluster,
-/// verify it (checksum, row counts against the manifest, integrity checks, smoke queries), drop the copy, report.
+/// verify it (checksum, row counts against the manifest, integrity checks, smoke queries), drop the copy, report. A base backup
+/// is restored to its consistent point (its WAL replayed) into a throwaway cluster and verified there; both kinds report in
+/// one <see cref="DrillReport"/> and are recorded in recovery_history.
 /// </summary>
 internal sealed class PostgreSqlDrillRunner(
     IBackupService backups,
@@ -27,7 +30,8 @@ internal sealed class PostgreSqlDrillRunner(
     IOptions<DrillOptions> drillOptions,
     [FromKeyedServices(DbResilienceBuilder.ServiceKey)] TimeProvider timeProvider,
     [FromKeyedServices(DbResilienceBuilder.ServiceKey)] ILogger<PostgreSqlDrillRunner> logger,
-    IJobLock? jobLock = null) : IDrillRunner
+    IJobLock? jobLock = null,
+    PointInTimeRestorer? restorer = null) : IDrillRunner
 {
     public async Task<DrillReport> RunAsync(string backupIdOrLatest = "latest", CancellationToken cancellationToken = default)
     {
@@ -62,6 +66,12 @@ internal sealed class PostgreSqlDrillRunner(
 
         if (manifest is null || !drill.AllPassed)
         {
+            return await FinishAsync(drill, manifest, options, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (manifest.Kind == BackupKind.Base)
+        {
+            await RunBaseBackupAsync(drill, manifest, options, cancellationToken).ConfigureAwait(false);
             return await FinishAsync(drill, manifest, options, cancellationToken).ConfigureAwait(false);
         }
 
@@ -128,15 +138,7 @@ internal sealed class PostgreSqlDrillRunner(
 
             if (drill.RestoreStarted is { } restoreStarted && drill.AllPassed)
             {
-                drill.Rto = timeProvider.GetElapsedTime(restoreStarted);
-                var met = drill.Rto <= options.RtoObjective;
-                drill.Add(new DrillStep
-                {
-                    Name = "rto_objective",
-                    Passed = met,
-                    Duration = TimeSpan.Zero,
-                    Details = string.Create(CultureInfo.InvariantCulture, $"Measured RTO {drill.Rto.Value.TotalSeconds:F1} s {(met ? "within" : "over")} the objective of {options.RtoObjective.TotalSeconds:F0} s."),
-                });
+                AddRtoStep(drill, options, timeProvider.GetElapsedTime(restoreStarted));
             }
         }
         finally
@@ -155,6 +157,94 @@ internal sealed class PostgreSqlDrillRunner(
         }
 
         return await FinishAsync(drill, manifest, options, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Restores a base backup to its consistent point into a throwaway cluster, checks the server answers with its databases, removes it.</summary>
+    private async Task RunBaseBackupAsync(DrillState drill, BackupManifest manifest, DrillOptions options, CancellationToken cancellationToken)
+    {
+        var scratch = Path.Combine(Path.GetTempPath(), "dbresilience-drill-" + Guid.NewGuid().ToString("N")[..12]);
+        try
+        {
+            if (restorer is null)
+            {
+                await drill.StepAsync("restore", () => Task.FromResult((false,
+                    $"Backup {manifest.Id} is a base backup: restoring it needs point-in-time recovery, which is not enabled (EnablePointInTimeRecovery()).")))
+                    .ConfigureAwait(false);
+                return;
+            }
+
+            drill.RestoreStarted = timeProvider.GetTimestamp();
+            PointInTimeRestoreResult? result = null;
+            await drill.StepAsync("restore", async () =>
+            {
+                result = await restorer.RestoreAsync(
+                    new PointInTimeRestoreRequest
+                    {
+                        TargetDirectory = Path.Combine(scratch, "data"),
+                        Target = RecoveryTarget.Immediate,
+                        BaseBackupId = manifest.Id,
+                        Start = true,
+                        Settings = new Dictionary<string, string> { ["fsync"] = "off" },
+                    },
+                    cancellationToken).ConfigureAwait(false);
+                return (true, string.Create(CultureInfo.InvariantCulture,
+                    $"Base backup {manifest.Id} restored to its consistent point ({manifest.Wal?.StopLsn}) into a throwaway cluster on 127.0.0.1:{result.Port}, {result.WalFilesStaged} WAL file(s) staged and checked; {result.RecoveryStop}."));
+            }).ConfigureAwait(false);
+            if (result?.Cluster is not { } cluster)
+            {
+                return;
+            }
+
+            await using (cluster.ConfigureAwait(false))
+            {
+                var database = string.IsNullOrEmpty(manifest.Database) ? "postgres" : manifest.Database;
+                var copy = cluster.GetConnectionString(database);
+                await drill.StepAsync("verify", async () =>
+                {
+                    await using var connection = await PostgreSqlConnections.OpenAsync(copy, cancellationToken).ConfigureAwait(false);
+                    await using var command = new NpgsqlCommand("SELECT string_agg(datname, ', ' ORDER BY datname) FROM pg_database WHERE NOT datistemplate", connection);
+                    var databases = (string?)await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+                    return (true, $"The restored server answers in '{database}'; its databases: {databases}.");
+                }).ConfigureAwait(false);
+                if (drill.AllPassed && options.SmokeQueries.Count > 0)
+                {
+                    await drill.StepAsync("smoke_queries", () => RunSmokeQueriesAsync(options, copy, cancellationToken)).ConfigureAwait(false);
+                }
+            }
+
+            if (drill.RestoreStarted is { } restoreStarted && drill.AllPassed)
+            {
+                AddRtoStep(drill, options, timeProvider.GetElapsedTime(restoreStarted));
+            }
+        }
+        finally
+        {
+            await drill.StepAsync("drop_copy", () =>
+            {
+                foreach (var directory in new[] { scratch, Path.Combine(scratch, "data") + "-wal" })
+                {
+                    if (Directory.Exists(directory))
+                    {
+                        Directory.Delete(directory, recursive: true);
+                    }
+                }
+
+                return Task.FromResult((true, "Throwaway cluster stopped and deleted."));
+            }).ConfigureAwait(false);
+        }
+    }
+
+    private static void AddRtoStep(DrillState drill, DrillOptions options, TimeSpan rto)
+    {
+        drill.Rto = rto;
+        var met = rto <= options.RtoObjective;
+        drill.Add(new DrillStep
+        {
+            Name = "rto_objective",
+            Passed = met,
+            Duration = TimeSpan.Zero,
+            Details = string.Create(CultureInfo.InvariantCulture, $"Measured RTO {rto.TotalSeconds:F1} s {(met ? "within" : "over")} the objective of {options.RtoObjective.TotalSeconds:F0} s."),
+        });
     }
 
     private static async Task<(bool, string)> CompareRowCountsAsync(DrillState drill, RestoreSource source, string connectionString, CancellationToken cancellationToken)
@@ -224,6 +314,7 @@ internal sealed class PostgreSqlDrillRunner(
         var failed = drill.Steps.FirstOrDefault(s => !s.Passed);
         var report = new DrillReport
         {
+            Kind = manifest?.Kind ?? BackupKind.Logical,
             Passed = failed is null,
             BackupId = manifest?.Id,
             StartedAt = drill.StartedAt,
@@ -238,8 +329,8 @@ internal sealed class PostgreSqlDrillRunner(
         Log.DrillCompleted(logger, report.BackupId ?? "(none)", report.Passed, report.Rto?.TotalSeconds ?? -1);
         await history.RecordAsync(
             new RecoveryRecord(
-                "drill",
-                options.UseThrowawayCluster ? "throwaway cluster" : "scratch database",
+                manifest?.Kind == BackupKind.Base ? "base_drill" : "drill",
+                options.UseThrowawayCluster || manifest?.Kind == BackupKind.Base ? "throwaway cluster" : "scratch database",
                 manifest?.Id,
                 drill.StartedAt,
                 completedAt,

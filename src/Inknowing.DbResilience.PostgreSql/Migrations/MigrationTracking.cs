@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Inknowing.DbResilience.Restore;
 using Npgsql;
 
 namespace Inknowing.DbResilience.PostgreSql.Migrations;
@@ -210,7 +211,7 @@ internal sealed class MigrationTracking
         }
     }
 
-    public static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+    public static string Quote(string identifier) => TableName.QuoteIdentifier(identifier);
 
     public static NpgsqlBatchCommand Command(string sql, params object?[] parameters)
     {

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using Inknowing.DbResilience.Backups;
 using Inknowing.DbResilience.DependencyInjection;
@@ -19,10 +18,8 @@ namespace Inknowing.DbResilience.PostgreSql.PointInTime;
 /// </summary>
 public sealed partial class BaseBackupService
 {
-    /// <summary>The storage prefix of base backups.</summary>
+    /// <summary>The storage prefix of base backups (<see cref="BackupLayout.Prefix"/> of <see cref="BackupKind.Base"/>, with its slash).</summary>
     public const string Prefix = "base/";
-
-    private const string ManifestName = "manifest.json";
 
     private readonly IStorageSet _storages;
     private readonly PostgreSqlOptions _postgreSql;
@@ -57,22 +54,23 @@ public sealed partial class BaseBackupService
 
     /// <summary>Takes a base backup and stores it in every storage.</summary>
     /// <param name="cancellationToken">Cancels the backup: pg_basebackup is killed and nothing that looks complete is left.</param>
-    /// <returns>The manifest of the stored backup.</returns>
+    /// <returns>The manifest of the stored backup (<see cref="BackupManifest.Kind"/> base, with its WAL range).</returns>
     /// <exception cref="ExternalToolException">pg_basebackup failed; the message has its standard error.</exception>
     /// <exception cref="StorageException">No storage could keep a complete copy.</exception>
-    public async Task<BaseBackupManifest> CreateAsync(CancellationToken cancellationToken = default)
+    public async Task<BackupManifest> CreateAsync(CancellationToken cancellationToken = default)
     {
         var connectionString = _postgreSql.ConnectionString
             ?? throw new DbResilienceConfigurationException("No connection string: call UsePostgreSql(...) before taking a base backup.");
         var version = await GetServerVersionAsync(connectionString, cancellationToken).ConfigureAwait(false);
         var startTime = _timeProvider.GetUtcNow();
-        var id = BackupId.New(startTime, "base");
+        var id = BackupId.New(startTime, BackupLayout.BaseTier);
         var extension = _options.Compression == BaseBackupCompression.Zstd ? "zst" : "lz4";
-        var dataKey = $"{Prefix}{id}/base.tar.{extension}";
+        var dataName = "base.tar." + extension;
+        var dataKey = BackupLayout.FileKey(BackupKind.Base, id.Value, dataName);
 
         var pgBaseBackup = ToolLocator.FindClientTool("pg_basebackup", _postgreSql.ToolsDirectory);
-        PostgreSqlVersions.EnsureToolNotOlderThanServer(
-            pgBaseBackup, await ToolLocator.GetVersionAsync(pgBaseBackup, cancellationToken).ConfigureAwait(false), ParseServerVersion(version));
+        var toolVersion = await ToolLocator.GetVersionAsync(pgBaseBackup, cancellationToken).ConfigureAwait(false);
+        PostgreSqlVersions.EnsureToolNotOlderThanServer(pgBaseBackup, toolVersion, ParseServerVersion(version));
         var start = new ToolStartInfo(pgBaseBackup);
         LibpqConnection.Apply(start, connectionString);
         start.Arguments.AddRange(
@@ -118,24 +116,41 @@ public sealed partial class BaseBackupService
                 $"pg_basebackup succeeded but did not report its WAL start and end points; base backup {id} was discarded. Its output: {standardError}");
         }
 
-        var manifest = new BaseBackupManifest
+        var size = good[0].Result!.Size;
+        var sha256 = good[0].Result!.Sha256;
+        var tool = _options.Compression == BaseBackupCompression.Zstd ? "zstd" : "lz4";
+        var wal = new BackupWalRange
         {
-            Id = id.Value,
-            DataKey = dataKey,
-            Compression = _options.Compression,
-            Size = good[0].Result!.Size,
-            Sha256 = good[0].Result!.Sha256,
             StartLsn = startMatch.Groups["lsn"].Value,
             StopLsn = stopMatch.Groups["lsn"].Value,
             Timeline = uint.Parse(startMatch.Groups["tli"].Value, CultureInfo.InvariantCulture),
-            StartTime = startTime,
-            StopTime = stopTime,
-            PostgreSqlVersion = version,
-            Storages = good.Select(c => c.Storage.Name).ToList(),
+        };
+        var manifest = new BackupManifest
+        {
+            Id = id.Value,
+            Tier = BackupLayout.BaseTier,
+            Kind = BackupKind.Base,
+            Format = BackupFormat.Tar,
+            Status = BackupStatus.Completed,
+            Database = new NpgsqlConnectionStringBuilder(connectionString).Database ?? string.Empty,
+            ServerVersion = version,
+            Tool = "pg_basebackup",
+            ToolVersion = toolVersion.ToString(),
+            StartedAt = startTime,
+            CompletedAt = stopTime,
+            SizeBytes = size,
+            Sha256 = sha256,
+            Compression = BackupCompression.None,
+            Locations = good.Select(c => c.Storage.Name).ToList(),
+            Files = [new BackupFile { Name = dataName, Role = BackupFileRole.Data, SizeBytes = size, Sha256 = sha256, ContentSizeBytes = size, ContentSha256 = sha256 }],
+            Content = new BackupContentOptions(),
+            Tables = [],
+            DumpCompression = $"{tool}, by pg_basebackup --compress=client-{tool}",
+            Wal = wal,
         };
 
         var manifestKey = ManifestKey(id.Value);
-        using (var content = new MemoryStream(StoredManifest.Seal(JsonSerializer.SerializeToUtf8Bytes(manifest, PointInTimeJson.Default.BaseBackupManifest))))
+        using (var content = new MemoryStream(BackupManifestSerializer.Serialize(manifest)))
         {
             // The manifest goes only where the data is whole: its presence means "complete".
             foreach (var copy in good)
@@ -145,7 +160,7 @@ public sealed partial class BaseBackupService
             }
         }
 
-        Log.BaseBackupStored(_logger, manifest.Id, manifest.Size, manifest.StartLsn, manifest.StopLsn, manifest.Timeline);
+        Log.BaseBackupStored(_logger, manifest.Id, manifest.SizeBytes, wal.StartLsn, wal.StopLsn, wal.Timeline);
         return manifest;
     }
 
@@ -156,7 +171,7 @@ public sealed partial class BaseBackupService
     /// <param name="cancellationToken">Cancels the listing.</param>
     /// <returns>The manifests, oldest first.</returns>
     /// <exception cref="StorageException">A storage failed.</exception>
-    public async Task<IReadOnlyList<BaseBackupManifest>> ListAsync(CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<BackupManifest>> ListAsync(CancellationToken cancellationToken = default)
         => (await ScanAsync(cancellationToken).ConfigureAwait(false)).Backups;
 
     /// <summary>
@@ -164,9 +179,9 @@ public sealed partial class BaseBackupService
     /// that hold data but no manifest.
     /// </summary>
     /// <exception cref="StorageException">A storage failed.</exception>
-    internal async Task<(IReadOnlyList<BaseBackupManifest> Backups, IReadOnlyList<DamagedBackup> Damaged, IReadOnlyList<string> Incomplete)> ScanAsync(CancellationToken cancellationToken)
+    internal async Task<(IReadOnlyList<BackupManifest> Backups, IReadOnlyList<DamagedBackup> Damaged, IReadOnlyList<string> Incomplete)> ScanAsync(CancellationToken cancellationToken)
     {
-        var found = new Dictionary<string, BaseBackupManifest>(StringComparer.Ordinal);
+        var found = new Dictionary<string, BackupManifest>(StringComparer.Ordinal);
         var damaged = new List<DamagedBackup>();
         var folders = new SortedDictionary<string, (IStorageProvider Storage, string Key)>(StringComparer.Ordinal);
         foreach (var storage in _storages.Providers)
@@ -180,7 +195,7 @@ public sealed partial class BaseBackupService
                     folders.TryAdd(rest[..slash], (storage, info.Key));
                 }
 
-                if (slash <= 0 || !string.Equals(rest[(slash + 1)..], ManifestName, StringComparison.Ordinal))
+                if (slash <= 0 || !string.Equals(rest[(slash + 1)..], BackupLayout.ManifestName, StringComparison.Ordinal))
                 {
                     continue;
                 }
@@ -193,15 +208,15 @@ public sealed partial class BaseBackupService
                 }
                 else if (problem is not null)
                 {
-                    damaged.Add(new DamagedBackup(id, storage.Name, info.Key, problem));
+                    damaged.Add(new DamagedBackup { Id = id, Kind = BackupKind.Base, Storage = storage.Name, Key = info.Key, Problem = problem });
                 }
             }
         }
 
         var incomplete = folders.Where(f => !found.ContainsKey(f.Key) && !damaged.Any(d => d.Id == f.Key))
-            .Select(f => $"{f.Value.Storage.Name} '{f.Value.Key}' has no {ManifestName} beside it (a base backup being written, one that failed, or one whose manifest was deleted)")
+            .Select(f => $"{f.Value.Storage.Name} '{f.Value.Key}' has no {BackupLayout.ManifestName} beside it (a base backup being written, one that failed, or one whose manifest was deleted)")
             .ToList();
-        return (BaseBackupManifest.InOrder(found.Values), damaged, incomplete);
+        return (BaseBackupManifests.InOrder(found.Values), damaged, incomplete);
     }
 
     /// <summary>Deletes a base backup from every storage: the manifest first, so that a half-done delete never looks complete.</summary>
@@ -209,27 +224,29 @@ public sealed partial class BaseBackupService
     /// <param name="cancellationToken">Cancels the deletion.</param>
     /// <returns>A task that completes when the backup is gone.</returns>
     /// <exception cref="StorageException">A storage failed.</exception>
-    public async Task DeleteAsync(BaseBackupManifest manifest, CancellationToken cancellationToken = default)
+    public async Task DeleteAsync(BackupManifest manifest, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         foreach (var storage in _storages.Providers)
         {
             await storage.DeleteAsync(ManifestKey(manifest.Id), cancellationToken).ConfigureAwait(false);
-            await storage.DeleteAsync(manifest.DataKey, cancellationToken).ConfigureAwait(false);
+            foreach (var file in manifest.Files)
+            {
+                await storage.DeleteAsync(BackupLayout.FileKey(BackupKind.Base, manifest.Id, file.Name), cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 
     /// <summary>Gets the storage key of a base backup's manifest.</summary>
-    internal static string ManifestKey(string id) => $"{Prefix}{id}/{ManifestName}";
+    internal static string ManifestKey(string id) => BackupLayout.ManifestKey(BackupKind.Base, id);
 
-    private static async Task<(BaseBackupManifest? Manifest, string? Problem)> ReadManifestAsync(IStorageProvider storage, string key, string id, CancellationToken cancellationToken)
+    private static async Task<(BackupManifest? Manifest, string? Problem)> ReadManifestAsync(IStorageProvider storage, string key, string id, CancellationToken cancellationToken)
     {
         byte[] bytes;
-        bool isSealed;
         string? problem;
         try
         {
-            (bytes, isSealed, problem) = await StoredManifest.ReadAsync(storage, key, cancellationToken).ConfigureAwait(false);
+            (bytes, _, problem) = await StoredManifest.ReadAsync(storage, key, cancellationToken).ConfigureAwait(false);
         }
         catch (StorageObjectNotFoundException)
         {
@@ -241,24 +258,20 @@ public sealed partial class BaseBackupService
             return (null, problem);
         }
 
-        BaseBackupManifest? manifest;
+        BackupManifest manifest;
         try
         {
-            manifest = JsonSerializer.Deserialize(bytes, PointInTimeJson.Default.BaseBackupManifest);
+            // The current layout and base backup manifests of layout 2 alike (BackupManifestSerializer converts those).
+            manifest = BackupManifestSerializer.Deserialize(bytes, $"{storage.Name} {key}");
         }
-        catch (JsonException ex)
+        catch (BackupException ex)
         {
-            return (null, $"it is not valid JSON of a base backup manifest: {ex.Message}");
-        }
-
-        if (manifest is null || !string.Equals(manifest.Id, id, StringComparison.Ordinal))
-        {
-            return (null, $"it describes base backup '{manifest?.Id}', not {id}: it was copied or replaced");
+            return (null, ex.Message);
         }
 
-        if (!isSealed && manifest.FormatVersion >= BaseBackupManifest.CurrentFormatVersion)
+        if (!string.Equals(manifest.Id, id, StringComparison.Ordinal) || manifest.Kind != BackupKind.Base || manifest.Wal is null)
         {
-            return (null, $"layout version {manifest.FormatVersion} always starts with its own SHA-256 (manifestSha256), and this one does not");
+            return (null, $"it describes {(manifest.Kind == BackupKind.Base ? "base backup" : "logical backup")} '{manifest.Id}', not base backup {id}: it was copied or replaced");
         }
 
         return (manifest, null);

@@ -1,6 +1,11 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Security.Cryptography;
+using Inknowing.DbResilience.Backups;
 using Inknowing.DbResilience.DependencyInjection;
+using Inknowing.DbResilience.Drills;
+using Inknowing.DbResilience.PostgreSql.Drills;
+using Inknowing.DbResilience.PostgreSql.Restore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -10,7 +15,9 @@ namespace Inknowing.DbResilience.PostgreSql.PointInTime;
 /// <summary>
 /// A point-in-time recovery drill: inserts a marker row, notes the time, deletes the row, restores to before the delete into a
 /// throwaway cluster, checks the marker is back, and reports the RTO and the measured RPO. Never touches the live data except
-/// its own table <c>dbresilience_pitr_drill</c>.
+/// its own table <c>dbresilience_pitr_drill</c>. It reports in the one <see cref="DrillReport"/> of every drill (kind base, the
+/// steps <c>window</c>, <c>marker</c>, <c>archive</c>, <c>restore</c>, <c>verify</c>, <c>rto_objective</c>), and is recorded in
+/// <c>recovery_history</c> when the library's services built it.
 /// </summary>
 public sealed class PointInTimeDrill
 {
@@ -18,14 +25,21 @@ public sealed class PointInTimeDrill
     private readonly PointInTimeRestorer _restorer;
     private readonly PostgreSqlOptions _postgreSql;
     private readonly TimeProvider _timeProvider;
+    private readonly TimeSpan _rtoObjective;
 
     /// <summary>Initializes a new instance of the <see cref="PointInTimeDrill"/> class.</summary>
     /// <param name="baseBackups">The base backups (one is taken when none can be restored).</param>
     /// <param name="restorer">The restorer.</param>
     /// <param name="postgreSql">The database's options.</param>
     /// <param name="timeProvider">The clock.</param>
+    /// <param name="drillOptions">The drill options (the recovery time objective); <see langword="null"/> for the defaults.</param>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
-    public PointInTimeDrill(BaseBackupService baseBackups, PointInTimeRestorer restorer, IOptions<PostgreSqlOptions> postgreSql, [FromKeyedServices(DbResilienceBuilder.ServiceKey)] TimeProvider timeProvider)
+    public PointInTimeDrill(
+        BaseBackupService baseBackups,
+        PointInTimeRestorer restorer,
+        IOptions<PostgreSqlOptions> postgreSql,
+        [FromKeyedServices(DbResilienceBuilder.ServiceKey)] TimeProvider timeProvider,
+        IOptions<DrillOptions>? drillOptions = null)
     {
         ArgumentNullException.ThrowIfNull(baseBackups);
         ArgumentNullException.ThrowIfNull(restorer);
@@ -35,20 +49,36 @@ public sealed class PointInTimeDrill
         _restorer = restorer;
         _postgreSql = postgreSql.Value;
         _timeProvider = timeProvider;
+        _rtoObjective = drillOptions?.Value.RtoObjective ?? new DrillOptions().RtoObjective;
     }
+
+    /// <summary>Gets or sets where drills are recorded (<c>recovery_history</c>); set by the library's registration.</summary>
+    internal RecoveryHistory? History { get; set; }
 
     /// <summary>Gets or sets how long the drill waits for the WAL of its delete to reach storage. The default value is 2 minutes.</summary>
     public TimeSpan ArchiveTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>Runs the drill. A failed step ends the drill and is reported, not thrown.</summary>
     /// <param name="cancellationToken">Cancels the drill; the throwaway cluster is removed.</param>
-    /// <returns>The report.</returns>
-    public async Task<PointInTimeDrillReport> RunAsync(CancellationToken cancellationToken = default)
+    /// <returns>The report, kind base.</returns>
+    public async Task<DrillReport> RunAsync(CancellationToken cancellationToken = default)
     {
-        var total = Stopwatch.StartNew();
-        var steps = new List<PointInTimeDrillStep>();
+        var startedAt = _timeProvider.GetUtcNow();
+        var steps = new List<DrillStep>();
         var marker = "drill-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(6)).ToLowerInvariant();
-        var report = new PointInTimeDrillReport { Passed = false, Steps = steps, Marker = marker, Duration = TimeSpan.Zero };
+        var report = new DrillReport
+        {
+            Kind = BackupKind.Base,
+            Passed = false,
+            BackupId = null,
+            StartedAt = startedAt,
+            CompletedAt = startedAt,
+            Rto = null,
+            RtoObjective = _rtoObjective,
+            Steps = steps,
+            Tables = [],
+            Marker = marker,
+        };
         var scratch = Path.Combine(Path.GetTempPath(), "dbresilience-pitr-drill-" + marker);
         try
         {
@@ -145,7 +175,16 @@ public sealed class PointInTimeDrill
                 }).ConfigureAwait(false);
             }
 
-            report = report with { Passed = true, Rto = rto.Elapsed, BaseBackupId = result.BaseBackup.Id, RecoveryStop = result.RecoveryStop };
+            var measured = rto.Elapsed;
+            var met = measured <= _rtoObjective;
+            steps.Add(new DrillStep
+            {
+                Name = "rto_objective",
+                Passed = met,
+                Duration = TimeSpan.Zero,
+                Details = string.Create(CultureInfo.InvariantCulture, $"Measured RTO {measured.TotalSeconds:F1} s {(met ? "within" : "over")} the objective of {_rtoObjective.TotalSeconds:F0} s."),
+            });
+            report = report with { Passed = met, Rto = measured, BackupId = result.BaseBackup.Id, RecoveryStop = result.RecoveryStop };
         }
         catch (Exception ex) when (ex is DbResilienceException or NpgsqlException or IOException or TimeoutException)
         {
@@ -164,21 +203,38 @@ public sealed class PointInTimeDrill
             }
         }
 
-        return report with { Duration = total.Elapsed };
+        var failed = steps.FirstOrDefault(s => !s.Passed);
+        report = report with { CompletedAt = _timeProvider.GetUtcNow(), FailureReason = failed is null ? null : $"{failed.Name}: {failed.Details}" };
+        if (History is not null)
+        {
+            await History.RecordAsync(
+                new RecoveryRecord(
+                    "pitr_drill",
+                    "throwaway cluster",
+                    report.BackupId,
+                    report.StartedAt,
+                    report.CompletedAt,
+                    report.Passed,
+                    report.Rpo is { } rpo ? string.Create(CultureInfo.InvariantCulture, $"A disaster when the drill began would have lost the last {rpo.TotalSeconds:F1} s of commits (RPO).") : null,
+                    report.FailureReason ?? (report.Rto is { } measured ? string.Create(CultureInfo.InvariantCulture, $"RTO {measured.TotalSeconds:F1} s (objective {_rtoObjective.TotalSeconds:F0} s), restored to {report.TargetTime:O}") : null)),
+                CancellationToken.None).ConfigureAwait(false);
+        }
+
+        return report;
     }
 
-    private static async Task<T> StepAsync<T>(List<PointInTimeDrillStep> steps, string name, Func<Task<(T Value, string Detail)>> action)
+    private static async Task<T> StepAsync<T>(List<DrillStep> steps, string name, Func<Task<(T Value, string Detail)>> action)
     {
         var stopwatch = Stopwatch.StartNew();
         try
         {
             var (value, detail) = await action().ConfigureAwait(false);
-            steps.Add(new PointInTimeDrillStep(name, true, stopwatch.Elapsed, detail));
+            steps.Add(new DrillStep { Name = name, Passed = true, Duration = stopwatch.Elapsed, Details = detail });
             return value;
         }
         catch (Exception ex) when (ex is DbResilienceException or NpgsqlException or IOException or TimeoutException)
         {
-            steps.Add(new PointInTimeDrillStep(name, false, stopwatch.Elapsed, ex.Message));
+            steps.Add(new DrillStep { Name = name, Passed = false, Duration = stopwatch.Elapsed, Details = ex.Message });
             throw;
         }
     }

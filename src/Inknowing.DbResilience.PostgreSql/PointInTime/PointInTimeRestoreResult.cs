@@ -1,3 +1,4 @@
+using Inknowing.DbResilience.Backups;
 using Inknowing.DbResilience.PostgreSql.Clusters;
 
 namespace Inknowing.DbResilience.PostgreSql.PointInTime;
@@ -15,7 +16,7 @@ public sealed record PointInTimeRestoreResult
     public required RecoveryTarget Target { get; init; }
 
     /// <summary>Gets the base backup restored.</summary>
-    public required BaseBackupManifest BaseBackup { get; init; }
+    public required BackupManifest BaseBackup { get; init; }
 
     /// <summary>Gets the recoverable window checked before anything was written.</summary>
     public required RecoverableWindow Window { get; init; }

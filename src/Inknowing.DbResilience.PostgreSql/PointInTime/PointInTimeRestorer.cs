@@ -7,6 +7,7 @@ using System.Text.RegularExpressions;
 using Inknowing.DbResilience.Backups;
 using Inknowing.DbResilience.DependencyInjection;
 using Inknowing.DbResilience.PostgreSql.Clusters;
+using Inknowing.DbResilience.PostgreSql.Restore;
 using Inknowing.DbResilience.PostgreSql.Tools;
 using Inknowing.DbResilience.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -25,7 +26,11 @@ namespace Inknowing.DbResilience.PostgreSql.PointInTime;
 /// <remarks>
 /// The WAL that recovery needs is downloaded (checked against its SHA-256) into a staging directory beside the data directory
 /// before the server starts, and <c>restore_command</c> copies from there. So the server, which runs as the <c>postgres</c>
-/// OS user, needs neither this library, its configuration nor storage credentials.
+/// OS user, needs neither this library, its configuration nor storage credentials. The class is split by job: this file
+/// lists the archive, computes and verifies the window and runs a restore; <c>PointInTimeRestorer.Planning.cs</c> chooses the base
+/// backup and the WAL a target needs and checks where replay ended; <c>PointInTimeRestorer.Unpack.cs</c> reads and checks a base backup's
+/// tar into the data directory; <c>PointInTimeRestorer.Recovery.cs</c> stages the WAL, writes the recovery settings and runs
+/// the server until recovery ends.
 /// </remarks>
 public sealed partial class PointInTimeRestorer
 {
@@ -89,7 +94,7 @@ public sealed partial class PointInTimeRestorer
         {
             foreach (var problem in await VerifyBaseBackupAsync(backup, cancellationToken).ConfigureAwait(false))
             {
-                problems.Add(new WalChainProblem(WalChainProblemKind.CorruptBaseBackup, $"Base backup {backup.Id} is damaged: {problem}.", backup.DataKey));
+                problems.Add(new WalChainProblem(WalChainProblemKind.CorruptBaseBackup, $"Base backup {backup.Id} is damaged: {problem}.", backup.DataKey()));
                 damagedBackups.Add(backup.Id);
             }
         }
@@ -145,6 +150,40 @@ public sealed partial class PointInTimeRestorer
     public async Task<PointInTimeRestoreResult> RestoreAsync(PointInTimeRestoreRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var startedAt = Time.GetUtcNow();
+        try
+        {
+            var result = await RestoreCoreAsync(request, cancellationToken).ConfigureAwait(false);
+            await RecordAsync(request, result.BaseBackup.Id, startedAt, true,
+                result.EarlyStop is { } early ? $"Recovery stopped early, before {early.FirstNotReplayed}: {early.Reason}" : $"Restored to {request.Target}; changes after it are not in '{result.TargetDirectory}'.",
+                $"{result.WalFilesStaged} WAL file(s) staged{(result.RecoveryStop is null ? string.Empty : ", " + result.RecoveryStop)}").ConfigureAwait(false);
+            return result;
+        }
+        catch (DbResilienceException ex)
+        {
+            await RecordAsync(request, request.BaseBackupId, startedAt, false, null, ex.Message).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Gets or sets where restores are recorded (<c>recovery_history</c>); set by the library's registration.</summary>
+    internal RecoveryHistory? History { get; set; }
+
+    /// <summary>Gets or sets the clock of the recorded times; the library's registration sets its own.</summary>
+    internal TimeProvider Time { get; set; } = TimeProvider.System;
+
+    private async Task RecordAsync(PointInTimeRestoreRequest request, string? backupId, DateTimeOffset startedAt, bool success, string? dataLoss, string? notes)
+    {
+        if (History is not null)
+        {
+            await History.RecordAsync(
+                new RecoveryRecord("pitr", $"{Path.GetFullPath(request.TargetDirectory)} ({request.Target})", backupId, startedAt, Time.GetUtcNow(), success, dataLoss, notes),
+                CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<PointInTimeRestoreResult> RestoreCoreAsync(PointInTimeRestoreRequest request, CancellationToken cancellationToken)
+    {
         var stopwatch = Stopwatch.StartNew();
         var target = Path.GetFullPath(request.TargetDirectory);
         if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any())
@@ -197,10 +236,10 @@ public sealed partial class PointInTimeRestorer
             if (bad >= 0)
             {
                 var file = staged[bad];
-                if (file.File.Segment is { } segment && segment <= backup.StopSegment with { Timeline = segment.Timeline })
+                if (file.File.Segment is { } segment && segment <= backup.StopSegment() with { Timeline = segment.Timeline })
                 {
                     throw new PointInTimeException(
-                        $"Base backup {backup.Id} cannot become consistent: WAL file {file.File.Name}, which it needs up to {backup.StopSegment}, is damaged: {file.Problem}. Nothing was restored.");
+                        $"Base backup {backup.Id} cannot become consistent: WAL file {file.File.Name}, which it needs up to {backup.StopSegment()}, is damaged: {file.Problem}. Nothing was restored.");
                 }
 
                 cut = $"WAL file {file.File.Name} is damaged: {file.Problem}";
@@ -357,478 +396,11 @@ public sealed partial class PointInTimeRestorer
         return chain;
     }
 
-    /// <summary>Tells whether a target needs WAL up to a point only the server finds (latest, a transaction id, a restore point).</summary>
-    private static bool OpenEnded(RecoveryTarget target)
-        => target.Kind is RecoveryTargetKind.Latest or RecoveryTargetKind.TransactionId or RecoveryTargetKind.RestorePoint;
-
-    /// <summary>
-    /// Works out the WAL to stage from a base backup (the whole unbroken chain, so the server can find a target by itself), how
-    /// many of those files the target certainly needs (all for latest, a transaction id or a restore point), and what the archive
-    /// holds beyond a break.
-    /// </summary>
-    private static (List<(WalFileName File, StorageObjectInfo Info)> Files, int Needed, WalChain.ChainBreak? Break) PlanWal(WalChain chain, BaseBackupManifest backup, RecoveryTarget target)
-    {
-        var walked = chain.Walk(backup.StartSegment).ToList();
-        int needed;
-        switch (target.Kind)
-        {
-            case RecoveryTargetKind.Time:
-                // At least up to the first file stored at or after the time (the window's own rule); the server stops at the target.
-                var time = target.Time!.Value;
-                var reach = walked.FindIndex(f => f.Info.LastModified >= time);
-                needed = reach < 0 ? walked.Count : reach + 1;
-                break;
-            case RecoveryTargetKind.Lsn:
-                var lsn = (ulong)target.Lsn!.Value;
-                needed = walked.Count(f => (ulong)f.File.Segment!.Value.StartLsn <= lsn);
-                walked = walked.Take(needed).ToList();
-                break;
-            case RecoveryTargetKind.Immediate:
-                needed = walked.Count(f => f.File.Segment!.Value <= backup.StopSegment with { Timeline = f.File.Segment!.Value.Timeline });
-                walked = walked.Take(needed).ToList();
-                break;
-            default:
-                return (walked, walked.Count, walked.Count > 0 ? chain.FindBreak(walked) : null);
-        }
-
-        return (walked, needed, null);
-    }
-
-    private static PointInTimeEarlyStop DescribeEarlyStop(
-        string reason,
-        string firstNotReplayed,
-        IReadOnlyList<StagedFile> replayed,
-        BaseBackupManifest backup,
-        IReadOnlyList<(WalFileName File, StorageObjectInfo Info)> notReplayed)
-    {
-        var last = notReplayed.Count > 0 ? notReplayed[^1] : default;
-        var lastSegment = last.File?.Segment;
-        var end = lastSegment is { } segment
-            ? last.File!.Kind == WalFileKind.Partial
-                ? new NpgsqlLogSequenceNumber((ulong)segment.StartLsn + (ulong)Math.Min(last.Info.Size, WalSegmentName.SegmentSize))
-                : segment.EndLsn
-            : NpgsqlLogSequenceNumber.Parse(backup.StopLsn);
-        var stop = replayed.LastOrDefault(f => f.Check?.LastRecordEnd is not null)?.Check!.LastRecordEnd ?? NpgsqlLogSequenceNumber.Parse(backup.StopLsn);
-        return new PointInTimeEarlyStop
-        {
-            Reason = reason,
-            FirstNotReplayed = firstNotReplayed,
-            StopLsn = stop.ToString(),
-            LastReplayedStoredAt = replayed.Count > 0 ? replayed[^1].Info.LastModified : backup.StopTime,
-            FilesNotReplayed = notReplayed.Count,
-            BytesNotReplayed = notReplayed.Sum(f => f.Info.Size),
-            ArchiveEndLsn = end.ToString(),
-            ArchiveEndStoredAt = notReplayed.Count > 0 ? last.Info.LastModified : backup.StopTime,
-        };
-    }
-
-    /// <summary>The least replay position that proves the target was reached, for the targets PostgreSQL does not check itself.</summary>
-    private static (NpgsqlLogSequenceNumber Lsn, bool Exclusive)? ExpectedReplay(RecoveryTarget target, IReadOnlyList<StagedFile> staged, BaseBackupManifest backup)
-    {
-        if (target.Kind == RecoveryTargetKind.Lsn)
-        {
-            return (target.Lsn!.Value, false);
-        }
-
-        if (target.Kind != RecoveryTargetKind.Latest)
-        {
-            return null;
-        }
-
-        // Replay must have applied the last complete record of the staged WAL: its end lies after its start.
-        return staged.LastOrDefault(f => f.Check?.LastRecordStart is not null)?.Check!.LastRecordStart is { } start
-            ? (start, true)
-            : (NpgsqlLogSequenceNumber.Parse(backup.StopLsn), false);
-    }
-
-    /// <exception cref="PointInTimeException">Recovery ended short of the target.</exception>
-    private static void CheckReachedTarget(RecoveryTarget target, (NpgsqlLogSequenceNumber Lsn, bool Exclusive)? expected, NpgsqlLogSequenceNumber? replayed, string? stop, PointInTimeEarlyStop? earlyStop)
-    {
-        if (expected is { } least)
-        {
-            var reached = replayed is { } at && (least.Exclusive ? (ulong)at > (ulong)least.Lsn : (ulong)at >= (ulong)least.Lsn);
-            if (!reached)
-            {
-                throw new PointInTimeException(
-                    $"Recovery ended at {replayed?.ToString() ?? "an unknown position"}, short of {least.Lsn}, "
-                    + (target.Kind == RecoveryTargetKind.Lsn ? "the target LSN" : earlyStop is null ? "the end of the archived WAL" : "the last consistent point before the damaged or missing WAL")
-                    + $": the restored cluster would lack what was written after that. It was stopped and removed. Server: {stop ?? "no recovery message"}.");
-            }
-        }
-        else if (target.Kind is not RecoveryTargetKind.Latest && (stop is null || !stop.StartsWith("recovery stopping", StringComparison.Ordinal)))
-        {
-            throw new PointInTimeException(
-                $"Recovery to {target} ended without the server saying it reached the target (it said: {stop ?? "nothing"}). The restored cluster was stopped and removed.");
-        }
-    }
-
-    private static async Task<(NpgsqlLogSequenceNumber? Lsn, DateTimeOffset? LastCommit)> ReadReplayPositionAsync(LocalPostgreSqlCluster cluster, CancellationToken cancellationToken)
-    {
-        var connection = new NpgsqlConnection(cluster.ConnectionString);
-        await using (connection.ConfigureAwait(false))
-        {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            var command = new NpgsqlCommand("SELECT pg_last_wal_replay_lsn(), pg_last_xact_replay_timestamp()", connection);
-            await using (command.ConfigureAwait(false))
-            {
-                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                await using (reader.ConfigureAwait(false))
-                {
-                    await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-                    return (
-                        reader.IsDBNull(0) ? null : reader.GetFieldValue<NpgsqlLogSequenceNumber>(0),
-                        reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1));
-                }
-            }
-        }
-    }
-
-    /// <summary>Reads and checks a base backup's data in every storage its manifest names, as a verification does.</summary>
-    private async Task<List<string>> VerifyBaseBackupAsync(BaseBackupManifest backup, CancellationToken cancellationToken)
-    {
-        var problems = new List<string>();
-        var holders = _archive.Storages.Providers.Where(p => backup.Storages.Count == 0 || backup.Storages.Contains(p.Name)).ToList();
-        foreach (var storage in holders.Count > 0 ? holders : [_archive.Storages.Providers[0]])
-        {
-            if (await StoredChecksum.CheckAsync(storage, backup.DataKey, backup.Size, backup.Sha256, cancellationToken).ConfigureAwait(false) is { } recorded)
-            {
-                problems.Add(recorded);
-                continue;
-            }
-
-            var stream = await storage.OpenReadAsync(backup.DataKey, cancellationToken).ConfigureAwait(false);
-            await using (stream.ConfigureAwait(false))
-            {
-                var (size, sha256) = await FeedAsync(stream, Stream.Null, cancellationToken).ConfigureAwait(false);
-                if (size != backup.Size || !string.Equals(sha256, backup.Sha256, StringComparison.OrdinalIgnoreCase))
-                {
-                    problems.Add(string.Create(CultureInfo.InvariantCulture,
-                        $"'{backup.DataKey}' in {storage.Name} has {size} bytes with SHA-256 {sha256}, its manifest records {backup.Size} bytes with {backup.Sha256}"));
-                }
-            }
-        }
-
-        return problems;
-    }
-
-    /// <summary>Picks the base backup for a target, refusing targets outside the window before anything is written.</summary>
-    internal static BaseBackupManifest ChooseBaseBackup(WalChain chain, PointInTimeRestoreRequest request)
-    {
-        var window = chain.Window;
-        var restorable = window.BaseBackups.Where(b => chain.Ends.ContainsKey(b.Id)).ToList();
-        if (restorable.Count == 0)
-        {
-            var why = string.Concat(window.Problems.Select(p => " " + p.Message).Concat(window.IncompleteBaseBackups.Select(i => $" {i}.")));
-            throw new PointInTimeException(
-                $"No base backup can be restored: {window.BaseBackups.Count} base backup(s) and {window.WalFiles} WAL file(s) are stored.{why} "
-                + "Take a base backup (dbresilience basebackup) with WAL archiving on.");
-        }
-
-        if (request.BaseBackupId is { } id)
-        {
-            return restorable.FirstOrDefault(b => string.Equals(b.Id, id, StringComparison.Ordinal))
-                ?? throw new PointInTimeException(
-                    $"The base backup '{id}' is not among the restorable ones ({string.Join(", ", restorable.Select(b => b.Id))}).");
-        }
-
-        var target = request.Target;
-        switch (target.Kind)
-        {
-            case RecoveryTargetKind.Time:
-                var time = target.Time!.Value;
-                if (time < window.Earliest || time > window.Latest)
-                {
-                    throw OutsideWindow(target, window);
-                }
-
-                var before = restorable.Where(b => b.StopTime <= time && chain.Ends[b.Id].LastModified >= time).ToList();
-                return before.Count > 0 ? before[^1] : throw OutsideWindow(target, window);
-
-            case RecoveryTargetKind.Lsn:
-                var lsn = (ulong)target.Lsn!.Value;
-                var candidates = restorable.Where(b => (ulong)NpgsqlLogSequenceNumber.Parse(b.StopLsn) <= lsn && (ulong)chain.Ends[b.Id].Lsn >= lsn).ToList();
-                return candidates.Count > 0 ? candidates[^1] : throw OutsideWindow(target, window);
-
-            case RecoveryTargetKind.TransactionId:
-            case RecoveryTargetKind.RestorePoint:
-                return restorable[0];
-
-            default:
-                return restorable[^1];
-        }
-    }
-
-    private static PointInTimeException OutsideWindow(RecoveryTarget target, RecoverableWindow window)
-        => new($"The target {target} is outside the recoverable window {window.Describe()}. Nothing was written. "
-            + "Choose a target inside the window, or --latest.");
-
     /// <summary>Finds the server's own words on where recovery stopped.</summary>
     internal static string? FindRecoveryStop(string log)
     {
         var matches = RecoveryStopPattern().Matches(log).Select(m => m.Groups["what"].Value.Trim()).ToList();
         return matches.LastOrDefault(m => m.StartsWith("recovery stop", StringComparison.Ordinal)) ?? matches.LastOrDefault();
-    }
-
-    private async Task UnpackAsync(BaseBackupManifest backup, string target, CancellationToken cancellationToken)
-    {
-        var tool = backup.Compression == BaseBackupCompression.Zstd ? "zstd" : "lz4";
-        string executable;
-        try
-        {
-            executable = ToolLocator.FindSystemExecutable(tool);
-        }
-        catch (ExternalToolException ex)
-        {
-            throw new ExternalToolException($"Restoring base backup {backup.Id} needs the '{tool}' command: apt-get install {tool}.", ex);
-        }
-
-        // The first copy whose size and recorded checksum agree with the manifest; a copy without a checksum record is not used.
-        Stream? source = null;
-        IStorageProvider? storage = null;
-        var problems = new List<string>();
-        foreach (var candidate in _archive.Storages.Providers)
-        {
-            if (await StoredChecksum.CheckAsync(candidate, backup.DataKey, backup.Size, backup.Sha256, cancellationToken).ConfigureAwait(false) is { } problem)
-            {
-                problems.Add(problem);
-                continue;
-            }
-
-            try
-            {
-                source = await candidate.OpenReadAsync(backup.DataKey, cancellationToken).ConfigureAwait(false);
-                storage = candidate;
-                break;
-            }
-            catch (StorageException ex)
-            {
-                problems.Add(ex.Message);
-            }
-        }
-
-        if (source is null || storage is null)
-        {
-            throw new PointInTimeException(
-                $"Base backup {backup.Id} is damaged: no storage holds an intact copy of '{backup.DataKey}': {string.Join("; ", problems)}. Nothing was restored.");
-        }
-
-        var where = $"'{backup.DataKey}' in {storage.Name}";
-        await using (source.ConfigureAwait(false))
-        {
-            var decompress = new ToolStartInfo(executable) { RedirectStandardInput = true };
-            decompress.Arguments.AddRange(["-d", "-c"]);
-            var process = ToolProcess.Start(decompress);
-            await using (process.ConfigureAwait(false))
-            {
-                var feed = FeedAsync(source, process.StandardInput, cancellationToken);
-                Exception? failure = null;
-                try
-                {
-                    await TarFile.ExtractToDirectoryAsync(process.StandardOutput, target, overwriteFiles: false, cancellationToken).ConfigureAwait(false);
-                    await process.StandardOutput.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or IOException)
-                {
-                    failure = ex;
-                    process.Kill();
-                }
-
-                (long Size, string Sha256)? fed = null;
-                try
-                {
-                    fed = await feed.ConfigureAwait(false);
-                }
-                catch (IOException ex) when (failure is not null)
-                {
-                    // The decompressor was stopped: writing to it failed. The first failure says what happened.
-                    _ = ex;
-                }
-
-                if (failure is null)
-                {
-                    try
-                    {
-                        await process.WaitForSuccessAsync(cancellationToken).ConfigureAwait(false);
-                    }
-                    catch (ExternalToolException ex)
-                    {
-                        failure = ex;
-                    }
-                }
-
-                if (fed is { } read && (read.Size != backup.Size || !string.Equals(read.Sha256, backup.Sha256, StringComparison.OrdinalIgnoreCase)))
-                {
-                    throw new PointInTimeException(string.Create(CultureInfo.InvariantCulture,
-                        $"Base backup {backup.Id} is damaged: {where} has {read.Size} bytes and SHA-256 {read.Sha256}, its manifest records {backup.Size} bytes and {backup.Sha256}. The restored directory was removed."));
-                }
-
-                if (failure is not null)
-                {
-                    throw new PointInTimeException(
-                        $"Base backup {backup.Id} is damaged: {where} is not a valid {tool}-compressed tar ({failure.Message}). The restored directory was removed.",
-                        failure);
-                }
-            }
-        }
-    }
-
-    private static async Task<(long Size, string Sha256)> FeedAsync(Stream source, Stream destination, CancellationToken cancellationToken)
-    {
-        await Task.Yield();
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = new byte[1 << 17];
-        long size = 0;
-        try
-        {
-            int read;
-            while ((read = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-            {
-                hash.AppendData(buffer, 0, read);
-                size += read;
-                await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            await destination.DisposeAsync().ConfigureAwait(false);
-        }
-
-        return (size, Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant());
-    }
-
-    /// <summary>Fetches and checks each WAL file into the staging directory, in parallel; a damaged file is reported, not thrown.</summary>
-    private async Task<List<StagedFile>> StageWalAsync(List<(WalFileName File, StorageObjectInfo Info)> files, string staging, CancellationToken cancellationToken)
-    {
-        var staged = new StagedFile[files.Count];
-        await Parallel.ForEachAsync(
-            Enumerable.Range(0, files.Count),
-            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.FetchParallelism), CancellationToken = cancellationToken },
-            async (index, token) =>
-            {
-                var (file, info) = files[index];
-
-                // A partial segment is staged under the segment's own name: recovery replays what it holds.
-                var fetched = file.Kind == WalFileKind.Partial ? WalFileName.Parse(file.Segment!.Value.ToString()) : file;
-                try
-                {
-                    var (found, check) = await _archive.FetchCheckedAsync(fetched, Path.Combine(staging, StagedName(file)), token).ConfigureAwait(false);
-                    staged[index] = new StagedFile(file, info, check, found ? null : "it vanished from storage while the restore staged it");
-                }
-                catch (PointInTimeException ex)
-                {
-                    staged[index] = new StagedFile(file, info, null, ex.Message);
-                }
-            }).ConfigureAwait(false);
-        Log.WalStaged(_logger, files.Count, staging);
-        return [.. staged];
-    }
-
-    /// <summary>Fetches and checks every timeline history file (recovery looks them up to follow the timeline switches).</summary>
-    /// <exception cref="PointInTimeException">A history file is damaged.</exception>
-    private async Task<int> StageHistoriesAsync(ArchiveListing listing, string staging, CancellationToken cancellationToken)
-    {
-        var histories = listing.Files.Where(f => f.File.Kind == WalFileKind.History).Select(f => f.File).ToList();
-        foreach (var history in histories)
-        {
-            if (!(await _archive.FetchCheckedAsync(history, Path.Combine(staging, history.Name), cancellationToken).ConfigureAwait(false)).Found)
-            {
-                throw new PointInTimeException($"The timeline history file {history.Name} vanished from storage while the restore staged it. Nothing was restored.");
-            }
-        }
-
-        return histories.Count;
-    }
-
-    private static string StagedName(WalFileName file) => file.Kind == WalFileKind.Partial ? file.Segment!.Value.ToString() : file.Name;
-
-    private static async Task WriteRecoverySettingsAsync(string target, string staging, PointInTimeRestoreRequest request, int port, CancellationToken cancellationToken)
-    {
-        var settings = new List<KeyValuePair<string, string>>
-        {
-            new("restore_command", $"cp '{staging}/%f' '%p'"),
-        };
-        settings.AddRange(request.Target.GetSettings());
-        settings.Add(new("recovery_target_action", "promote"));
-        settings.Add(new("recovery_target_timeline", "latest"));
-        settings.Add(new("archive_mode", "off"));
-        settings.Add(new("synchronous_standby_names", string.Empty));
-        settings.Add(new("listen_addresses", "127.0.0.1"));
-        settings.Add(new("unix_socket_directories", string.Empty));
-        if (port != 0)
-        {
-            settings.Add(new("port", port.ToString(CultureInfo.InvariantCulture)));
-        }
-
-        settings.AddRange(request.Settings);
-        var text = new StringBuilder().AppendLine().AppendLine("# Point-in-time restore written by Inknowing.DbResilience");
-        foreach (var (name, value) in settings)
-        {
-            text.Append(name).Append(" = '").Append(value.Replace("'", "''", StringComparison.Ordinal)).AppendLine("'");
-        }
-
-        await File.AppendAllTextAsync(Path.Combine(target, "postgresql.auto.conf"), text.ToString(), cancellationToken).ConfigureAwait(false);
-        await File.WriteAllTextAsync(Path.Combine(target, "recovery.signal"), string.Empty, cancellationToken).ConfigureAwait(false);
-        foreach (var stale in new[] { "postmaster.pid", "standby.signal", "backup_manifest" })
-        {
-            File.Delete(Path.Combine(target, stale));
-        }
-    }
-
-    private static async Task GiveToServerUserAsync(string target, string staging, CancellationToken cancellationToken)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            return;
-        }
-
-        File.SetUnixFileMode(target, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        if (!ToolLocator.IsRoot)
-        {
-            return;
-        }
-
-        var chown = new ToolStartInfo(ToolLocator.FindSystemExecutable("chown"));
-        chown.Arguments.AddRange(["-R", "postgres:postgres", target, staging]);
-        await ToolProcess.RunAsync(chown, cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task<LocalPostgreSqlCluster> StartAndWaitAsync(string target, int port, string? cut, CancellationToken cancellationToken)
-    {
-        var connection = new NpgsqlConnectionStringBuilder(_postgreSql.ConnectionString);
-        var cluster = await LocalPostgreSqlCluster.StartExistingAsync(
-            target,
-            new LocalClusterOptions
-            {
-                Port = port,
-                SuperuserName = connection.Username ?? "postgres",
-                SuperuserPassword = connection.Password,
-                BinDirectory = _postgreSql.ToolsDirectory,
-            },
-            deleteDataOnDispose: false,
-            cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await cluster.WaitForRecoveryEndAsync(_options.RecoveryTimeout, cancellationToken).ConfigureAwait(false);
-            return cluster;
-        }
-        catch (ExternalToolException ex)
-        {
-            await cluster.DisposeAsync().ConfigureAwait(false);
-            var log = ex.Message;
-            throw new PointInTimeException(
-                log.Contains("recovery ended before configured recovery target was reached", StringComparison.Ordinal)
-                    ? (cut is null
-                        ? "Recovery ended before the target was reached: the archived WAL holds no transaction at or after the target. "
-                          + "Restore with --latest, or wait for more WAL to be archived. "
-                        : $"Recovery ended before the target was reached: replay could not go past a break in the archive ({cut}). ") + log
-                    : "The restored cluster stopped during recovery. " + log,
-                ex);
-        }
-        catch
-        {
-            await cluster.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
     }
 
     private static void TryDelete(string path)
@@ -859,7 +431,7 @@ public sealed partial class PointInTimeRestorer
 
     /// <summary>What the archive holds: base backups (intact and damaged manifests), WAL files, and the history files parsed, by key.</summary>
     private sealed record ArchiveListing(
-        IReadOnlyList<BaseBackupManifest> Backups,
+        IReadOnlyList<BackupManifest> Backups,
         IReadOnlyList<DamagedBackup> Damaged,
         IReadOnlyList<string> Incomplete,
         IReadOnlyList<(WalFileName File, StorageObjectInfo Info)> Files,

@@ -1,3 +1,5 @@
+using Inknowing.DbResilience.Backups;
+
 namespace Inknowing.DbResilience.PostgreSql.PointInTime;
 
 /// <summary>
@@ -25,7 +27,7 @@ public sealed record RecoverableWindow
     public uint? LatestTimeline { get; init; }
 
     /// <summary>Gets the complete base backups, oldest first.</summary>
-    public IReadOnlyList<BaseBackupManifest> BaseBackups { get; init; } = [];
+    public IReadOnlyList<BackupManifest> BaseBackups { get; init; } = [];
 
     /// <summary>Gets the ids of the base backups that can be restored (their WAL is complete).</summary>
     public IReadOnlyList<string> RestorableBaseBackups { get; init; } = [];

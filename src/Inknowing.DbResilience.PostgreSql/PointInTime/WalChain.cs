@@ -1,4 +1,5 @@
 using System.Globalization;
+using Inknowing.DbResilience.Backups;
 using Inknowing.DbResilience.Storage;
 using NpgsqlTypes;
 
@@ -39,13 +40,13 @@ internal sealed class WalChain
 
     /// <summary>Analyses base backups and stored WAL files.</summary>
     public static WalChain Analyze(
-        IReadOnlyList<BaseBackupManifest> baseBackups,
+        IReadOnlyList<BackupManifest> baseBackups,
         IEnumerable<(WalFileName File, StorageObjectInfo Info)> files,
         IReadOnlyDictionary<uint, (uint Parent, ulong SwitchLsn)> histories)
     {
         var list = files.ToList();
         var chain = new WalChain(list, histories);
-        chain.Run(BaseBackupManifest.InOrder(baseBackups), list.Count);
+        chain.Run(BaseBackupManifests.InOrder(baseBackups), list.Count);
         return chain;
     }
 
@@ -198,7 +199,7 @@ internal sealed class WalChain
         return timeline;
     }
 
-    private void Run(List<BaseBackupManifest> baseBackups, int fileCount)
+    private void Run(List<BackupManifest> baseBackups, int fileCount)
     {
         var problems = new List<WalChainProblem>();
         foreach (var timeline in _segments.Keys.Select(k => k.Timeline).Distinct().Where(t => t > 1 && !_histories.ContainsKey(t)).Order())
@@ -212,14 +213,14 @@ internal sealed class WalChain
         var gaps = new HashSet<string>(StringComparer.Ordinal);
         foreach (var backup in baseBackups)
         {
-            var walked = Walk(backup.StartSegment).ToList();
-            var stop = backup.StopSegment;
+            var walked = Walk(backup.StartSegment()).ToList();
+            var stop = backup.StopSegment();
             if (walked.Count == 0 || walked[^1].File.Segment!.Value.StartLsn.CompareTo(stop.StartLsn) < 0)
             {
-                var missing = walked.Count == 0 ? backup.StartSegment : walked[^1].File.Segment!.Value.Next();
+                var missing = walked.Count == 0 ? backup.StartSegment() : walked[^1].File.Segment!.Value.Next();
                 problems.Add(new WalChainProblem(
                     WalChainProblemKind.UnrestorableBaseBackup,
-                    $"Base backup {backup.Id} cannot be restored: WAL segment {missing} (needed from {backup.StartSegment} to {stop}) is not stored.",
+                    $"Base backup {backup.Id} cannot be restored: WAL segment {missing} (needed from {backup.StartSegment()} to {stop}) is not stored.",
                     missing.ToString()));
                 continue;
             }
@@ -254,8 +255,8 @@ internal sealed class WalChain
         var latest = restorable.Select(b => Ends[b.Id]).OrderByDescending(e => (ulong)e.Lsn).FirstOrDefault();
         Window = new RecoverableWindow
         {
-            Earliest = first?.StopTime,
-            EarliestLsn = first?.StopLsn,
+            Earliest = first?.CompletedAt,
+            EarliestLsn = first?.Wal?.StopLsn,
             Latest = latest?.LastModified,
             LatestLsn = latest?.Lsn.ToString(),
             LatestTimeline = latest?.Segment.Timeline,

@@ -9,7 +9,7 @@ internal static class RestoreSources
     public static RestoreSource FromManifest(BackupManifest manifest, IBackupService backups)
     {
         var data = manifest.GetDataFile();
-        var globals = manifest.Files.FirstOrDefault(f => f.Role == "globals");
+        var globals = manifest.Files.FirstOrDefault(f => f.Role == BackupFileRole.Globals);
         return new RestoreSource
         {
             BackupId = manifest.Id,

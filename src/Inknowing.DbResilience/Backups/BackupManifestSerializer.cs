@@ -35,10 +35,19 @@ public static class BackupManifestSerializer
         return Deserialize(buffer.ToArray(), source);
     }
 
-    /// <summary>Reads a manifest from UTF-8 JSON bytes and checks its seal.</summary>
+    /// <summary>
+    /// Reads a manifest from UTF-8 JSON bytes and checks its seal. Reads the current layout and layout 2 of both kinds (a base
+    /// backup manifest of layout 2, with its <c>dataKey</c>, is converted to the shared model).
+    /// </summary>
+    /// <param name="bytes">The manifest's bytes, as stored.</param>
+    /// <param name="source">Where the JSON came from, for messages (a storage and key).</param>
+    /// <returns>The manifest.</returns>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
     /// <exception cref="BackupException">The bytes are not an intact manifest; the message says what is wrong.</exception>
-    internal static BackupManifest Deserialize(byte[] bytes, string source)
+    public static BackupManifest Deserialize(byte[] bytes, string source)
     {
+        ArgumentNullException.ThrowIfNull(bytes);
+        ArgumentNullException.ThrowIfNull(source);
         var sealProblem = ManifestSeal.Check(bytes, out var isSealed);
         if (sealProblem is not null)
         {
@@ -48,7 +57,9 @@ public static class BackupManifestSerializer
         BackupManifest? manifest;
         try
         {
-            manifest = JsonSerializer.Deserialize(bytes, BackupManifestJsonContext.Default.BackupManifest);
+            manifest = IsLegacyBaseBackup(bytes)
+                ? JsonSerializer.Deserialize(bytes, BackupManifestJsonContext.Default.LegacyBaseBackupManifest)?.ToManifest(source)
+                : JsonSerializer.Deserialize(bytes, BackupManifestJsonContext.Default.BackupManifest);
         }
         catch (JsonException ex)
         {
@@ -77,4 +88,20 @@ public static class BackupManifestSerializer
 
     /// <summary>The first manifest layout whose files are always sealed; older manifests are read on the storage's checksum alone.</summary>
     internal const int ManifestSealedSinceVersion = 2;
+
+    /// <summary>Tells a base backup manifest of layout 2 (a <c>dataKey</c>, no <c>files</c>) from the shared layout.</summary>
+    private static bool IsLegacyBaseBackup(byte[] bytes)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(bytes);
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.TryGetProperty("dataKey", out _)
+                && !document.RootElement.TryGetProperty("files", out _);
+        }
+        catch (JsonException)
+        {
+            return false; // the deserializer says what is wrong
+        }
+    }
 }

@@ -58,6 +58,11 @@ internal sealed partial class BackupOptionsValidator : IValidateOptions<BackupOp
             yield return $"{prefix}Tier '{tier}' must be lowercase letters, digits and underscores, such as daily, weekly, monthly or manual.";
         }
 
+        if (format == BackupFormat.Tar)
+        {
+            yield return $"{prefix}Format Tar is the format of base backups (pg_basebackup): choose Custom, Directory or Plain for a logical backup, or take a base backup (dbresilience basebackup).";
+        }
+
         if (schemaOnly && dataOnly)
         {
             yield return $"{prefix}SchemaOnly and {prefix}DataOnly cannot both be set: choose one (or neither for a full backup).";

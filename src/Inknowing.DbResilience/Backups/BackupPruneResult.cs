@@ -2,9 +2,21 @@ using Inknowing.DbResilience.Retention;
 
 namespace Inknowing.DbResilience.Backups;
 
-/// <summary>The result of applying retention.</summary>
-/// <param name="Plan">The decision and reason for every backup.</param>
-/// <param name="DryRun">Whether nothing was deleted.</param>
-/// <param name="Deleted">The ids deleted from every storage.</param>
-/// <param name="Problems">Deletions that failed, each naming the storage and key; empty when none did.</param>
-public sealed record BackupPruneResult(RetentionPlan Plan, bool DryRun, IReadOnlyList<string> Deleted, IReadOnlyList<string> Problems);
+/// <summary>The result of applying retention to both kinds of backups and the archived WAL.</summary>
+public sealed record BackupPruneResult
+{
+    /// <summary>Gets the decision and reason for every backup, and for the WAL.</summary>
+    public required RetentionPlan Plan { get; init; }
+
+    /// <summary>Gets a value indicating whether nothing was deleted.</summary>
+    public required bool DryRun { get; init; }
+
+    /// <summary>Gets the ids deleted from every storage.</summary>
+    public IReadOnlyList<string> Deleted { get; init; } = [];
+
+    /// <summary>Gets the number of archived WAL files deleted.</summary>
+    public int DeletedWalFiles { get; init; }
+
+    /// <summary>Gets the deletions that failed, each naming the storage and key; empty when none did.</summary>
+    public IReadOnlyList<string> Problems { get; init; } = [];
+}

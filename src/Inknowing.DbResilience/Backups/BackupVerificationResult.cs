@@ -6,13 +6,19 @@ public sealed record BackupVerificationResult
     /// <summary>Gets the backup verified.</summary>
     public required string Id { get; init; }
 
+    /// <summary>Gets the kind of the backup verified. The default value is <see cref="BackupKind.Logical"/>.</summary>
+    public BackupKind Kind { get; init; }
+
     /// <summary>Gets a value indicating whether everything checked passed; the backup is then marked verified.</summary>
     public bool Succeeded => Problems.Count == 0;
 
     /// <summary>Gets the result per copy.</summary>
     public required IReadOnlyList<BackupCopyVerification> Copies { get; init; }
 
-    /// <summary>Gets the restore tool's summary of the archive (for pg_dump: <c>pg_restore --list</c>), or <see langword="null"/> when not reached.</summary>
+    /// <summary>
+    /// Gets the restore tool's summary of the archive (for pg_dump: <c>pg_restore --list</c>; for a base backup: its file and WAL
+    /// range), or <see langword="null"/> when not reached.
+    /// </summary>
     public string? ArchiveCheck { get; init; }
 
     /// <summary>Gets a value indicating whether a restore into a scratch database was done.</summary>

@@ -5,10 +5,10 @@ public interface IBackupFileSink
 {
     /// <summary>Streams one file through hashing, compression and encryption into every storage.</summary>
     /// <param name="fileName">The file name, such as <c>data.dump</c>; compression may add a suffix.</param>
-    /// <param name="role"><c>data</c> or <c>globals</c>.</param>
+    /// <param name="role">What the file holds.</param>
     /// <param name="content">The tool's output; read once, to its end.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>A task that completes when the file is stored.</returns>
     /// <exception cref="BackupException">No storage could store the file.</exception>
-    Task WriteFileAsync(string fileName, string role, Stream content, CancellationToken cancellationToken = default);
+    Task WriteFileAsync(string fileName, BackupFileRole role, Stream content, CancellationToken cancellationToken = default);
 }

@@ -1,6 +1,9 @@
 namespace Inknowing.DbResilience.Backups;
 
-/// <summary>Creates, lists, verifies and prunes logical backups; every method can be called by a scheduler.</summary>
+/// <summary>
+/// Creates logical backups, and lists, verifies and prunes backups of both kinds (logical and base, one manifest model); every
+/// method can be called by a scheduler.
+/// </summary>
 public interface IBackupService
 {
     /// <summary>
@@ -15,7 +18,10 @@ public interface IBackupService
     /// <exception cref="DbResilienceException">The tool failed; the message has its standard error.</exception>
     Task<BackupResult> CreateAsync(BackupRequest? request = null, CancellationToken cancellationToken = default);
 
-    /// <summary>Lists the complete backups (those with a manifest) of every storage, oldest first, without the database.</summary>
+    /// <summary>
+    /// Lists the complete backups (those with a manifest) of both kinds in every storage, oldest first (by start time), without
+    /// the database; <see cref="BackupManifest.Kind"/> tells them apart.
+    /// </summary>
     /// <param name="cancellationToken">Cancels the listing.</param>
     /// <returns>The manifests; <see cref="BackupManifest.Locations"/> names the storages where each was found.</returns>
     /// <exception cref="DbResilienceException">A storage could not be listed.</exception>
@@ -31,7 +37,10 @@ public interface IBackupService
     Task<IReadOnlyList<DamagedBackup>> ListDamagedAsync(CancellationToken cancellationToken = default)
         => throw new NotSupportedException($"{GetType().Name} cannot tell damaged backups apart: implement ListDamagedAsync.");
 
-    /// <summary>Reads the manifest of one backup, or of the newest with <c>latest</c>.</summary>
+    /// <summary>
+    /// Reads the manifest of one backup of either kind, directly from its key in each storage (no listing), or of the newest
+    /// logical backup with <c>latest</c> (one listing of the logical backups, manifests read newest first until one is intact).
+    /// </summary>
     /// <param name="idOrLatest">A backup id, or <c>latest</c>.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The manifest.</returns>
@@ -54,6 +63,8 @@ public interface IBackupService
     /// <summary>
     /// Re-reads each copy and checks its size and SHA-256, checks that the restore tool reads the archive, optionally
     /// restores it into a scratch database and compares each table's row count, and marks the backup verified when all passed.
+    /// A base backup is verified the same way but for the archive check (its content is read through decryption when
+    /// encrypted) and the restore test, which for a base backup is a point-in-time drill (asking for one is reported as a problem).
     /// </summary>
     /// <param name="idOrLatest">A backup id, or <c>latest</c>.</param>
     /// <param name="restoreTest">Whether to restore into a scratch database and compare row counts.</param>
@@ -64,8 +75,11 @@ public interface IBackupService
     Task<BackupVerificationResult> VerifyAsync(string idOrLatest, bool restoreTest = false, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Applies grandfather-father-son retention to every storage: deletes what the plan deletes (manifest first, so a
-    /// half-deleted backup never looks complete) and records <c>retention_until</c> in the catalog.
+    /// Applies retention to both kinds in every storage, as one plan with a reason per decision: grandfather-father-son rules for
+    /// logical backups; for base backups the newest <see cref="Retention.RetentionRules.BaseBackups"/> restorable ones, and the
+    /// archived WAL that no kept base backup needs (<see cref="Retention.IBaseBackupRetention"/>, registered with point-in-time
+    /// recovery; without it base backups are kept). Deletes what the plan deletes (manifest first, so a half-deleted backup
+    /// never looks complete; the WAL after the base backups) and records <c>retention_until</c> in the catalog.
     /// </summary>
     /// <param name="dryRun">Whether to only return the plan.</param>
     /// <param name="cancellationToken">Cancels the prune; what is deleted stays deleted.</param>

@@ -108,9 +108,15 @@ public static class GfsRetentionPolicy
             }
 
             decisions[backup] = kept.Count > 0
-                ? new RetentionDecision(backup.Id, backup.StartedAt, RetentionAction.Keep, string.Join("; ", kept),
-                    ReferenceEquals(backup, newestVerified) || !until.TryGetValue(backup, out var expiry) ? null : expiry)
-                : new RetentionDecision(backup.Id, backup.StartedAt, RetentionAction.Delete, ExplainDeletion(backup, rulesList, keptBy), null);
+                ? new RetentionDecision
+                {
+                    Id = backup.Id,
+                    StartedAt = backup.StartedAt,
+                    Action = RetentionAction.Keep,
+                    Reason = string.Join("; ", kept),
+                    RetainUntil = ReferenceEquals(backup, newestVerified) || !until.TryGetValue(backup, out var expiry) ? null : expiry,
+                }
+                : new RetentionDecision { Id = backup.Id, StartedAt = backup.StartedAt, Action = RetentionAction.Delete, Reason = ExplainDeletion(backup, rulesList, keptBy) };
         }
 
         var ordered = all
@@ -118,12 +124,12 @@ public static class GfsRetentionPolicy
             .ThenByDescending(b => b.Id, StringComparer.Ordinal)
             .Select(b => decisions[b])
             .ToList();
-        return new RetentionPlan(now, ordered);
+        return new RetentionPlan { Now = now, Decisions = ordered };
     }
 
     private static RetentionDecision? DecideUnclassified(RetentionCandidate backup, DateTimeOffset now, RetentionRules rules)
     {
-        RetentionDecision Keep(string reason) => new(backup.Id, backup.StartedAt, RetentionAction.Keep, reason, null);
+        RetentionDecision Keep(string reason) => new() { Id = backup.Id, StartedAt = backup.StartedAt, Action = RetentionAction.Keep, Reason = reason };
 
         if (backup.StartedAt is not { } started)
         {
@@ -138,8 +144,13 @@ public static class GfsRetentionPolicy
                 var age = now - started;
                 return age < rules.RunningGracePeriod
                     ? Keep($"running: no manifest yet, started {Describe(age)} ago (incomplete backups are deleted {Describe(rules.RunningGracePeriod)} after they start)")
-                    : new RetentionDecision(backup.Id, started, RetentionAction.Delete,
-                        $"incomplete: no manifest {Describe(age)} after it started (a failed or killed backup)", null);
+                    : new RetentionDecision
+                    {
+                        Id = backup.Id,
+                        StartedAt = started,
+                        Action = RetentionAction.Delete,
+                        Reason = $"incomplete: no manifest {Describe(age)} after it started (a failed or killed backup)",
+                    };
         }
 
         if (backup.Tier is null || !KnownTiers.Contains(backup.Tier, StringComparer.Ordinal))

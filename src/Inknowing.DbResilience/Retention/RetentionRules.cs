@@ -16,6 +16,13 @@ public sealed class RetentionRules
     public int Monthly { get; set; } = 12;
 
     /// <summary>
+    /// Gets or sets how many of the newest restorable base backups retention keeps (with every newer one, and all the WAL from
+    /// the oldest kept one's start on); older base backups and the WAL only they need are deleted. Applies when point-in-time
+    /// recovery is enabled; at least 1. The default value is 7.
+    /// </summary>
+    public int BaseBackups { get; set; } = 7;
+
+    /// <summary>
     /// Gets or sets how long after its start a backup without a manifest is considered still running and kept; after that it is
     /// incomplete (killed or failed) and deleted. The default value is 1 day.
     /// </summary>
@@ -34,6 +41,11 @@ public sealed class RetentionRules
         if (Daily + Weekly + Monthly == 0)
         {
             problems.Add("RetentionRules keep nothing (Daily, Weekly and Monthly are all 0): keep at least one daily backup.");
+        }
+
+        if (BaseBackups < 1)
+        {
+            problems.Add("RetentionRules.BaseBackups must be at least 1: the newest restorable base backup is always kept.");
         }
 
         if (RunningGracePeriod <= TimeSpan.Zero)

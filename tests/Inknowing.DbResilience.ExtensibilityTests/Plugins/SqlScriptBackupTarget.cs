@@ -31,7 +31,7 @@ public sealed class SqlScriptBackupTarget([FromKeyedServices(DbResilienceBuilder
 
         await using (var content = new MemoryStream(Encoding.UTF8.GetBytes(script.ToString())))
         {
-            await sink.WriteFileAsync("data.sql", "data", content, cancellationToken);
+            await sink.WriteFileAsync("data.sql", BackupFileRole.Data, content, cancellationToken);
         }
 
         return new BackupTargetResult

@@ -126,7 +126,7 @@ public sealed class BackupServiceTests : StorageDirectoryTests
 
         var created = await host.GetRequiredService<IBackupService>().CreateAsync();
 
-        var globals = created.Manifest.Files.Single(f => f.Role == "globals");
+        var globals = created.Manifest.Files.Single(f => f.Role == BackupFileRole.Globals);
         globals.Name.Should().Be("globals.sql");
         (await File.ReadAllTextAsync(Path.Combine(storage, "backups", created.Manifest.Id, "globals.sql"))).Should().Contain("CREATE ROLE");
         created.Manifest.SizeBytes.Should().Be(created.Manifest.Files.Sum(f => f.SizeBytes));
@@ -214,7 +214,7 @@ public sealed class BackupServiceTests : StorageDirectoryTests
         var created = await service.CreateAsync();
         var report = await service.VerifyAsync("latest", restoreTest: true);
 
-        created.Manifest.Encryption.Should().BeEquivalentTo(new BackupEncryptionInfo("AES-256-GCM-CHUNKED-v1", key.KeyId, 1024 * 1024));
+        created.Manifest.Encryption.Should().BeEquivalentTo(new BackupEncryptionInfo { Algorithm = "AES-256-GCM-CHUNKED-v1", KeyId = key.KeyId, ChunkSize = 1024 * 1024 });
         var stored = await File.ReadAllBytesAsync(Path.Combine(storage, "backups", created.Manifest.Id, "data.sql.gz"));
         stored.AsSpan(0, 8).ToArray().Should().Equal("DBRAEAD1"u8.ToArray());
         System.Text.Encoding.UTF8.GetString(stored).Should().NotContain("customer 1");

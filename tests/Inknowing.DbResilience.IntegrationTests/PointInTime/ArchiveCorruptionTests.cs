@@ -34,7 +34,7 @@ public sealed class ArchiveCorruptionTests
     private string _pristine = null!;
     private string _oldBackup = null!;
     private string _newBackup = null!;
-    private BaseBackupManifest _base = null!;
+    private BackupManifest _base = null!;
     private readonly List<string> _batchSegments = [];
     private long _rowsBeforeMiddle;
     private long _rowsTotal;
@@ -349,7 +349,7 @@ public sealed class ArchiveCorruptionTests
         Artifact.LogicalManifest => Path.Combine(store, "backups", _oldBackup, "manifest.json"),
         Artifact.LogicalDataSidecar => Path.Combine(store, "backups", _oldBackup, ".dbr-sha256.data.dump"),
         Artifact.LogicalManifestSidecar => Path.Combine(store, "backups", _oldBackup, ".dbr-sha256.manifest.json"),
-        Artifact.BaseBackup => Path.Combine(store, _base.DataKey),
+        Artifact.BaseBackup => Path.Combine(store, _base.DataKey()),
         Artifact.BaseManifest => Path.Combine(store, "base", _base.Id, "manifest.json"),
         Artifact.BaseBackupSidecar => Path.Combine(store, "base", _base.Id, ".dbr-sha256.base.tar.lz4"),
         Artifact.WalSegment => Path.Combine(store, "wal", "00000001", MiddleSegment),

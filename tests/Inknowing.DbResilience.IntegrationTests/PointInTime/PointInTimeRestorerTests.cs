@@ -1,3 +1,4 @@
+using Inknowing.DbResilience.Backups;
 using Inknowing.DbResilience.DependencyInjection;
 using Inknowing.DbResilience.IntegrationTests.Infrastructure;
 using Inknowing.DbResilience.Migrations;
@@ -26,7 +27,7 @@ public sealed class PointInTimeRestorerTests
     private WalArchive _archive = null!;
     private BaseBackupService _baseBackups = null!;
     private PointInTimeRestorer _restorer = null!;
-    private BaseBackupManifest _manifest = null!;
+    private BackupManifest _manifest = null!;
     private DateTimeOffset _time;
     private NpgsqlLogSequenceNumber _lsn;
     private ulong _xid;
@@ -103,11 +104,11 @@ public sealed class PointInTimeRestorerTests
     [Test]
     public void CreateAsync_BaseBackup_ManifestHasLsnsTimelineAndChecksum()
     {
-        _manifest.Timeline.Should().Be(1);
-        NpgsqlLogSequenceNumber.Parse(_manifest.StopLsn).Should().BeGreaterThan(NpgsqlLogSequenceNumber.Parse(_manifest.StartLsn));
+        _manifest.Wal!.Timeline.Should().Be(1);
+        NpgsqlLogSequenceNumber.Parse(_manifest.Wal!.StopLsn).Should().BeGreaterThan(NpgsqlLogSequenceNumber.Parse(_manifest.Wal!.StartLsn));
         _manifest.Sha256.Should().MatchRegex("^[0-9a-f]{64}$");
-        _manifest.PostgreSqlVersion.Should().StartWith($"{TestServers.LocalToolsMajor}.");
-        _manifest.DataKey.Should().Be($"base/{_manifest.Id}/base.tar.lz4");
+        _manifest.ServerVersion.Should().StartWith($"{TestServers.LocalToolsMajor}.");
+        _manifest.DataKey().Should().Be($"base/{_manifest.Id}/base.tar.lz4");
     }
 
     [Test]
@@ -117,7 +118,7 @@ public sealed class PointInTimeRestorerTests
 
         window.Problems.Should().BeEmpty();
         window.RestorableBaseBackups.Should().Equal(_manifest.Id);
-        window.Earliest.Should().Be(_manifest.StopTime);
+        window.Earliest.Should().Be(_manifest.CompletedAt);
         window.Latest.Should().BeAfter(_time);
         NpgsqlLogSequenceNumber.Parse(window.LatestLsn!).Should().BeGreaterThan(_lsn);
     }
@@ -171,10 +172,10 @@ public sealed class PointInTimeRestorerTests
         var act = () => _restorer.RestoreAsync(new PointInTimeRestoreRequest
         {
             TargetDirectory = directory,
-            Target = RecoveryTarget.AtTime(_manifest.StartTime.AddHours(-1)),
+            Target = RecoveryTarget.AtTime(_manifest.StartedAt.AddHours(-1)),
         });
 
-        (await act.Should().ThrowAsync<PointInTimeException>()).Which.Message.Should().Contain("outside the recoverable window").And.Contain(_manifest.StopLsn);
+        (await act.Should().ThrowAsync<PointInTimeException>()).Which.Message.Should().Contain("outside the recoverable window").And.Contain(_manifest.Wal!.StopLsn);
         Directory.Exists(directory).Should().BeFalse();
     }
 
@@ -212,9 +213,9 @@ public sealed class PointInTimeRestorerTests
         await stop.CancelAsync();
         await pusher;
 
-        report.Steps.Should().OnlyContain(s => s.Succeeded, string.Join("; ", report.Steps.Select(s => $"{s.Name}: {s.Detail}")));
+        report.Steps.Should().OnlyContain(s => s.Passed, string.Join("; ", report.Steps.Select(s => $"{s.Name}: {s.Details}")));
         report.Passed.Should().BeTrue();
-        report.Steps.Select(s => s.Name).Should().Equal("window", "marker", "archive", "restore", "verify");
+        report.Steps.Select(s => s.Name).Should().Equal("window", "marker", "archive", "restore", "verify", "rto_objective");
         report.Rto.Should().BePositive();
         report.Rpo.Should().NotBeNull();
         report.ArchiveLag.Should().BePositive();

@@ -1,3 +1,4 @@
+using Inknowing.DbResilience.Backups;
 using Inknowing.DbResilience.IntegrationTests.Infrastructure;
 using Inknowing.DbResilience.PostgreSql;
 using Inknowing.DbResilience.PostgreSql.Clusters;
@@ -17,7 +18,7 @@ namespace Inknowing.DbResilience.IntegrationTests.PointInTime;
 [NonParallelizable]
 public sealed class PointInTimeRetentionTests
 {
-    private readonly List<BaseBackupManifest> _backups = [];
+    private readonly List<BackupManifest> _backups = [];
     private LocalPostgreSqlCluster _cluster = null!;
     private string _work = null!;
     private string _storagePath = null!;
@@ -66,7 +67,7 @@ public sealed class PointInTimeRetentionTests
     public async Task ApplyAsync_KeepTwoAfterADryRun_DryRunDeletesNothing_ApplyRemovesOnlyWhatNoKeptBackupNeeds()
     {
         var before = StoredKeys();
-        var oldestKeptSegment = await ScalarAsync<string>($"SELECT pg_walfile_name('{_backups[1].StartLsn}')");
+        var oldestKeptSegment = await ScalarAsync<string>($"SELECT pg_walfile_name('{_backups[1].Wal!.StartLsn}')");
 
         var dryRun = await _retention.PlanAsync(keepBaseBackups: 2);
         var afterDryRun = StoredKeys();
@@ -86,7 +87,7 @@ public sealed class PointInTimeRetentionTests
         plan.Applied.Should().BeTrue();
         plan.RemovedWalFiles.Should().Equal(dryRun.RemovedWalFiles);
         (await _baseBackups.ListAsync()).Select(m => m.Id).Should().Equal(_backups[1].Id, _backups[2].Id);
-        before.Except(after).Should().BeEquivalentTo(plan.RemovedWalFiles.Append(_backups[0].DataKey).Append($"base/{_backups[0].Id}/manifest.json"));
+        before.Except(after).Should().BeEquivalentTo(plan.RemovedWalFiles.Append(_backups[0].DataKey()).Append($"base/{_backups[0].Id}/manifest.json"));
         after.Where(k => k.StartsWith("wal/", StringComparison.Ordinal)).Should().Contain(k => Path.GetFileName(k) == oldestKeptSegment)
             .And.OnlyContain(k => string.CompareOrdinal(SegmentOf(k), oldestKeptSegment) >= 0 || k.EndsWith(".history", StringComparison.Ordinal));
         window.Problems.Should().BeEmpty();

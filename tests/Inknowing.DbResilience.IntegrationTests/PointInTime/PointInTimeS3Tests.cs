@@ -1,4 +1,5 @@
 using Amazon.Runtime;
+using Inknowing.DbResilience.Backups;
 using Inknowing.DbResilience.IntegrationTests.Infrastructure;
 using Inknowing.DbResilience.PostgreSql;
 using Inknowing.DbResilience.PostgreSql.Clusters;
@@ -28,7 +29,7 @@ public sealed class PointInTimeS3Tests
     private readonly string _bucket = "pitr-" + Guid.NewGuid().ToString("N")[..8];
     private LocalPostgreSqlCluster _cluster = null!;
     private string _work = null!;
-    private BaseBackupManifest _manifest = null!;
+    private BackupManifest _manifest = null!;
     private DateTimeOffset _time;
     private string _lastSegment = null!;
 
@@ -80,12 +81,12 @@ public sealed class PointInTimeS3Tests
         await using var storage = CreateStorage([Server(serverName)]);
 
         var listed = await storage.BaseBackups.ListAsync();
-        var info = await storage.Providers[0].GetInfoAsync(_manifest.DataKey);
+        var info = await storage.Providers[0].GetInfoAsync(_manifest.DataKey());
 
         listed.Should().ContainSingle().Which.Id.Should().Be(_manifest.Id);
-        _manifest.Storages.Should().HaveCount(2);
-        _manifest.Size.Should().BeGreaterThan(2L * PartSizes[serverName], "the tar must have gone up in several parts (up to two go in one PutObject)");
-        info!.Size.Should().Be(_manifest.Size);
+        _manifest.Locations.Should().HaveCount(2);
+        _manifest.SizeBytes.Should().BeGreaterThan(2L * PartSizes[serverName], "the tar must have gone up in several parts (up to two go in one PutObject)");
+        info!.Size.Should().Be(_manifest.SizeBytes);
         info.Sha256.Should().Be(_manifest.Sha256);
     }
 

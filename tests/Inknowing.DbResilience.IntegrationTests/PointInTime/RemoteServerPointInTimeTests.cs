@@ -61,7 +61,7 @@ public sealed class RemoteServerPointInTimeTests
             var running = receiver.RunAsync(stop.Token);
             await BackupTestDatabase.ExecuteAsync(superuser.ConnectionString, "CREATE TABLE t (batch int, id int); GRANT SELECT ON t TO replicator;");
             var manifest = await baseBackups.CreateAsync();
-            manifest.PostgreSqlVersion.Should().StartWith($"{TestServers.ServerMajor}.");
+            manifest.ServerVersion.Should().StartWith($"{TestServers.ServerMajor}.");
             await BackupTestDatabase.ExecuteAsync(superuser.ConnectionString, "INSERT INTO t SELECT 1, generate_series(1, 1000)");
             await BackupTestDatabase.ExecuteAsync(superuser.ConnectionString, "SELECT pg_switch_wal()");
             await BackupTestDatabase.ExecuteAsync(superuser.ConnectionString, "INSERT INTO t SELECT 2, generate_series(1, 1000)");

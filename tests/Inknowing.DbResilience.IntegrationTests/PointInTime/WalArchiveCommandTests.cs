@@ -1,3 +1,4 @@
+using Inknowing.DbResilience.Backups;
 using Inknowing.DbResilience.IntegrationTests.Infrastructure;
 using Inknowing.DbResilience.PostgreSql;
 using Inknowing.DbResilience.PostgreSql.Clusters;
@@ -90,7 +91,7 @@ public sealed class WalArchiveCommandTests
         await using var connection = new NpgsqlConnection(restored.ConnectionString);
         await connection.OpenAsync();
         (await new NpgsqlCommand("SELECT count(*) FROM t", connection).ExecuteScalarAsync()).Should().Be(1000L);
-        manifest.DataKey.Should().EndWith(".zst");
+        manifest.DataKey().Should().EndWith(".zst");
     }
 
     private static async Task SwitchAndWaitForArchiveAsync(LocalPostgreSqlCluster cluster)

@@ -24,9 +24,9 @@ public sealed class BackupManifestSerializerTests
             SizeBytes = 42,
             Sha256 = new string('a', 64),
             Compression = BackupCompression.Gzip,
-            Encryption = new BackupEncryptionInfo("AES-256-GCM-CHUNKED-v1", "0123456789abcdef", 1048576),
+            Encryption = new BackupEncryptionInfo { Algorithm = "AES-256-GCM-CHUNKED-v1", KeyId = "0123456789abcdef", ChunkSize = 1048576 },
             Locations = ["file:///var/backups"],
-            Files = [new BackupFile("data.tar.gz", "data", 42, new string('a', 64), 100, new string('b', 64))],
+            Files = [new BackupFile { Name = "data.tar.gz", Role = BackupFileRole.Data, SizeBytes = 42, Sha256 = new string('a', 64), ContentSizeBytes = 100, ContentSha256 = new string('b', 64) }],
             Content = new BackupContentOptions { Jobs = 2, ExcludeTableData = ["shop.login_history"] },
             Tables = [new BackupTableRowCount("shop", "orders", 10, true)],
         };
@@ -86,7 +86,7 @@ public sealed class BackupManifestSerializerTests
         Sha256 = new string('a', 64),
         Compression = BackupCompression.None,
         Locations = ["file:///var/backups"],
-        Files = [new BackupFile("data.dump", "data", 42, new string('a', 64), 42, new string('a', 64))],
+        Files = [new BackupFile { Name = "data.dump", Role = BackupFileRole.Data, SizeBytes = 42, Sha256 = new string('a', 64), ContentSizeBytes = 42, ContentSha256 = new string('a', 64) }],
         Content = new BackupContentOptions(),
         Tables = [new BackupTableRowCount("shop", "orders", 10, true)],
     };

@@ -1,3 +1,4 @@
+using Inknowing.DbResilience.Backups;
 using Inknowing.DbResilience.PostgreSql.PointInTime;
 using Inknowing.DbResilience.Storage;
 using NpgsqlTypes;
@@ -213,22 +214,30 @@ public sealed class WalChainTests
         plan.RemovedWalFiles.Should().BeEmpty();
     }
 
-    private static WalChain Analyze(IReadOnlyList<BaseBackupManifest> backups, IEnumerable<(WalFileName, StorageObjectInfo)> files)
+    private static WalChain Analyze(IReadOnlyList<BackupManifest> backups, IEnumerable<(WalFileName, StorageObjectInfo)> files)
         => WalChain.Analyze(backups, files, new Dictionary<uint, (uint, ulong)>());
 
-    private static BaseBackupManifest Backup(string id, string start, string stop, int minute = 2) => new()
+    private static BackupManifest Backup(string id, string start, string stop, int minute = 2) => new()
     {
         Id = id,
-        DataKey = $"base/{id}/base.tar.lz4",
-        Compression = BaseBackupCompression.Lz4,
-        Size = 1,
+        Tier = BackupLayout.BaseTier,
+        Kind = BackupKind.Base,
+        Format = BackupFormat.Tar,
+        Status = BackupStatus.Completed,
+        Database = "postgres",
+        ServerVersion = "15.8",
+        Tool = "pg_basebackup",
+        ToolVersion = "15.8",
+        StartedAt = T0.AddMinutes(minute - 1),
+        CompletedAt = T0.AddMinutes(minute),
+        SizeBytes = 1,
         Sha256 = new string('0', 64),
-        StartLsn = start,
-        StopLsn = stop,
-        Timeline = 1,
-        StartTime = T0.AddMinutes(minute - 1),
-        StopTime = T0.AddMinutes(minute),
-        PostgreSqlVersion = "15.8",
+        Compression = BackupCompression.None,
+        Locations = [],
+        Files = [new BackupFile { Name = "base.tar.lz4", Role = BackupFileRole.Data, SizeBytes = 1, Sha256 = new string('0', 64), ContentSizeBytes = 1, ContentSha256 = new string('0', 64) }],
+        Content = new BackupContentOptions(),
+        Tables = [],
+        Wal = new BackupWalRange { StartLsn = start, StopLsn = stop, Timeline = 1 },
     };
 
     private static IEnumerable<(WalFileName, StorageObjectInfo)> Segments(uint timeline, params int[] numbers)
