@@ -51,6 +51,8 @@ internal static class CliApplication
         root.Subcommands.Add(WalReceiveCommand.Create());
         root.Subcommands.Add(PitrCommand.Create());
         root.Subcommands.Add(StorageCommand.Create());
+        root.Subcommands.Add(JobsCommand.Create());
+        root.Subcommands.Add(HealthCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         return root;
     }
@@ -92,8 +94,10 @@ internal static class CliApplication
         };
 
     /// <summary>Builds the library from the global options (connection string, storages) as a host application would.</summary>
+    /// <param name="parse">The parsed command line.</param>
+    /// <param name="configure">Adds what a verb needs besides (the scheduler, the health checks), or <see langword="null"/>.</param>
     /// <exception cref="DbResilienceConfigurationException">An option is missing or invalid.</exception>
-    public static DbResilienceHost BuildHost(ParseResult parse)
+    public static DbResilienceHost BuildHost(ParseResult parse, Action<DbResilienceBuilder>? configure = null)
     {
         var builder = NewBuilder(parse);
         var connection = GetConnection(parse);
@@ -108,6 +112,7 @@ internal static class CliApplication
             builder.ConfigureBackups(o => o.Encrypt = !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(Backups.BackupOptions.EncryptionKeyVariable)));
         }
 
+        configure?.Invoke(builder);
         return builder.Build();
     }
 

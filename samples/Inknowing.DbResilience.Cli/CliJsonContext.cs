@@ -33,4 +33,6 @@ namespace Inknowing.DbResilience.Cli;
 [JsonSerializable(typeof(PointInTimeDrillReport))]
 [JsonSerializable(typeof(IReadOnlyList<ServerSettingCheck>))]
 [JsonSerializable(typeof(PitrCommand.RestoreOutput))]
+[JsonSerializable(typeof(List<JobsCommand.Job>), TypeInfoPropertyName = "JobList")]
+[JsonSerializable(typeof(HealthCommand.Output), TypeInfoPropertyName = "HealthOutput")]
 internal sealed partial class CliJsonContext : JsonSerializerContext;
