@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
+using Npgsql;
 
 namespace Inknowing.DbResilience.IntegrationTests.Scheduling;
 
@@ -27,8 +28,10 @@ internal sealed class SchedulerTestHost : IAsyncDisposable
     public static SchedulerTestHost Create(
         string connectionString, FakeTimeProvider time, JobRecorder recorder, string instance, Action<DbResilienceBuilder> configure)
     {
+        // Pooled, as an application's connections are: the test databases' strings turn pooling off, and every lock and
+        // history write would then pay for a new connection and its authentication.
         var builder = new DbResilienceBuilder()
-            .UsePostgreSql(connectionString)
+            .UsePostgreSql(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = true }.ConnectionString)
             .UseTimeProvider(time)
             .UseLoggerFactory(LoggerFactory.Create(l => l.AddProvider(new ProgressLoggerProvider(instance))))
             .EnableScheduler();
