@@ -18,7 +18,7 @@ public static class HealthCheckNames
     /// <summary>The last integrity check: its result and age.</summary>
     public const string Integrity = "dbresilience-integrity";
 
-    /// <summary>Every configured storage answers a listing.</summary>
+    /// <summary>Every configured storage takes a write (a small probe object, <c>health/probe</c>).</summary>
     public const string Storage = "dbresilience-storage";
 
     /// <summary>WAL archiving from <c>pg_stat_archiver</c>: failures, and how long complete segments wait.</summary>
