@@ -54,6 +54,8 @@ internal static class CliApplication
         root.Subcommands.Add(WalReceiveCommand.Create());
         root.Subcommands.Add(PitrCommand.Create());
         root.Subcommands.Add(StorageCommand.Create());
+        root.Subcommands.Add(JobsCommand.Create());
+        root.Subcommands.Add(HealthCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         return root;
     }
@@ -102,8 +104,10 @@ internal static class CliApplication
         };
 
     /// <summary>Builds the library from the global options (connection string, storages) as a host application would.</summary>
+    /// <param name="parse">The parsed command line.</param>
+    /// <param name="configure">Adds what a verb needs besides (the scheduler, the health checks), or <see langword="null"/>.</param>
     /// <exception cref="DbResilienceConfigurationException">An option is missing or invalid.</exception>
-    public static DbResilienceHost BuildHost(ParseResult parse)
+    public static DbResilienceHost BuildHost(ParseResult parse, Action<DbResilienceBuilder>? configure = null)
     {
         var builder = NewBuilder(parse);
         var connection = GetConnection(parse);
@@ -120,6 +124,7 @@ internal static class CliApplication
             builder.EnablePointInTimeRecovery();
         }
 
+        configure?.Invoke(builder);
         return builder.Build();
     }
 

@@ -3,10 +3,12 @@ using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using Inknowing.DbResilience.Backups;
 using Inknowing.DbResilience.Migrations;
+using Inknowing.DbResilience.Notifications;
 using Inknowing.DbResilience.PostgreSql.Integrity;
 using Inknowing.DbResilience.PostgreSql.PointInTime;
 using Inknowing.DbResilience.Restore;
 using Inknowing.DbResilience.Retention;
+using Inknowing.DbResilience.Scheduling;
 
 namespace Inknowing.DbResilience.Cli;
 
@@ -47,6 +49,10 @@ internal static class CliJson
             new JsonStringEnumConverter<RecoveryTargetKind>(JsonNamingPolicy.CamelCase),
             new JsonStringEnumConverter<WalChainProblemKind>(JsonNamingPolicy.CamelCase),
             new JsonStringEnumConverter<WalFileKind>(JsonNamingPolicy.CamelCase),
+            new JsonStringEnumConverter<NotificationOperation>(JsonNamingPolicy.CamelCase),
+            new JsonStringEnumConverter<NotificationSeverity>(JsonNamingPolicy.CamelCase),
+            new JsonStringEnumConverter<JobOutcome>(JsonNamingPolicy.CamelCase),
+            new JsonStringEnumConverter<MissedRunPolicy>(JsonNamingPolicy.CamelCase),
             new VersionConverter(),
         },
     };

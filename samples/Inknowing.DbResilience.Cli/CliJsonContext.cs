@@ -34,4 +34,6 @@ namespace Inknowing.DbResilience.Cli;
 [JsonSerializable(typeof(PitrCommand.DrillOutput), TypeInfoPropertyName = "PitrDrillOutput")]
 [JsonSerializable(typeof(IReadOnlyList<ServerSettingCheck>))]
 [JsonSerializable(typeof(PitrCommand.RestoreOutput))]
+[JsonSerializable(typeof(List<JobsCommand.Job>), TypeInfoPropertyName = "JobList")]
+[JsonSerializable(typeof(HealthCommand.Output), TypeInfoPropertyName = "HealthOutput")]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -56,6 +56,7 @@ public static class PostgreSqlBuilderExtensions
             (sp, _) => NpgsqlDataSource.Create(sp.GetRequiredService<IOptions<PostgreSqlOptions>>().Value.ConnectionString!));
         services.AddPostgreSqlBackups();
         services.AddPostgreSqlRecovery();
+        services.AddPostgreSqlOperations();
         return services;
     }
 }

@@ -1,0 +1,47 @@
+using Inknowing.DbResilience.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Inknowing.DbResilience.Scheduling;
+
+/// <summary>The configured jobs resolved against their implementations (keyed <see cref="IScheduledJob"/> services).</summary>
+internal sealed class JobSchedule(IServiceProvider services, IOptions<SchedulerOptions> options) : IJobSchedule
+{
+    public IReadOnlyList<ScheduledJobInfo> GetJobs(DateTimeOffset from, int nextRuns = 3)
+        => Plan().Select(p => new ScheduledJobInfo(
+            p.Name,
+            p.Options.Cron ?? string.Empty,
+            options.Value.TimeZone,
+            p.Options.Enabled,
+            p.Job?.IsAvailable == true,
+            p.Options.Timeout,
+            p.Options.MissedRuns,
+            p.Options.Enabled ? p.Schedule.NextRuns(from, nextRuns) : Array.Empty<DateTimeOffset>())).ToArray();
+
+    /// <summary>Resolves every configured job: its schedule and its implementation (or none).</summary>
+    /// <exception cref="DbResilienceConfigurationException">The time zone or a cron expression is invalid.</exception>
+    public IReadOnlyList<PlannedJob> Plan()
+    {
+        var zone = SchedulerOptionsValidator.FindZone(options.Value.TimeZone)
+            ?? throw new DbResilienceConfigurationException(SchedulerOptionsValidator.ZoneProblem(options.Value.TimeZone));
+        var planned = new List<PlannedJob>();
+        foreach (var (name, job) in options.Value.Jobs.OrderBy(j => j.Key, StringComparer.Ordinal))
+        {
+            if (!CronSchedule.TryParse(job.Cron, zone, out var schedule, out var error))
+            {
+                throw new DbResilienceConfigurationException(SchedulerOptionsValidator.CronProblem(name, job.Cron, error));
+            }
+
+            planned.Add(new PlannedJob(name, job, schedule!, services.GetKeyedService<IScheduledJob>(name)));
+        }
+
+        return planned;
+    }
+}
+
+/// <summary>A configured job: its name, options, parsed schedule and implementation.</summary>
+internal sealed record PlannedJob(string Name, JobScheduleOptions Options, CronSchedule Schedule, IScheduledJob? Job)
+{
+    /// <summary>Gets whether the scheduler runs it: enabled, implemented and available here.</summary>
+    public bool Runs => Options.Enabled && Job is { IsAvailable: true };
+}
