@@ -7,6 +7,7 @@ using Inknowing.DbResilience.DependencyInjection;
 using Inknowing.DbResilience.PostgreSql.Restore;
 using Inknowing.DbResilience.PostgreSql.Tools;
 using Inknowing.DbResilience.Restore;
+using Inknowing.DbResilience.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -473,22 +474,51 @@ internal sealed class PgDumpBackupTarget(
     private static async Task<string> ExtractAsync(BackupManifest manifest, Stream content, CancellationToken cancellationToken)
     {
         var directory = Path.Combine(Path.GetTempPath(), "dbresilience-restore-" + manifest.Id + "-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(3)));
-        Directory.CreateDirectory(directory);
-        await using var reader = new TarReader(content, leaveOpen: true);
-        while (await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false) is { } entry)
+        PrivateFiles.CreateDirectory(directory);
+        try
         {
-            var name = Path.GetFileName(entry.Name);
-            if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile) || name != entry.Name || name.Length == 0)
+            await using var reader = new TarReader(content, leaveOpen: true);
+            while (await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false) is { } entry)
             {
-                throw new BackupException(manifest.Id, $"the tar of the directory dump holds an unexpected entry '{entry.Name}'.", null);
+                var name = Path.GetFileName(entry.Name);
+                if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile) || name != entry.Name || name.Length == 0)
+                {
+                    throw new BackupException(manifest.Id, $"the tar of the directory dump holds an unexpected entry '{entry.Name}'.", null);
+                }
+
+                // 0600 whatever mode the tar entry carries: the extracted dump is the database's data.
+                var file = PrivateFiles.CreateFile(Path.Combine(directory, name), FileMode.Create, FileOptions.Asynchronous, 1 << 16);
+                await using (file.ConfigureAwait(false))
+                {
+                    if (entry.DataStream is { } data)
+                    {
+                        await data.CopyToAsync(file, 1 << 16, cancellationToken).ConfigureAwait(false);
+                    }
+                }
             }
 
-            await entry.ExtractToFileAsync(Path.Combine(directory, name), overwrite: true, cancellationToken).ConfigureAwait(false);
+            // Read to the end so that the content's SHA-256 is checked.
+            await content.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
+            return directory;
         }
+        catch
+        {
+            // A damaged tar, a checksum mismatch or a cancellation: the half-extracted dump goes too.
+            TryDeleteDirectory(directory);
+            throw;
+        }
+    }
 
-        // Read to the end so that the content's SHA-256 is checked.
-        await content.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
-        return directory;
+    private static void TryDeleteDirectory(string directory)
+    {
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Best effort: the caller's exception says what went wrong.
+        }
     }
 
     private static string Summarize(string listing)

@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Inknowing.DbResilience.PostgreSql.Tools;
 using Inknowing.DbResilience.Restore;
+using Inknowing.DbResilience.Storage;
 using Npgsql;
 
 namespace Inknowing.DbResilience.PostgreSql.Clusters;
@@ -361,8 +362,17 @@ public sealed class LocalPostgreSqlCluster : IAsyncDisposable
         await CreateOwnedDirectoryAsync(ArchiveDirectory, cancellationToken).ConfigureAwait(false);
 
         // The directory is 0700 and owned by the server's user: the password file inside it is private to that user and to root.
+        // Run as that user, initdb reads it; as root it is root's file, so it keeps the umask's mode for initdb (the server's
+        // user) to read it, behind the 0700 directory.
         var passwordFile = Path.Combine(RootDirectory, "pwfile");
-        await File.WriteAllTextAsync(passwordFile, SuperuserPassword + "\n", cancellationToken).ConfigureAwait(false);
+        if (ToolLocator.IsRoot)
+        {
+            await File.WriteAllTextAsync(passwordFile, SuperuserPassword + "\n", cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await PrivateFiles.WriteAllTextAsync(passwordFile, SuperuserPassword + "\n", cancellationToken).ConfigureAwait(false);
+        }
         try
         {
             var initdb = NewServerTool("initdb");
@@ -438,7 +448,7 @@ public sealed class LocalPostgreSqlCluster : IAsyncDisposable
 
         if (!ToolLocator.IsRoot)
         {
-            Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            PrivateFiles.CreateDirectory(path);
             return;
         }
 

@@ -225,8 +225,8 @@ public sealed partial class PointInTimeRestorer
         LocalPostgreSqlCluster? cluster = null;
         try
         {
-            Directory.CreateDirectory(target);
-            Directory.CreateDirectory(staging);
+            PrivateFiles.CreateDirectory(target);
+            PrivateFiles.CreateDirectory(staging);
 
             // The WAL first: a missing or damaged file is refused in seconds, before the base backup is unpacked.
             var staged = await StageWalAsync(wal, staging, cancellationToken).ConfigureAwait(false);

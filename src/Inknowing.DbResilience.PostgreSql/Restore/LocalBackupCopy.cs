@@ -1,4 +1,5 @@
 using Inknowing.DbResilience.Restore;
+using Inknowing.DbResilience.Storage;
 
 namespace Inknowing.DbResilience.PostgreSql.Restore;
 
@@ -28,11 +29,7 @@ internal sealed class LocalBackupCopy : IAsyncDisposable
     public static async Task<LocalBackupCopy> CreateAsync(RestoreSource source, string? tempDirectory, CancellationToken cancellationToken)
     {
         var directory = System.IO.Path.Combine(tempDirectory ?? System.IO.Path.GetTempPath(), "dbresilience-restore-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(directory);
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
+        PrivateFiles.CreateDirectory(directory);
 
         try
         {
@@ -41,7 +38,7 @@ internal sealed class LocalBackupCopy : IAsyncDisposable
             long bytesRead;
             await using (var hashing = RestoreChecks.Hashing(await source.OpenAsync(cancellationToken).ConfigureAwait(false)))
             {
-                await using (var file = new FileStream(stored, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+                await using (var file = PrivateFiles.CreateFile(stored, FileMode.CreateNew, FileOptions.Asynchronous, 1 << 16))
                 {
                     await hashing.CopyToAsync(file, 1 << 16, cancellationToken).ConfigureAwait(false);
                 }
@@ -56,7 +53,7 @@ internal sealed class LocalBackupCopy : IAsyncDisposable
             {
                 decoded = System.IO.Path.Combine(directory, "decoded");
                 await using (var input = decode(File.OpenRead(stored)))
-                await using (var output = new FileStream(decoded, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+                await using (var output = PrivateFiles.CreateFile(decoded, FileMode.CreateNew, FileOptions.Asynchronous, 1 << 16))
                 {
                     await input.CopyToAsync(output, 1 << 16, cancellationToken).ConfigureAwait(false);
                 }
@@ -67,7 +64,7 @@ internal sealed class LocalBackupCopy : IAsyncDisposable
             if (source.Format == RestoreSourceFormat.DirectoryTar)
             {
                 var extracted = System.IO.Path.Combine(directory, "dump");
-                Directory.CreateDirectory(extracted);
+                PrivateFiles.CreateDirectory(extracted);
                 await System.Formats.Tar.TarFile.ExtractToDirectoryAsync(decoded, extracted, overwriteFiles: false, cancellationToken).ConfigureAwait(false);
                 File.Delete(decoded);
                 return new LocalBackupCopy(directory, extracted, bytesRead);
