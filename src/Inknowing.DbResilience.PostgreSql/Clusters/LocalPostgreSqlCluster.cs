@@ -26,6 +26,7 @@ public sealed class LocalPostgreSqlCluster : IAsyncDisposable
     private bool _disposed;
     private string? _existingDataDirectory;
     private bool _deleteExistingData;
+    private ScratchDirectory? _scratch;
 
     private LocalPostgreSqlCluster(LocalClusterOptions options, string binDirectory, string rootDirectory, int port, string password)
     {
@@ -76,10 +77,10 @@ public sealed class LocalPostgreSqlCluster : IAsyncDisposable
     {
         options ??= new LocalClusterOptions();
         var binDirectory = options.BinDirectory ?? Path.GetDirectoryName(ToolLocator.FindServerTool("initdb", null))!;
-        var root = Path.Combine(options.ParentDirectory ?? Path.GetTempPath(), "dbresilience-cluster-" + RandomToken(6));
+        var scratch = ScratchDirectory.Reserve("cluster", options.ParentDirectory, create: false);
         var password = options.SuperuserPassword ?? RandomToken(24);
         var port = options.Port != 0 ? options.Port : FindFreePort();
-        var cluster = new LocalPostgreSqlCluster(options, binDirectory, root, port, password);
+        var cluster = new LocalPostgreSqlCluster(options, binDirectory, scratch.Path, port, password) { _scratch = scratch };
         try
         {
             await cluster.InitializeAsync(cancellationToken).ConfigureAwait(false);
@@ -127,16 +128,17 @@ public sealed class LocalPostgreSqlCluster : IAsyncDisposable
         }
 
         var binDirectory = options.BinDirectory ?? Path.GetDirectoryName(ToolLocator.FindServerTool("pg_ctl", null))!;
-        var root = Path.Combine(options.ParentDirectory ?? Path.GetTempPath(), "dbresilience-cluster-" + RandomToken(6));
+        var scratch = ScratchDirectory.Reserve("cluster", options.ParentDirectory, create: false);
         var port = options.Port != 0 ? options.Port : FindFreePort();
-        var cluster = new LocalPostgreSqlCluster(options, binDirectory, root, port, options.SuperuserPassword ?? string.Empty)
+        var cluster = new LocalPostgreSqlCluster(options, binDirectory, scratch.Path, port, options.SuperuserPassword ?? string.Empty)
         {
+            _scratch = scratch,
             _existingDataDirectory = dataDirectory,
             _deleteExistingData = deleteDataOnDispose,
         };
         try
         {
-            await cluster.CreateOwnedDirectoryAsync(root, cancellationToken).ConfigureAwait(false);
+            await cluster.CreateOwnedDirectoryAsync(cluster.RootDirectory, cancellationToken).ConfigureAwait(false);
             await cluster.StartAsync(cancellationToken).ConfigureAwait(false);
             return cluster;
         }
@@ -342,6 +344,9 @@ public sealed class LocalPostgreSqlCluster : IAsyncDisposable
         {
             // Best effort, as above.
         }
+
+        // Last, its owner record: what could not be removed above is removed by the next run.
+        _scratch?.Dispose();
     }
 
     private static int FindFreePort()

@@ -225,6 +225,9 @@ public sealed partial class PointInTimeRestorer
         LocalPostgreSqlCluster? cluster = null;
         try
         {
+            // The parents are the caller's (as root, the server's user must be able to pass through them): only the data
+            // and staging directories themselves are 0700, then given to the server's user.
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(target))!);
             PrivateFiles.CreateDirectory(target);
             PrivateFiles.CreateDirectory(staging);
 

@@ -9,9 +9,9 @@ namespace Inknowing.DbResilience.PostgreSql.Restore;
 /// </summary>
 internal sealed class LocalBackupCopy : IAsyncDisposable
 {
-    private readonly string _directory;
+    private readonly ScratchDirectory _directory;
 
-    private LocalBackupCopy(string directory, string path, long bytesRead)
+    private LocalBackupCopy(ScratchDirectory directory, string path, long bytesRead)
     {
         _directory = directory;
         Path = path;
@@ -28,8 +28,8 @@ internal sealed class LocalBackupCopy : IAsyncDisposable
     /// <exception cref="RestoreException">The SHA-256 does not match the manifest.</exception>
     public static async Task<LocalBackupCopy> CreateAsync(RestoreSource source, string? tempDirectory, CancellationToken cancellationToken)
     {
-        var directory = System.IO.Path.Combine(tempDirectory ?? System.IO.Path.GetTempPath(), "dbresilience-restore-" + Guid.NewGuid().ToString("N"));
-        PrivateFiles.CreateDirectory(directory);
+        var scratch = ScratchDirectory.Reserve("restore", tempDirectory);
+        var directory = scratch.Path;
 
         try
         {
@@ -67,34 +67,27 @@ internal sealed class LocalBackupCopy : IAsyncDisposable
                 PrivateFiles.CreateDirectory(extracted);
                 await System.Formats.Tar.TarFile.ExtractToDirectoryAsync(decoded, extracted, overwriteFiles: false, cancellationToken).ConfigureAwait(false);
                 File.Delete(decoded);
-                return new LocalBackupCopy(directory, extracted, bytesRead);
+                return new LocalBackupCopy(scratch, extracted, bytesRead);
             }
 
-            return new LocalBackupCopy(directory, decoded, bytesRead);
+            return new LocalBackupCopy(scratch, decoded, bytesRead);
         }
         catch (DbResilienceException ex) when (ex is not RestoreException)
         {
-            Directory.Delete(directory, recursive: true);
+            scratch.Dispose();
             throw RestoreChecks.Unreadable(source, ex);
         }
         catch
         {
-            Directory.Delete(directory, recursive: true);
+            scratch.Dispose();
             throw;
         }
     }
 
     public ValueTask DisposeAsync()
     {
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Best effort: a temporary directory left behind is harmless.
-        }
-
+        // Best effort: what cannot be removed now keeps its owner record, and the next run removes it.
+        _directory.Dispose();
         return ValueTask.CompletedTask;
     }
 }
