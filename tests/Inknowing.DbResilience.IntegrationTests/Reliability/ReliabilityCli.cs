@@ -63,7 +63,13 @@ internal sealed class ReliabilityCli : IDisposable
     /// <summary>Sends a signal (<c>INT</c>, <c>KILL</c>) to the CLI.</summary>
     public void Signal(string name)
     {
-        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-" + name, Id.ToString(System.Globalization.CultureInfo.InvariantCulture) } })!;
+        // Quietly: the CLI may have ended on its own just before.
+        using var kill = Process.Start(new ProcessStartInfo("kill")
+        {
+            ArgumentList = { "-" + name, Id.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            RedirectStandardError = true,
+        })!;
+        kill.StandardError.ReadToEnd();
         kill.WaitForExit();
     }
 
