@@ -7,6 +7,7 @@ using Inknowing.DbResilience.DependencyInjection;
 using Inknowing.DbResilience.PostgreSql.Restore;
 using Inknowing.DbResilience.PostgreSql.Tools;
 using Inknowing.DbResilience.Restore;
+using Inknowing.DbResilience.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -75,6 +76,7 @@ internal sealed class PgDumpBackupTarget(
 
         var content = WithCatalogDataExcluded(request.Content);
         AddContentArguments(start.Arguments, content);
+        ScratchDirectory? dumpDirectory = null;
         string? directory = null;
         using var compressor = request.Format == BackupFormat.Custom && request.ArchiveCompressionLevel > 0 && toolVersion.Major is >= 11 and <= MaxStreamingCompressorMajor
             ? new CustomArchiveCompressor(request.ArchiveCompressionLevel)
@@ -93,7 +95,9 @@ internal sealed class PgDumpBackupTarget(
                 start.Arguments.Add("--format=plain");
                 break;
             case BackupFormat.Directory:
-                directory = Path.Combine(Path.GetTempPath(), "dbresilience-dump-" + request.Id.Value);
+                // pg_dump creates the directory itself (0700) and refuses an existing one.
+                dumpDirectory = ScratchDirectory.Reserve("dump", create: false);
+                directory = dumpDirectory.Path;
                 start.Arguments.Add("--format=directory");
                 start.Arguments.Add("--jobs=" + request.Content.Jobs.ToString(CultureInfo.InvariantCulture));
                 start.Arguments.Add("--file=" + directory);
@@ -155,10 +159,7 @@ internal sealed class PgDumpBackupTarget(
         }
         finally
         {
-            if (directory is not null && Directory.Exists(directory))
-            {
-                Directory.Delete(directory, recursive: true);
-            }
+            dumpDirectory?.Dispose();
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -189,14 +190,9 @@ internal sealed class PgDumpBackupTarget(
             case BackupFormat.Plain:
                 return await CheckPlainAsync(content, cancellationToken).ConfigureAwait(false);
             case BackupFormat.Directory:
-                var directory = await ExtractAsync(manifest, content, cancellationToken).ConfigureAwait(false);
-                try
+                using (var directory = await ExtractAsync(manifest, content, cancellationToken).ConfigureAwait(false))
                 {
-                    return Summarize(await ListArchiveAsync(directory, null, cancellationToken).ConfigureAwait(false));
-                }
-                finally
-                {
-                    Directory.Delete(directory, recursive: true);
+                    return Summarize(await ListArchiveAsync(directory.Path, null, cancellationToken).ConfigureAwait(false));
                 }
 
             default:
@@ -221,7 +217,7 @@ internal sealed class PgDumpBackupTarget(
         var scratch = "dbresilience_verify_" + Convert.ToHexString(RandomNumberGenerator.GetBytes(4)).ToLowerInvariant();
         await ExecuteAsync(maintenance, $"CREATE DATABASE \"{scratch}\" TEMPLATE template0", cancellationToken).ConfigureAwait(false);
         var target = new NpgsqlConnectionStringBuilder(maintenance.ConnectionString) { Database = scratch };
-        string? directory = null;
+        ScratchDirectory? directory = null;
         try
         {
             if (manifest.Content.Tables.Count > 0)
@@ -250,7 +246,7 @@ internal sealed class PgDumpBackupTarget(
                 {
                     directory = await ExtractAsync(manifest, content, cancellationToken).ConfigureAwait(false);
                     start.Arguments.Add("--jobs=" + Math.Max(1, manifest.Content.Jobs).ToString(CultureInfo.InvariantCulture));
-                    start.Arguments.Add(directory);
+                    start.Arguments.Add(directory.Path);
                 }
             }
 
@@ -263,10 +259,7 @@ internal sealed class PgDumpBackupTarget(
         }
         finally
         {
-            if (directory is not null)
-            {
-                Directory.Delete(directory, recursive: true);
-            }
+            directory?.Dispose();
 
             await ExecuteAsync(maintenance, $"DROP DATABASE IF EXISTS \"{scratch}\" WITH (FORCE)", CancellationToken.None).ConfigureAwait(false);
         }
@@ -470,25 +463,42 @@ internal sealed class PgDumpBackupTarget(
             },
             cancellationToken);
 
-    private static async Task<string> ExtractAsync(BackupManifest manifest, Stream content, CancellationToken cancellationToken)
+    private static async Task<ScratchDirectory> ExtractAsync(BackupManifest manifest, Stream content, CancellationToken cancellationToken)
     {
-        var directory = Path.Combine(Path.GetTempPath(), "dbresilience-restore-" + manifest.Id + "-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(3)));
-        Directory.CreateDirectory(directory);
-        await using var reader = new TarReader(content, leaveOpen: true);
-        while (await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false) is { } entry)
+        var scratch = ScratchDirectory.Reserve("restore");
+        var directory = scratch.Path;
+        try
         {
-            var name = Path.GetFileName(entry.Name);
-            if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile) || name != entry.Name || name.Length == 0)
+            await using var reader = new TarReader(content, leaveOpen: true);
+            while (await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false) is { } entry)
             {
-                throw new BackupException(manifest.Id, $"the tar of the directory dump holds an unexpected entry '{entry.Name}'.", null);
+                var name = Path.GetFileName(entry.Name);
+                if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile) || name != entry.Name || name.Length == 0)
+                {
+                    throw new BackupException(manifest.Id, $"the tar of the directory dump holds an unexpected entry '{entry.Name}'.", null);
+                }
+
+                // 0600 whatever mode the tar entry carries: the extracted dump is the database's data.
+                var file = PrivateFiles.CreateFile(Path.Combine(directory, name), FileMode.Create, FileOptions.Asynchronous, 1 << 16);
+                await using (file.ConfigureAwait(false))
+                {
+                    if (entry.DataStream is { } data)
+                    {
+                        await data.CopyToAsync(file, 1 << 16, cancellationToken).ConfigureAwait(false);
+                    }
+                }
             }
 
-            await entry.ExtractToFileAsync(Path.Combine(directory, name), overwrite: true, cancellationToken).ConfigureAwait(false);
+            // Read to the end so that the content's SHA-256 is checked.
+            await content.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
+            return scratch;
         }
-
-        // Read to the end so that the content's SHA-256 is checked.
-        await content.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
-        return directory;
+        catch
+        {
+            // A damaged tar, a checksum mismatch or a cancellation: the half-extracted dump goes too.
+            scratch.Dispose();
+            throw;
+        }
     }
 
     private static string Summarize(string listing)

@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Inknowing.DbResilience.PostgreSql.Tools;
 using Inknowing.DbResilience.Restore;
+using Inknowing.DbResilience.Storage;
 using Npgsql;
 
 namespace Inknowing.DbResilience.PostgreSql.Clusters;
@@ -25,6 +26,7 @@ public sealed class LocalPostgreSqlCluster : IAsyncDisposable
     private bool _disposed;
     private string? _existingDataDirectory;
     private bool _deleteExistingData;
+    private ScratchDirectory? _scratch;
 
     private LocalPostgreSqlCluster(LocalClusterOptions options, string binDirectory, string rootDirectory, int port, string password)
     {
@@ -75,10 +77,10 @@ public sealed class LocalPostgreSqlCluster : IAsyncDisposable
     {
         options ??= new LocalClusterOptions();
         var binDirectory = options.BinDirectory ?? Path.GetDirectoryName(ToolLocator.FindServerTool("initdb", null))!;
-        var root = Path.Combine(options.ParentDirectory ?? Path.GetTempPath(), "dbresilience-cluster-" + RandomToken(6));
+        var scratch = ScratchDirectory.Reserve("cluster", options.ParentDirectory, create: false);
         var password = options.SuperuserPassword ?? RandomToken(24);
         var port = options.Port != 0 ? options.Port : FindFreePort();
-        var cluster = new LocalPostgreSqlCluster(options, binDirectory, root, port, password);
+        var cluster = new LocalPostgreSqlCluster(options, binDirectory, scratch.Path, port, password) { _scratch = scratch };
         try
         {
             await cluster.InitializeAsync(cancellationToken).ConfigureAwait(false);
@@ -126,16 +128,17 @@ public sealed class LocalPostgreSqlCluster : IAsyncDisposable
         }
 
         var binDirectory = options.BinDirectory ?? Path.GetDirectoryName(ToolLocator.FindServerTool("pg_ctl", null))!;
-        var root = Path.Combine(options.ParentDirectory ?? Path.GetTempPath(), "dbresilience-cluster-" + RandomToken(6));
+        var scratch = ScratchDirectory.Reserve("cluster", options.ParentDirectory, create: false);
         var port = options.Port != 0 ? options.Port : FindFreePort();
-        var cluster = new LocalPostgreSqlCluster(options, binDirectory, root, port, options.SuperuserPassword ?? string.Empty)
+        var cluster = new LocalPostgreSqlCluster(options, binDirectory, scratch.Path, port, options.SuperuserPassword ?? string.Empty)
         {
+            _scratch = scratch,
             _existingDataDirectory = dataDirectory,
             _deleteExistingData = deleteDataOnDispose,
         };
         try
         {
-            await cluster.CreateOwnedDirectoryAsync(root, cancellationToken).ConfigureAwait(false);
+            await cluster.CreateOwnedDirectoryAsync(cluster.RootDirectory, cancellationToken).ConfigureAwait(false);
             await cluster.StartAsync(cancellationToken).ConfigureAwait(false);
             return cluster;
         }
@@ -341,6 +344,9 @@ public sealed class LocalPostgreSqlCluster : IAsyncDisposable
         {
             // Best effort, as above.
         }
+
+        // Last, its owner record: what could not be removed above is removed by the next run.
+        _scratch?.Dispose();
     }
 
     private static int FindFreePort()
@@ -361,8 +367,17 @@ public sealed class LocalPostgreSqlCluster : IAsyncDisposable
         await CreateOwnedDirectoryAsync(ArchiveDirectory, cancellationToken).ConfigureAwait(false);
 
         // The directory is 0700 and owned by the server's user: the password file inside it is private to that user and to root.
+        // Run as that user, initdb reads it; as root it is root's file, so it keeps the umask's mode for initdb (the server's
+        // user) to read it, behind the 0700 directory.
         var passwordFile = Path.Combine(RootDirectory, "pwfile");
-        await File.WriteAllTextAsync(passwordFile, SuperuserPassword + "\n", cancellationToken).ConfigureAwait(false);
+        if (ToolLocator.IsRoot)
+        {
+            await File.WriteAllTextAsync(passwordFile, SuperuserPassword + "\n", cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await PrivateFiles.WriteAllTextAsync(passwordFile, SuperuserPassword + "\n", cancellationToken).ConfigureAwait(false);
+        }
         try
         {
             var initdb = NewServerTool("initdb");
@@ -438,7 +453,7 @@ public sealed class LocalPostgreSqlCluster : IAsyncDisposable
 
         if (!ToolLocator.IsRoot)
         {
-            Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            PrivateFiles.CreateDirectory(path);
             return;
         }
 

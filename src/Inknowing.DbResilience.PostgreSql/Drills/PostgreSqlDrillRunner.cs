@@ -162,7 +162,8 @@ internal sealed class PostgreSqlDrillRunner(
     /// <summary>Restores a base backup to its consistent point into a throwaway cluster, checks the server answers with its databases, removes it.</summary>
     private async Task RunBaseBackupAsync(DrillState drill, BackupManifest manifest, DrillOptions options, CancellationToken cancellationToken)
     {
-        var scratch = Path.Combine(Path.GetTempPath(), "dbresilience-drill-" + Guid.NewGuid().ToString("N")[..12]);
+        using var reservation = ScratchDirectory.Reserve("drill", create: false);
+        var scratch = reservation.Path;
         try
         {
             if (restorer is null)
@@ -221,14 +222,7 @@ internal sealed class PostgreSqlDrillRunner(
         {
             await drill.StepAsync("drop_copy", () =>
             {
-                foreach (var directory in new[] { scratch, Path.Combine(scratch, "data") + "-wal" })
-                {
-                    if (Directory.Exists(directory))
-                    {
-                        Directory.Delete(directory, recursive: true);
-                    }
-                }
-
+                reservation.Dispose();
                 return Task.FromResult((true, "Throwaway cluster stopped and deleted."));
             }).ConfigureAwait(false);
         }

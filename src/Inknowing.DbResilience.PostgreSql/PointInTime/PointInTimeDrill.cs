@@ -79,7 +79,9 @@ public sealed class PointInTimeDrill
             Tables = [],
             Marker = marker,
         };
-        var scratch = Path.Combine(Path.GetTempPath(), "dbresilience-pitr-drill-" + marker);
+        // The restore creates the directory (and its "-wal" staging beside it); the reservation removes both, even after a kill.
+        using var reservation = ScratchDirectory.Reserve("pitr-drill", create: false);
+        var scratch = reservation.Path;
         try
         {
             var window = await StepAsync(steps, "window", async () =>
@@ -192,15 +194,7 @@ public sealed class PointInTimeDrill
         }
         finally
         {
-            if (Directory.Exists(scratch))
-            {
-                Directory.Delete(scratch, recursive: true);
-            }
-
-            if (Directory.Exists(scratch + "-wal"))
-            {
-                Directory.Delete(scratch + "-wal", recursive: true);
-            }
+            reservation.Dispose();
         }
 
         var failed = steps.FirstOrDefault(s => !s.Passed);

@@ -47,7 +47,7 @@ public sealed partial class PointInTimeRestorer
                 var fetched = file.Kind == WalFileKind.Partial ? WalFileName.Parse(file.Segment!.Value.ToString()) : file;
                 try
                 {
-                    var (found, check) = await _archive.FetchCheckedAsync(fetched, Path.Combine(staging, StagedName(file)), token).ConfigureAwait(false);
+                    var (found, check) = await _archive.FetchCheckedAsync(fetched, Path.Combine(staging, StagedName(file)), ownerOnly: true, token).ConfigureAwait(false);
                     staged[index] = new StagedFile(file, info, check, found ? null : "it vanished from storage while the restore staged it");
                 }
                 catch (PointInTimeException ex)
@@ -66,7 +66,7 @@ public sealed partial class PointInTimeRestorer
         var histories = listing.Files.Where(f => f.File.Kind == WalFileKind.History).Select(f => f.File).ToList();
         foreach (var history in histories)
         {
-            if (!(await _archive.FetchCheckedAsync(history, Path.Combine(staging, history.Name), cancellationToken).ConfigureAwait(false)).Found)
+            if (!(await _archive.FetchCheckedAsync(history, Path.Combine(staging, history.Name), ownerOnly: true, cancellationToken).ConfigureAwait(false)).Found)
             {
                 throw new PointInTimeException($"The timeline history file {history.Name} vanished from storage while the restore staged it. Nothing was restored.");
             }
@@ -103,7 +103,7 @@ public sealed partial class PointInTimeRestorer
         }
 
         await File.AppendAllTextAsync(Path.Combine(target, "postgresql.auto.conf"), text.ToString(), cancellationToken).ConfigureAwait(false);
-        await File.WriteAllTextAsync(Path.Combine(target, "recovery.signal"), string.Empty, cancellationToken).ConfigureAwait(false);
+        await PrivateFiles.WriteAllTextAsync(Path.Combine(target, "recovery.signal"), string.Empty, cancellationToken).ConfigureAwait(false);
         foreach (var stale in new[] { "postmaster.pid", "standby.signal", "backup_manifest" })
         {
             File.Delete(Path.Combine(target, stale));

@@ -225,8 +225,11 @@ public sealed partial class PointInTimeRestorer
         LocalPostgreSqlCluster? cluster = null;
         try
         {
-            Directory.CreateDirectory(target);
-            Directory.CreateDirectory(staging);
+            // The parents are the caller's (as root, the server's user must be able to pass through them): only the data
+            // and staging directories themselves are 0700, then given to the server's user.
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(target))!);
+            PrivateFiles.CreateDirectory(target);
+            PrivateFiles.CreateDirectory(staging);
 
             // The WAL first: a missing or damaged file is refused in seconds, before the base backup is unpacked.
             var staged = await StageWalAsync(wal, staging, cancellationToken).ConfigureAwait(false);

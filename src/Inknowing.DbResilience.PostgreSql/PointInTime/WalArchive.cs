@@ -133,7 +133,8 @@ public sealed class WalArchive
     {
         ArgumentException.ThrowIfNullOrEmpty(destinationPath);
         var file = WalFileName.Parse(name);
-        if ((await FetchCheckedAsync(file, destinationPath, cancellationToken).ConfigureAwait(false)).Found)
+        // The file goes into the server's pg_wal with the mode its umask gives (0600, or 0640 on a cluster with group access).
+        if ((await FetchCheckedAsync(file, destinationPath, ownerOnly: false, cancellationToken).ConfigureAwait(false)).Found)
         {
             return true;
         }
@@ -175,9 +176,12 @@ public sealed class WalArchive
         return null;
     }
 
-    /// <summary>Fetches one file as <see cref="FetchAsync"/> does, and returns what the structural check of a segment found.</summary>
+    /// <summary>
+    /// Fetches one file as <see cref="FetchAsync"/> does, and returns what the structural check of a segment found;
+    /// <paramref name="ownerOnly"/> creates it 0600 whatever the umask (a restore's staged WAL).
+    /// </summary>
     /// <exception cref="PointInTimeException">Every stored copy is damaged.</exception>
-    internal async Task<(bool Found, WalSegmentCheck? Check)> FetchCheckedAsync(WalFileName file, string destinationPath, CancellationToken cancellationToken)
+    internal async Task<(bool Found, WalSegmentCheck? Check)> FetchCheckedAsync(WalFileName file, string destinationPath, bool ownerOnly, CancellationToken cancellationToken)
     {
         var candidates = new List<string> { file.Key };
         if (file.Kind == WalFileKind.Segment)
@@ -201,7 +205,7 @@ public sealed class WalArchive
                 {
                     if (read.Problem is null)
                     {
-                        await WriteAtomicallyAsync(read.Bytes.AsMemory(0, read.Length), key.EndsWith(".partial", StringComparison.Ordinal), destinationPath, cancellationToken).ConfigureAwait(false);
+                        await WriteAtomicallyAsync(read.Bytes.AsMemory(0, read.Length), key.EndsWith(".partial", StringComparison.Ordinal), destinationPath, ownerOnly, cancellationToken).ConfigureAwait(false);
                         Log.WalFetched(_logger, file.Name, storage.Name);
                         return (true, read.Check);
                     }
@@ -458,12 +462,14 @@ public sealed class WalArchive
         }
     }
 
-    private static async Task WriteAtomicallyAsync(ReadOnlyMemory<byte> bytes, bool partial, string destinationPath, CancellationToken cancellationToken)
+    private static async Task WriteAtomicallyAsync(ReadOnlyMemory<byte> bytes, bool partial, string destinationPath, bool ownerOnly, CancellationToken cancellationToken)
     {
         var temporary = destinationPath + ".dbresilience-tmp";
         try
         {
-            var target = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+            var target = ownerOnly
+                ? PrivateFiles.CreateFile(temporary, FileMode.Create, FileOptions.Asynchronous, 1 << 16)
+                : new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
             await using (target.ConfigureAwait(false))
             {
                 await target.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using Inknowing.DbResilience.Restore;
+using Inknowing.DbResilience.Storage;
 
 namespace Inknowing.DbResilience.PostgreSql.Restore;
 
@@ -8,9 +9,9 @@ namespace Inknowing.DbResilience.PostgreSql.Restore;
 /// </summary>
 internal sealed class LocalBackupCopy : IAsyncDisposable
 {
-    private readonly string _directory;
+    private readonly ScratchDirectory _directory;
 
-    private LocalBackupCopy(string directory, string path, long bytesRead)
+    private LocalBackupCopy(ScratchDirectory directory, string path, long bytesRead)
     {
         _directory = directory;
         Path = path;
@@ -27,12 +28,8 @@ internal sealed class LocalBackupCopy : IAsyncDisposable
     /// <exception cref="RestoreException">The SHA-256 does not match the manifest.</exception>
     public static async Task<LocalBackupCopy> CreateAsync(RestoreSource source, string? tempDirectory, CancellationToken cancellationToken)
     {
-        var directory = System.IO.Path.Combine(tempDirectory ?? System.IO.Path.GetTempPath(), "dbresilience-restore-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(directory);
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
+        var scratch = ScratchDirectory.Reserve("restore", tempDirectory);
+        var directory = scratch.Path;
 
         try
         {
@@ -41,7 +38,7 @@ internal sealed class LocalBackupCopy : IAsyncDisposable
             long bytesRead;
             await using (var hashing = RestoreChecks.Hashing(await source.OpenAsync(cancellationToken).ConfigureAwait(false)))
             {
-                await using (var file = new FileStream(stored, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+                await using (var file = PrivateFiles.CreateFile(stored, FileMode.CreateNew, FileOptions.Asynchronous, 1 << 16))
                 {
                     await hashing.CopyToAsync(file, 1 << 16, cancellationToken).ConfigureAwait(false);
                 }
@@ -56,7 +53,7 @@ internal sealed class LocalBackupCopy : IAsyncDisposable
             {
                 decoded = System.IO.Path.Combine(directory, "decoded");
                 await using (var input = decode(File.OpenRead(stored)))
-                await using (var output = new FileStream(decoded, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+                await using (var output = PrivateFiles.CreateFile(decoded, FileMode.CreateNew, FileOptions.Asynchronous, 1 << 16))
                 {
                     await input.CopyToAsync(output, 1 << 16, cancellationToken).ConfigureAwait(false);
                 }
@@ -67,37 +64,30 @@ internal sealed class LocalBackupCopy : IAsyncDisposable
             if (source.Format == RestoreSourceFormat.DirectoryTar)
             {
                 var extracted = System.IO.Path.Combine(directory, "dump");
-                Directory.CreateDirectory(extracted);
+                PrivateFiles.CreateDirectory(extracted);
                 await System.Formats.Tar.TarFile.ExtractToDirectoryAsync(decoded, extracted, overwriteFiles: false, cancellationToken).ConfigureAwait(false);
                 File.Delete(decoded);
-                return new LocalBackupCopy(directory, extracted, bytesRead);
+                return new LocalBackupCopy(scratch, extracted, bytesRead);
             }
 
-            return new LocalBackupCopy(directory, decoded, bytesRead);
+            return new LocalBackupCopy(scratch, decoded, bytesRead);
         }
         catch (DbResilienceException ex) when (ex is not RestoreException)
         {
-            Directory.Delete(directory, recursive: true);
+            scratch.Dispose();
             throw RestoreChecks.Unreadable(source, ex);
         }
         catch
         {
-            Directory.Delete(directory, recursive: true);
+            scratch.Dispose();
             throw;
         }
     }
 
     public ValueTask DisposeAsync()
     {
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Best effort: a temporary directory left behind is harmless.
-        }
-
+        // Best effort: what cannot be removed now keeps its owner record, and the next run removes it.
+        _directory.Dispose();
         return ValueTask.CompletedTask;
     }
 }

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.Win32.SafeHandles;
 
 namespace Inknowing.DbResilience.Storage;
 
@@ -66,8 +65,9 @@ public sealed class FileSystemStorageProvider : IStorageProvider
         {
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             long size = 0;
-            using (var file = CreateTemporary(directory, temporary))
+            using (var stream = CreateTemporary(directory, temporary))
             {
+                var file = stream.SafeFileHandle;
                 // Write-behind: every WriteBehindBytes, the file's dirty pages start going to disk on another thread while
                 // this one goes on reading and hashing, so the final fsync has at most that much left to do instead of
                 // the whole object (the hash, not the disk, is the slow part without SHA-NI).
@@ -244,14 +244,15 @@ public sealed class FileSystemStorageProvider : IStorageProvider
     /// <inheritdoc />
     public override string ToString() => Name;
 
-    private static SafeFileHandle CreateTemporary(string directory, string temporary)
+    private static FileStream CreateTemporary(string directory, string temporary)
     {
         for (var attempt = 0; ; attempt++)
         {
-            Directory.CreateDirectory(directory);
+            PrivateFiles.CreateDirectory(directory);
             try
             {
-                return File.OpenHandle(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.Asynchronous);
+                // Unbuffered: the writes go through RandomAccess on its handle.
+                return PrivateFiles.CreateFile(temporary, FileMode.CreateNew, FileOptions.Asynchronous, bufferSize: 0);
             }
             catch (DirectoryNotFoundException) when (attempt < 3)
             {
@@ -262,7 +263,7 @@ public sealed class FileSystemStorageProvider : IStorageProvider
 
     private static async Task WriteChecksumFileAsync(string path, string sha256, long size, CancellationToken cancellationToken)
     {
-        await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0);
+        await using var file = PrivateFiles.CreateFile(path, FileMode.CreateNew, bufferSize: 0);
         var text = string.Create(CultureInfo.InvariantCulture, $"{sha256} {size}\n");
         await file.WriteAsync(Encoding.ASCII.GetBytes(text), cancellationToken).ConfigureAwait(false);
         file.Flush(flushToDisk: true);

@@ -1,0 +1,237 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using Inknowing.DbResilience.Storage;
+
+namespace Inknowing.DbResilience.PostgreSql;
+
+/// <summary>
+/// A temporary directory a run works in (a local copy of a backup, an extracted dump, a throwaway cluster, a drill's restore):
+/// <c>PARENT/dbresilience-KIND-TOKEN</c>, with an owner record <c>dbresilience-KIND-TOKEN.owner</c> beside it that names this
+/// process (its id and start time). Disposing removes the directory, every sibling whose name starts with it (a restore's
+/// <c>-wal</c> staging), then the record.
+/// </summary>
+/// <remarks>
+/// A run killed before it could clean up leaves its record behind. Each new scratch directory first removes, in the same parent,
+/// those whose owner process is gone, stopping a server still running in one of them, so the next run cleans a killed run's
+/// leftovers. A directory whose owner is alive (another run at work) is never touched, and neither is one without a record.
+/// The record sits beside the directory, not inside it, because a cluster's directory is given to the server's OS user and
+/// the parent of a data directory must stay passable for that user.
+/// </remarks>
+internal sealed class ScratchDirectory : IDisposable
+{
+    /// <summary>The start of every scratch directory's name.</summary>
+    public const string Prefix = "dbresilience-";
+
+    /// <summary>The end of an owner record's name.</summary>
+    public const string OwnerSuffix = ".owner";
+
+    private bool _disposed;
+
+    private ScratchDirectory(string path) => Path = path;
+
+    /// <summary>Gets the directory's full path.</summary>
+    public string Path { get; }
+
+    /// <summary>
+    /// Removes abandoned scratch directories from <paramref name="parent"/>, records this process as the owner of a new name,
+    /// and creates the directory 0700 unless <paramref name="create"/> is false (a tool that creates it itself, as pg_dump does).
+    /// </summary>
+    /// <param name="kind">What the directory is for, in its name: <c>restore</c>, <c>dump</c>, <c>cluster</c>, <c>drill</c>.</param>
+    /// <param name="parent">The parent directory; <see langword="null"/> for the system's temporary directory.</param>
+    /// <param name="create"><see langword="true"/> to create the directory.</param>
+    /// <returns>The reserved directory.</returns>
+    public static ScratchDirectory Reserve(string kind, string? parent = null, bool create = true)
+    {
+        parent = System.IO.Path.GetFullPath(parent ?? System.IO.Path.GetTempPath());
+        RemoveAbandoned(parent);
+
+        // The parent is the caller's (the temporary directory, a configured one): a server's OS user must be able to pass through
+        // it to a cluster's directory, so it keeps the umask's mode; the scratch directory and the record are the private ones.
+        Directory.CreateDirectory(parent);
+        var path = System.IO.Path.Combine(parent, Prefix + kind + "-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(6)));
+        using (var record = PrivateFiles.CreateFile(path + OwnerSuffix))
+        {
+            record.Write(System.Text.Encoding.ASCII.GetBytes(OwnerRecord(Environment.ProcessId) + "\n"));
+        }
+
+        if (create)
+        {
+            PrivateFiles.CreateDirectory(path);
+        }
+
+        return new ScratchDirectory(path);
+    }
+
+    /// <summary>Removes every scratch directory in <paramref name="parent"/> whose owner record names a process that is gone.</summary>
+    /// <param name="parent">The parent directory.</param>
+    /// <returns>The paths removed.</returns>
+    public static IReadOnlyList<string> RemoveAbandoned(string parent)
+    {
+        var removed = new List<string>();
+        if (!Directory.Exists(parent))
+        {
+            return removed;
+        }
+
+        foreach (var record in Directory.EnumerateFiles(parent, Prefix + "*" + OwnerSuffix))
+        {
+            string text;
+            try
+            {
+                text = File.ReadAllText(record).Trim();
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                continue;
+            }
+
+            if (IsAlive(text))
+            {
+                continue;
+            }
+
+            var path = record[..^OwnerSuffix.Length];
+            if (Remove(path, record))
+            {
+                removed.Add(path);
+            }
+        }
+
+        return removed;
+    }
+
+    /// <summary>Removes the directory, its siblings that start with its name, then the owner record.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        Remove(Path, Path + OwnerSuffix);
+    }
+
+    /// <summary>Deletes a scratch directory and its siblings (stopping a server left in one), then its record; false if any is left.</summary>
+    private static bool Remove(string path, string record)
+    {
+        var parent = System.IO.Path.GetDirectoryName(path)!;
+        var name = System.IO.Path.GetFileName(path);
+        try
+        {
+            foreach (var entry in Directory.EnumerateFileSystemEntries(parent, name + "*").Where(e => e != record).ToList())
+            {
+                if (Directory.Exists(entry))
+                {
+                    StopServer(entry);
+                    StopServer(System.IO.Path.Combine(entry, "data"));
+                    Directory.Delete(entry, recursive: true);
+                }
+                else
+                {
+                    File.Delete(entry);
+                }
+            }
+
+            // The record goes last: a run killed while cleaning up leaves it, and the next run finishes the job.
+            File.Delete(record);
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Kills a server left running in <paramref name="dataDirectory"/> by a killed run, if its pid file names one.</summary>
+    private static void StopServer(string dataDirectory)
+    {
+        var pidFile = System.IO.Path.Combine(dataDirectory, "postmaster.pid");
+        if (!File.Exists(pidFile)
+            || !int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+        {
+            return;
+        }
+
+        // Only the postmaster of this data directory: the pid may have been reused by another process since.
+        if (OperatingSystem.IsLinux())
+        {
+            string commandLine;
+            try
+            {
+                commandLine = File.ReadAllText("/proc/" + pid.ToString(CultureInfo.InvariantCulture) + "/cmdline");
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return;
+            }
+
+            if (!commandLine.Contains(dataDirectory, StringComparison.Ordinal))
+            {
+                return;
+            }
+        }
+
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit(TimeSpan.FromSeconds(10));
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            // Already gone.
+        }
+    }
+
+    /// <summary>"PID STARTTIME": the start time tells a reused process id from the owner.</summary>
+    private static string OwnerRecord(int pid) => pid.ToString(CultureInfo.InvariantCulture) + " " + (StartTimeOf(pid) ?? "0");
+
+    private static bool IsAlive(string record)
+    {
+        var parts = record.Split(' ');
+        if (parts.Length != 2 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+        {
+            // Not a record this code wrote: leave the directory alone.
+            return true;
+        }
+
+        if (OperatingSystem.IsLinux())
+        {
+            return StartTimeOf(pid) is { } started && (parts[1] == "0" || parts[1] == started);
+        }
+
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The process's start time in clock ticks since boot (field 22 of /proc/PID/stat), or null when it is gone.</summary>
+    private static string? StartTimeOf(int pid)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        try
+        {
+            var stat = File.ReadAllText("/proc/" + pid.ToString(CultureInfo.InvariantCulture) + "/stat");
+
+            // The command name (field 2) is in parentheses and may hold spaces: count fields after its closing one.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return fields.Length > 19 ? fields[19] : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,157 @@
+using Inknowing.DbResilience.IntegrationTests.Backups;
+
+namespace Inknowing.DbResilience.IntegrationTests.Reliability;
+
+/// <summary>
+/// Leftovers: a restore's local copy (<c>restore -j 2</c>) and a directory backup's extracted dump live in the temporary
+/// directory while the run works. Each test gives the CLI a temporary directory of its own (TMPDIR) and lists it afterwards:
+/// nothing is left after a success, a failure or a cancellation, and a killed run's leftovers are removed by the next run.
+/// </summary>
+[Category("Reliability")]
+public sealed class LeftoverTests : StorageDirectoryTests
+{
+    private string _connectionString = null!;
+    private string _storage = null!;
+    private string _directoryStorage = null!;
+
+    [OneTimeSetUp]
+    public async Task CreateBackupsAsync()
+    {
+        _connectionString = await BackupTestDatabase.CreateShopAsync();
+
+        // Enough rows that a restore takes a few seconds: long enough to be interrupted while its local copy exists.
+        await BackupTestDatabase.ExecuteAsync(
+            _connectionString, "CREATE TABLE public.bulk AS SELECT g AS id, repeat(md5(g::text), 6) AS payload FROM generate_series(1, 300000) g");
+        _storage = NewStorage();
+        _directoryStorage = NewStorage();
+        var temporary = NewTemporary();
+        (await ReliabilityCli.RunAsync(_connectionString, _storage, temporary, "backup")).ExitCode.Should().Be(0);
+        (await ReliabilityCli.RunAsync(_connectionString, _directoryStorage, temporary, "backup", "--format", "directory")).ExitCode.Should().Be(0);
+        Leftovers(temporary).Should().BeEmpty("a backup in the directory format removes its dump directory");
+    }
+
+    [Test]
+    public async Task RestoreParallel_Succeeds_LeavesNothingInTheTemporaryDirectory()
+    {
+        var temporary = NewTemporary();
+
+        var (exitCode, _, error) = await ReliabilityCli.RunAsync(_connectionString, _storage, temporary, "restore", "--target-database", NewDatabase(), "-j", "2");
+
+        exitCode.Should().Be(0, error);
+        Leftovers(temporary).Should().BeEmpty();
+    }
+
+    [Test]
+    public async Task RestoreAndVerify_DamagedDirectoryBackup_ExitOneAndLeaveNothing()
+    {
+        var storage = CopyOf(_directoryStorage);
+        var tar = Directory.EnumerateFiles(storage, "data.tar", SearchOption.AllDirectories).Single();
+        FlipByte(tar, new FileInfo(tar).Length / 2);
+        var temporary = NewTemporary();
+
+        var verify = await ReliabilityCli.RunAsync(_connectionString, storage, temporary, "verify", "latest");
+        var restore = await ReliabilityCli.RunAsync(_connectionString, storage, temporary, "restore", "--target-database", NewDatabase());
+
+        verify.ExitCode.Should().Be(1, verify.Output + verify.Error);
+        restore.ExitCode.Should().Be(1, restore.Output + restore.Error);
+        Leftovers(temporary).Should().BeEmpty("a refused backup's half-extracted dump is removed");
+    }
+
+    [Test]
+    public async Task RestoreParallel_DamagedBackup_ExitsOneAndLeavesNothing()
+    {
+        var storage = CopyOf(_storage);
+        var dump = Directory.EnumerateFiles(storage, "data.dump", SearchOption.AllDirectories).Single();
+        FlipByte(dump, new FileInfo(dump).Length - 100);
+        var temporary = NewTemporary();
+
+        var (exitCode, output, error) = await ReliabilityCli.RunAsync(_connectionString, storage, temporary, "restore", "--target-database", NewDatabase(), "-j", "2");
+
+        exitCode.Should().Be(1, output + error);
+        Leftovers(temporary).Should().BeEmpty("the local copy that failed its checksum is removed");
+    }
+
+    [Test]
+    public async Task RestoreParallel_Interrupted_ExitsOneHundredThirtyAndLeavesNothing()
+    {
+        var temporary = NewTemporary();
+        using var cli = ReliabilityCli.Start(_connectionString, _storage, temporary, "restore", "--target-database", NewDatabase(), "-j", "2");
+
+        var copying = await cli.WaitUntilAsync(() => Leftovers(temporary).Count > 0, TimeSpan.FromMinutes(1));
+        cli.Signal("INT");
+        var (exitCode, output, error) = await cli.WaitAsync();
+
+        copying.Should().BeTrue("the restore makes a local copy for pg_restore -j");
+        exitCode.Should().Be(130, output + error);
+        Leftovers(temporary).Should().BeEmpty();
+    }
+
+    [Test]
+    public async Task RestoreParallel_KilledThenRunAgain_NextRunRemovesTheLeftovers()
+    {
+        var temporary = NewTemporary();
+        using (var cli = ReliabilityCli.Start(_connectionString, _storage, temporary, "restore", "--target-database", NewDatabase(), "-j", "2"))
+        {
+            (await cli.WaitUntilAsync(() => Leftovers(temporary).Count > 0, TimeSpan.FromMinutes(1))).Should().BeTrue();
+            cli.Signal("KILL");
+            (await cli.WaitAsync()).ExitCode.Should().Be(137);
+        }
+
+        var left = Leftovers(temporary);
+        left.Should().Contain(e => e.EndsWith(".owner", StringComparison.Ordinal), "a killed run cannot clean up; its owner record says whose it was");
+
+        var (exitCode, _, error) = await ReliabilityCli.RunAsync(_connectionString, _storage, temporary, "restore", "--target-database", NewDatabase(), "-j", "2");
+
+        exitCode.Should().Be(0, error);
+        Leftovers(temporary).Should().BeEmpty("the next run removes what a run whose process is gone left");
+    }
+
+    [Test]
+    public async Task RestoreParallel_AnotherRunAlive_LeavesItsDirectoryAlone()
+    {
+        var temporary = NewTemporary();
+        var owned = Path.Combine(temporary, "dbresilience-restore-0123456789AB");
+        Directory.CreateDirectory(owned);
+        await File.WriteAllTextAsync(owned + ".owner", $"{Environment.ProcessId} 0\n");
+
+        var (exitCode, _, error) = await ReliabilityCli.RunAsync(_connectionString, _storage, temporary, "restore", "--target-database", NewDatabase(), "-j", "2");
+
+        exitCode.Should().Be(0, error);
+        Directory.Exists(owned).Should().BeTrue("its owner (this test process) is alive");
+        Leftovers(temporary).Should().BeEquivalentTo([owned, owned + ".owner"]);
+    }
+
+    internal static List<string> Leftovers(string temporary) =>
+        Directory.Exists(temporary) ? Directory.EnumerateFileSystemEntries(temporary, "dbresilience-*").ToList() : [];
+
+    private static void FlipByte(string path, long position)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
+        file.Position = position;
+        var value = file.ReadByte();
+        file.Position = position;
+        file.WriteByte((byte)(value ^ 0x5A));
+    }
+
+    private static string NewDatabase() => "leftover_" + Guid.NewGuid().ToString("N")[..10];
+
+    private string NewTemporary()
+    {
+        var path = NewStorage();
+        Directory.CreateDirectory(path);
+        return path;
+    }
+
+    private string CopyOf(string storage)
+    {
+        var copy = NewStorage();
+        foreach (var file in Directory.EnumerateFiles(storage, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(copy, Path.GetRelativePath(storage, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+
+        return copy;
+    }
+}

@@ -1,0 +1,110 @@
+using System.Text;
+using Inknowing.DbResilience.IntegrationTests.Backups;
+using Inknowing.DbResilience.IntegrationTests.Infrastructure;
+using Npgsql;
+
+namespace Inknowing.DbResilience.IntegrationTests.Reliability;
+
+/// <summary>
+/// Secrets: while the CLI, pg_dump and pg_restore run with a password connection, no process's command line
+/// (<c>/proc/*/cmdline</c>, polled) holds the password, and the output of runs that fail does not either.
+/// </summary>
+[Category("Reliability")]
+public sealed class SecretTests : StorageDirectoryTests
+{
+    private string _password = null!;
+    private string _connectionString = null!;
+    private string _temporary = null!;
+
+    [OneTimeSetUp]
+    public async Task CreateRoleAsync()
+    {
+        Assume.That(Directory.Exists("/proc/self"), Is.True, "/proc is where command lines are read");
+        _password = "Pw-" + Guid.NewGuid().ToString("N");
+        var role = "secret_" + Guid.NewGuid().ToString("N")[..8];
+        var database = role + "_db";
+        var admin = TestServers.PostgreSqlConnectionString;
+        await BackupTestDatabase.ExecuteAsync(admin, $"CREATE ROLE {role} LOGIN SUPERUSER PASSWORD '{_password}'");
+        await BackupTestDatabase.ExecuteAsync(admin, $"CREATE DATABASE {database} OWNER {role}");
+        _connectionString = new NpgsqlConnectionStringBuilder(admin) { Username = role, Password = _password, Database = database, Pooling = false }.ConnectionString;
+        await BackupTestDatabase.ExecuteAsync(_connectionString, BackupTestDatabase.ShopSchema);
+        _temporary = NewStorage();
+        Directory.CreateDirectory(_temporary);
+    }
+
+    [Test]
+    public async Task CommandLines_BackupVerifyRestoreAndFailures_NeverHoldThePassword()
+    {
+        var storage = NewStorage();
+        using var stop = new CancellationTokenSource();
+        var watch = Task.Run(() => WatchCommandLines(stop.Token));
+        var outputs = new List<string>();
+        var codes = new List<int>();
+
+        foreach (var arguments in new[]
+        {
+            new[] { "backup" },
+            ["backup", "--format", "directory"],
+            ["verify", "latest", "--restore-test"],
+            ["restore", "--target-database", "secret_copy_" + Guid.NewGuid().ToString("N")[..8], "-j", "2"],
+            ["restore-table", "--table", "shop.orders"],
+
+            // Failures: an unknown table, an existing target without --force, an unknown backup.
+            ["backup", "--table", "shop.no_such_table"],
+            ["restore", "--target-database", "postgres"],
+            ["verify", "20990101T000000Z-none", "--json"],
+        })
+        {
+            var (exitCode, output, error) = await ReliabilityCli.RunAsync(_connectionString, storage, _temporary, arguments);
+            codes.Add(exitCode);
+            outputs.Add(string.Join(' ', arguments) + " => " + exitCode + "\n" + output + error);
+        }
+
+        await stop.CancelAsync();
+        var (leaks, seen) = await watch;
+
+        codes.Take(5).Should().AllBeEquivalentTo(0, string.Join("\n", outputs));
+        codes.Skip(5).Should().NotContain(0, string.Join("\n", outputs));
+        seen.Should().Contain(["pg_dump", "pg_restore", "dbresilience.dll"], "the poller saw the tools run");
+        leaks.Should().BeEmpty("no command line may hold the password");
+        outputs.Where(o => o.Contains(_password, StringComparison.Ordinal)).Should().BeEmpty("no output, failing or not, holds the password");
+        ReliabilityTrials.Record("secrets/command-lines", outputs.Count, 0, leaks.Count, $"command lines of {string.Join(", ", seen.Order(StringComparer.Ordinal))} polled");
+    }
+
+    private (List<string> Leaks, HashSet<string> Seen) WatchCommandLines(CancellationToken cancellationToken)
+    {
+        var leaks = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var watched = new[] { "pg_dump", "pg_restore", "psql", "dbresilience.dll" };
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            foreach (var process in Directory.EnumerateDirectories("/proc"))
+            {
+                if (!char.IsAsciiDigit(Path.GetFileName(process)[0]))
+                {
+                    continue;
+                }
+
+                string commandLine;
+                try
+                {
+                    commandLine = Encoding.UTF8.GetString(File.ReadAllBytes(Path.Combine(process, "cmdline"))).Replace('\0', ' ');
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    continue;
+                }
+
+                seen.UnionWith(watched.Where(w => commandLine.Contains(w, StringComparison.Ordinal)));
+                if (commandLine.Contains(_password, StringComparison.Ordinal))
+                {
+                    leaks.Add(commandLine.Replace(_password, "<the password>", StringComparison.Ordinal));
+                }
+            }
+
+            Thread.Sleep(5);
+        }
+
+        return (leaks, seen);
+    }
+}
