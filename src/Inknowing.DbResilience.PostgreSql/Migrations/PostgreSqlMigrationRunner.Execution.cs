@@ -136,8 +136,20 @@ internal sealed partial class PostgreSqlMigrationRunner
 
                 var lsn = restorePoint is null ? null : results.RestorePointLsns[k];
                 Log.ScriptRan(_logger, action, script.TrackingKey, script.Name, elapsedMs, "one transaction");
-                executions.Add(new MigrationExecution(script.Kind, script.TrackingKey, script.Name, script.Origin, action, true, script.Sql,
-                    TimeSpan.FromMilliseconds(elapsedMs), affected, restorePoint, lsn));
+                executions.Add(new MigrationExecution
+                {
+                    Kind = script.Kind,
+                    Key = script.TrackingKey,
+                    Name = script.Name,
+                    Origin = script.Origin,
+                    Action = action,
+                    Transactional = true,
+                    Sql = script.Sql,
+                    Duration = TimeSpan.FromMilliseconds(elapsedMs),
+                    AffectedRows = affected,
+                    RestorePointName = restorePoint,
+                    RestorePointLsn = lsn,
+                });
             }
 
             if (error is null)
@@ -248,7 +260,7 @@ internal sealed partial class PostgreSqlMigrationRunner
 
         var duration = _time.GetElapsedTime(started);
         Log.ScriptRan(_logger, action, key, script.Name, (long)duration.TotalMilliseconds, "outside a transaction");
-        return new MigrationExecution(script.Kind, key, script.Name, script.Origin, action, false, script.Sql, duration, affected, restorePoint?.Name, restorePoint?.Lsn);
+        return new MigrationExecution { Kind = script.Kind, Key = key, Name = script.Name, Origin = script.Origin, Action = action, Transactional = false, Sql = script.Sql, Duration = duration, AffectedRows = affected, RestorePointName = restorePoint?.Name, RestorePointLsn = restorePoint?.Lsn };
     }
 
     /// <summary>

@@ -67,11 +67,11 @@ internal sealed partial class PostgreSqlMigrationRunner
                     var found = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
                     if (!found || !kinds.Contains(reader.GetString(0), StringComparison.Ordinal))
                     {
-                        problems.Add(new MigrationProblem(MigrationProblemKind.MissingObject, name, $"The expected {what} '{name}' does not exist."));
+                        problems.Add(new MigrationProblem { Kind = MigrationProblemKind.MissingObject, Version = name, Message = $"The expected {what} '{name}' does not exist." });
                     }
                     else if (!reader.GetBoolean(1))
                     {
-                        problems.Add(new MigrationProblem(MigrationProblemKind.MissingObject, name, $"The expected index '{name}' is INVALID: drop it with DROP INDEX CONCURRENTLY and build it again."));
+                        problems.Add(new MigrationProblem { Kind = MigrationProblemKind.MissingObject, Version = name, Message = $"The expected index '{name}' is INVALID: drop it with DROP INDEX CONCURRENTLY and build it again." });
                     }
                 }
             }

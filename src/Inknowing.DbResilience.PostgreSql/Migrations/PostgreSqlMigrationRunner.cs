@@ -64,10 +64,20 @@ internal sealed partial class PostgreSqlMigrationRunner : IMigrationRunner
                 await GuardAsync(connection, cancellationToken).ConfigureAwait(false);
                 var tracked = await ReadTrackedAsync(connection, cancellationToken).ConfigureAwait(false);
                 var dry = MigrationPlanner.Plan(catalog, tracked, request, _options)
-                    .Select(p => new MigrationExecution(p.Script.Kind, p.Script.TrackingKey, p.Script.Name, p.Script.Origin, "apply",
-                        !SqlScriptParser.Parse(p.Script.Sql).RunsOutsideTransaction, p.Script.Sql, TimeSpan.Zero, 0, null, null))
+                    .Select(p => new MigrationExecution
+                    {
+                        Kind = p.Script.Kind,
+                        Key = p.Script.TrackingKey,
+                        Name = p.Script.Name,
+                        Origin = p.Script.Origin,
+                        Action = "apply",
+                        Transactional = !SqlScriptParser.Parse(p.Script.Sql).RunsOutsideTransaction,
+                        Sql = p.Script.Sql,
+                        Duration = TimeSpan.Zero,
+                        AffectedRows = 0,
+                    })
                     .ToArray();
-                return new MigrationRunResult(dry, true, _time.GetElapsedTime(started));
+                return new MigrationRunResult { Executions = dry, DryRun = true, Duration = _time.GetElapsedTime(started) };
             }
 
             await AcquireLockAsync(connection, cancellationToken).ConfigureAwait(false);
@@ -81,12 +91,12 @@ internal sealed partial class PostgreSqlMigrationRunner : IMigrationRunner
                 if (plan.Count == 0)
                 {
                     Log.UpToDate(_logger, catalog.Migrations.Count);
-                    return new MigrationRunResult(Array.Empty<MigrationExecution>(), false, _time.GetElapsedTime(started));
+                    return new MigrationRunResult { Executions = Array.Empty<MigrationExecution>(), DryRun = false, Duration = _time.GetElapsedTime(started) };
                 }
 
                 var run = new RunContext(await CanCreateRestorePointsAsync(connection, cancellationToken).ConfigureAwait(false));
                 var executions = await RunAllAsync(connection, plan, "apply", run, cancellationToken).ConfigureAwait(false);
-                return new MigrationRunResult(executions, false, _time.GetElapsedTime(started));
+                return new MigrationRunResult { Executions = executions, DryRun = false, Duration = _time.GetElapsedTime(started) };
             }
             finally
             {
@@ -114,14 +124,24 @@ internal sealed partial class PostgreSqlMigrationRunner : IMigrationRunner
                 var scripts = MigrationPlanner.PlanRollback(catalog, tracked, targetVersion);
                 if (dryRun)
                 {
-                    var dry = scripts.Select(s => new MigrationExecution(MigrationKind.Rollback, s.TrackingKey, s.Name, s.Origin, "rollback",
-                        !SqlScriptParser.Parse(s.Sql).RunsOutsideTransaction, s.Sql, TimeSpan.Zero, 0, null, null)).ToArray();
-                    return new MigrationRunResult(dry, true, _time.GetElapsedTime(started));
+                    var dry = scripts.Select(s => new MigrationExecution
+                    {
+                        Kind = MigrationKind.Rollback,
+                        Key = s.TrackingKey,
+                        Name = s.Name,
+                        Origin = s.Origin,
+                        Action = "rollback",
+                        Transactional = !SqlScriptParser.Parse(s.Sql).RunsOutsideTransaction,
+                        Sql = s.Sql,
+                        Duration = TimeSpan.Zero,
+                        AffectedRows = 0,
+                    }).ToArray();
+                    return new MigrationRunResult { Executions = dry, DryRun = true, Duration = _time.GetElapsedTime(started) };
                 }
 
                 var run = new RunContext(scripts.Count > 0 && await CanCreateRestorePointsAsync(connection, cancellationToken).ConfigureAwait(false));
                 var executions = await RunAllAsync(connection, scripts.Select(s => (s, (string?)null)).ToList(), "rollback", run, cancellationToken).ConfigureAwait(false);
-                return new MigrationRunResult(executions, false, _time.GetElapsedTime(started));
+                return new MigrationRunResult { Executions = executions, DryRun = false, Duration = _time.GetElapsedTime(started) };
             }
             finally
             {
@@ -156,7 +176,7 @@ internal sealed partial class PostgreSqlMigrationRunner : IMigrationRunner
             var problems = MigrationPlanner.Validate(catalog, tracked, _options.AllowOutOfOrder);
 
             problems.AddRange(await FindMissingObjectsAsync(connection, cancellationToken).ConfigureAwait(false));
-            var report = new MigrationValidationReport(problems, catalog.Migrations.Count + catalog.Seeds.Count + catalog.Repeatables.Count);
+            var report = new MigrationValidationReport { Problems = problems, Checked = catalog.Migrations.Count + catalog.Seeds.Count + catalog.Repeatables.Count };
             if (tracked.Count > 0)
             {
                 var metadata = JsonSerializer.Serialize(

@@ -95,7 +95,7 @@ internal sealed partial class TableRestorer
         {
             steps.Add(string.Create(
                 CultureInfo.InvariantCulture,
-                $"{(move.Role == "partition" ? "Partition" : "Child table")} {move.Source.Quoted}: {move.RowsInBackup} rows in the backup{(move.RowsInManifest is { } m ? $" ({m} in the manifest)" : string.Empty)}, {(request.Mode == TableRestoreMode.NewTable ? "to copy" : $"{move.RowsInLive} live")}."));
+                $"{(move.Role == TableRestorePlanTableRole.Partition ? "Partition" : "Child table")} {move.Source.Quoted}: {move.RowsInBackup} rows in the backup{(move.RowsInManifest is { } m ? $" ({m} in the manifest)" : string.Empty)}, {(request.Mode == TableRestoreMode.NewTable ? "to copy" : $"{move.RowsInLive} live")}."));
         }
 
         if (liveShape.Kind == 'r' && !request.IncludeChildren && liveShape.Children.Count > 0)

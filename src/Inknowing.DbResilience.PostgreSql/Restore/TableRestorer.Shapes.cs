@@ -64,25 +64,25 @@ internal sealed partial class TableRestorer
         }
 
         var ancestors = isPartition
-            ? (await ReadMembersAsync(connection, AncestorsQuery, table, "ancestor", cancellationToken).ConfigureAwait(false)).Select(a => a.Table).ToList()
+            ? (await ReadMembersAsync(connection, AncestorsQuery, table, TableRestorePlanTableRole.Table, cancellationToken).ConfigureAwait(false)).Select(a => a.Table).ToList()
             : [];
         if (kind == 'p')
         {
-            var partitions = await ReadMembersAsync(connection, PartitionsQuery, table, "partition", cancellationToken).ConfigureAwait(false);
+            var partitions = await ReadMembersAsync(connection, PartitionsQuery, table, TableRestorePlanTableRole.Partition, cancellationToken).ConfigureAwait(false);
             return new Shape(table, kind, partitions, [], ancestors);
         }
 
-        var self = new Member(table, "table", kind);
+        var self = new Member(table, TableRestorePlanTableRole.Table, kind);
         if (kind != 'r')
         {
             return new Shape(table, kind, [self], [], ancestors);
         }
 
-        var children = await ReadMembersAsync(connection, ChildrenQuery, table, "child", cancellationToken).ConfigureAwait(false);
+        var children = await ReadMembersAsync(connection, ChildrenQuery, table, TableRestorePlanTableRole.Child, cancellationToken).ConfigureAwait(false);
         return new Shape(table, kind, includeChildren ? [self, .. children] : [self], children.Select(c => c.Table).ToList(), ancestors);
     }
 
-    private static async Task<List<Member>> ReadMembersAsync(NpgsqlConnection connection, string query, TableName table, string role, CancellationToken cancellationToken)
+    private static async Task<List<Member>> ReadMembersAsync(NpgsqlConnection connection, string query, TableName table, TableRestorePlanTableRole role, CancellationToken cancellationToken)
     {
         var members = new List<Member>();
         await using var command = new NpgsqlCommand(query, connection);
@@ -113,13 +113,13 @@ internal sealed partial class TableRestorer
 
     private sealed record Column(string Name, bool IsIdentityAlways, string? OwnedSequence);
 
-    private sealed record Member(TableName Table, string Role, char Kind);
+    private sealed record Member(TableName Table, TableRestorePlanTableRole Role, char Kind);
 
     /// <summary>A table as a restore sees it: its kind, the tables whose rows move, and its inheritance children (whether they move or not).</summary>
     private sealed record Shape(TableName Table, char Kind, List<Member> Members, List<TableName> Children, List<TableName> Ancestors);
 
     /// <summary>The rows of one backup table going into one live table.</summary>
-    private sealed record Move(TableName Source, TableName Destination, string Role, List<Column> Columns, List<string> MissingColumns, long RowsInBackup, long? RowsInManifest, long RowsInLive)
+    private sealed record Move(TableName Source, TableName Destination, TableRestorePlanTableRole Role, List<Column> Columns, List<string> MissingColumns, long RowsInBackup, long? RowsInManifest, long RowsInLive)
     {
         public string ColumnList => string.Join(", ", Columns.Select(c => TableName.QuoteIdentifier(c.Name)));
 
