@@ -9,6 +9,7 @@ using Inknowing.DbResilience.PostgreSql.PointInTime;
 using Inknowing.DbResilience.Restore;
 using Inknowing.DbResilience.Retention;
 using Inknowing.DbResilience.Scheduling;
+using Inknowing.DbResilience.Storage;
 
 namespace Inknowing.DbResilience.Cli;
 
@@ -42,6 +43,8 @@ internal static class CliJson
             new JsonStringEnumConverter<MigrationAdoptionMatch>(JsonNamingPolicy.CamelCase),
             new JsonStringEnumConverter<RestoreSourceFormat>(JsonNamingPolicy.CamelCase),
             new JsonStringEnumConverter<TableRestoreMode>(JsonNamingPolicy.CamelCase),
+            new JsonStringEnumConverter<TableRestorePlanTableRole>(JsonNamingPolicy.CamelCase),
+            new JsonStringEnumConverter<StorageCopyOutcome>(JsonNamingPolicy.CamelCase),
             new JsonStringEnumConverter<RetentionAction>(JsonNamingPolicy.CamelCase),
             new JsonStringEnumConverter<RetentionCandidateState>(JsonNamingPolicy.CamelCase),
             new JsonStringEnumConverter<IntegrityStatus>(JsonNamingPolicy.CamelCase),

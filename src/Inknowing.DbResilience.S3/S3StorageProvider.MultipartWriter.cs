@@ -48,7 +48,7 @@ public sealed partial class S3StorageProvider
                 await PutAsync(key, objectKey, buffer, read, spare, second, sha, cancellationToken).ConfigureAwait(false);
                 await DeleteSidecarAsync(objectKey, cancellationToken).ConfigureAwait(false);
                 Log.Uploaded(_logger, Name, key, read + second, 1);
-                return new StorageWriteResult(key, read + second, sha);
+                return new StorageWriteResult { Key = key, Size = read + second, Sha256 = sha };
             }
 
             uploadId = await ExecuteAsync("CreateMultipartUpload", key, async ct =>
@@ -112,7 +112,7 @@ public sealed partial class S3StorageProvider
             uploadId = null;
             await RecordChecksumAsync(key, objectKey, sha256, size, cancellationToken).ConfigureAwait(false);
             Log.Uploaded(_logger, Name, key, size, partNumber);
-            return new StorageWriteResult(key, size, sha256);
+            return new StorageWriteResult { Key = key, Size = size, Sha256 = sha256 };
         }
         catch (Exception ex) when (ex is not StorageException)
         {

@@ -173,7 +173,7 @@ public sealed partial class S3StorageProvider : IStorageProvider, IDisposable
                 var key = item.Key[root.Length..];
                 if (StorageKey.IsValid(key))
                 {
-                    yield return new StorageObjectInfo(key, item.Size ?? 0, item.LastModified is { } t ? new DateTimeOffset(t.ToUniversalTime(), TimeSpan.Zero) : DateTimeOffset.MinValue, null);
+                    yield return new StorageObjectInfo { Key = key, Size = item.Size ?? 0, LastModified = item.LastModified is { } t ? new DateTimeOffset(t.ToUniversalTime(), TimeSpan.Zero) : DateTimeOffset.MinValue };
                 }
             }
 
@@ -202,7 +202,7 @@ public sealed partial class S3StorageProvider : IStorageProvider, IDisposable
             }
 
             var modified = head.LastModified is { } t ? new DateTimeOffset(t.ToUniversalTime(), TimeSpan.Zero) : DateTimeOffset.MinValue;
-            return new StorageObjectInfo(key, size, modified, IsSha256(sha) ? sha : null);
+            return new StorageObjectInfo { Key = key, Size = size, LastModified = modified, Sha256 = IsSha256(sha) ? sha : null };
         }
         catch (Exception ex) when (ex is not (OperationCanceledException or StorageException))
         {

@@ -55,7 +55,7 @@ public sealed class ExtensionPointTests
         var backup = await host.GetRequiredService<IBackupService>().CreateAsync();
 
         backup.Manifest.Tool.Should().Be("sql-script");
-        backup.Manifest.Tables.Should().ContainSingle().Which.Should().Be(new BackupTableRowCount("app", "notes", 40, true));
+        backup.Manifest.Tables.Should().ContainSingle().Which.Should().Be(new BackupTableRowCount { Schema = "app", Name = "notes", Rows = 40, DataIncluded = true });
         storage.Keys.Should().Contain($"backups/{backup.Manifest.Id}/data.sql").And.Contain($"backups/{backup.Manifest.Id}/manifest.json");
         Encoding.UTF8.GetString(storage.Read($"backups/{backup.Manifest.Id}/data.sql")).Should().Contain("'note 3 it''s quoted'");
 

@@ -72,7 +72,7 @@ internal static class RestoreTableCommand
                 Console.WriteLine($"  {"rows in backup",14} {"in manifest",12} {"live",10}  table");
                 foreach (var row in result.Plan.Tables)
                 {
-                    Console.WriteLine($"  {row.RowsInBackup,14} {(row.RowsInManifest?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"),12} {row.RowsInLive,10}  {row.Table} ({row.Role})");
+                    Console.WriteLine($"  {row.RowsInBackup,14} {(row.RowsInManifest?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"),12} {row.RowsInLive,10}  {row.Table} ({row.Role.ToString().ToLowerInvariant()})");
                 }
             }
 

@@ -77,20 +77,20 @@ internal static class StorageCommand
             }
 
             var items = await new StorageCopier().CopyAsync(source.Provider, destination.Provider, prefix, cancellationToken);
-            var failed = items.Count(i => i.Outcome == "failed");
+            var failed = items.Count(i => i.Outcome == StorageCopyOutcome.Failed);
             if (parse.GetValue(GlobalOptions.Json))
             {
                 CliJson.Write(new CopyReport(
-                    source.Provider.Name, destination.Provider.Name, prefix, items.Count(i => i.Outcome == "copied"), items.Count(i => i.Outcome == "skipped"), failed, items));
+                    source.Provider.Name, destination.Provider.Name, prefix, items.Count(i => i.Outcome == StorageCopyOutcome.Copied), items.Count(i => i.Outcome == StorageCopyOutcome.Skipped), failed, items));
             }
             else
             {
                 foreach (var item in items)
                 {
-                    Console.WriteLine($"{item.Outcome,-8} {item.Key}{(item.Error is null ? string.Empty : ": " + item.Error)}");
+                    Console.WriteLine($"{item.Outcome.ToString().ToLowerInvariant(),-8} {item.Key}{(item.Error is null ? string.Empty : ": " + item.Error)}");
                 }
 
-                Console.WriteLine($"{items.Count} object(s): {items.Count(i => i.Outcome == "copied")} copied, {items.Count(i => i.Outcome == "skipped")} already there, {failed} failed ({source.Provider.Name} -> {destination.Provider.Name})");
+                Console.WriteLine($"{items.Count} object(s): {items.Count(i => i.Outcome == StorageCopyOutcome.Copied)} copied, {items.Count(i => i.Outcome == StorageCopyOutcome.Skipped)} already there, {failed} failed ({source.Provider.Name} -> {destination.Provider.Name})");
             }
 
             return failed == 0 ? ExitCodes.Success : ExitCodes.Failure;

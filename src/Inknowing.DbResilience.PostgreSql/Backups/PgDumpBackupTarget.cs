@@ -374,7 +374,7 @@ internal sealed class PgDumpBackupTarget(
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             var (schema, name) = (reader.GetString(0), reader.GetString(1));
-            tables.Add(new BackupTableRowCount(schema, name, -1, IsDataIncluded(schema, name, content)));
+            tables.Add(new BackupTableRowCount { Schema = schema, Name = name, Rows = -1, DataIncluded = IsDataIncluded(schema, name, content) });
         }
 
         return tables;

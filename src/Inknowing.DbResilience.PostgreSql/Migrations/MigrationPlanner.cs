@@ -15,8 +15,12 @@ internal static class MigrationPlanner
         var problems = FindProblems(catalog, tracked, checkDrift: true, allowOutOfOrder, reportFailed: true);
         foreach (var missing in tracked.Values.Where(t => t.Status == "completed" && !Exists(catalog, t)))
         {
-            problems.Add(new MigrationProblem(MigrationProblemKind.MissingScript, missing.Version,
-                $"Version {missing.Version} ({missing.Name}) was applied but its script is gone: restore the file, or roll the version back before deleting it."));
+            problems.Add(new MigrationProblem
+            {
+                Kind = MigrationProblemKind.MissingScript,
+                Version = missing.Version,
+                Message = $"Version {missing.Version} ({missing.Name}) was applied but its script is gone: restore the file, or roll the version back before deleting it.",
+            });
         }
 
         return problems;
@@ -40,15 +44,23 @@ internal static class MigrationPlanner
 
             if (checkDrift && row.Status == "completed" && row.Checksum != script.Checksum)
             {
-                problems.Add(new MigrationProblem(MigrationProblemKind.ChecksumDrift, script.TrackingKey,
-                    $"'{script.Origin}' changed after it was applied (checksum {Short(row.Checksum)} applied, {Short(script.Checksum)} now): "
-                    + "restore the applied text and put the change in a new migration."));
+                problems.Add(new MigrationProblem
+                {
+                    Kind = MigrationProblemKind.ChecksumDrift,
+                    Version = script.TrackingKey,
+                    Message = $"'{script.Origin}' changed after it was applied (checksum {Short(row.Checksum)} applied, {Short(script.Checksum)} now): "
+                    + "restore the applied text and put the change in a new migration.",
+                });
             }
 
             if (reportFailed && row.Status is "failed" or "running")
             {
-                problems.Add(new MigrationProblem(MigrationProblemKind.Failed, script.TrackingKey,
-                    $"'{script.Origin}' is {row.Status}: see migration_history for the error, fix the script and run migrate again."));
+                problems.Add(new MigrationProblem
+                {
+                    Kind = MigrationProblemKind.Failed,
+                    Version = script.TrackingKey,
+                    Message = $"'{script.Origin}' is {row.Status}: see migration_history for the error, fix the script and run migrate again.",
+                });
             }
         }
 
@@ -63,9 +75,13 @@ internal static class MigrationPlanner
             {
                 foreach (var script in catalog.Migrations.Where(s => !IsCompleted(tracked, s) && s.Version < max))
                 {
-                    problems.Add(new MigrationProblem(MigrationProblemKind.OutOfOrder, script.TrackingKey,
-                        $"'{script.Origin}' is pending but older than the applied version {max}: give it a newer version, "
-                        + "or allow out-of-order migrations (MigrationOptions.AllowOutOfOrder)."));
+                    problems.Add(new MigrationProblem
+                    {
+                        Kind = MigrationProblemKind.OutOfOrder,
+                        Version = script.TrackingKey,
+                        Message = $"'{script.Origin}' is pending but older than the applied version {max}: give it a newer version, "
+                        + "or allow out-of-order migrations (MigrationOptions.AllowOutOfOrder).",
+                    });
                 }
             }
         }
@@ -156,8 +172,12 @@ internal static class MigrationPlanner
             }
             else
             {
-                missing.Add(new MigrationProblem(MigrationProblemKind.MissingScript, row.Version,
-                    $"Version {version} ({row.Name}) has no rollback: add R{version}__{row.Name}.sql."));
+                missing.Add(new MigrationProblem
+                {
+                    Kind = MigrationProblemKind.MissingScript,
+                    Version = row.Version,
+                    Message = $"Version {version} ({row.Name}) has no rollback: add R{version}__{row.Name}.sql.",
+                });
             }
         }
 
@@ -196,7 +216,7 @@ internal static class MigrationPlanner
                 : row.Status == "completed" && row.Checksum != script.Checksum ? (script.Kind == MigrationKind.Repeatable ? "pending" : "changed")
                 : AppliedStatus(row);
             entries.Add((script.Kind == MigrationKind.Versioned ? script.Version : null,
-                new MigrationStatusEntry(script.TrackingKey, script.Name, status, script.Checksum, row?.AppliedAt, row?.ExecutionTimeMs, script.Kind)));
+                new MigrationStatusEntry { Version = script.TrackingKey, Name = script.Name, Status = status, Checksum = script.Checksum, AppliedAt = row?.AppliedAt, ExecutionTimeMs = row?.ExecutionTimeMs, Kind = script.Kind }));
         }
 
         foreach (var row in tracked.Values.Where(r => !known.Contains(r.Version)))
@@ -204,7 +224,7 @@ internal static class MigrationPlanner
             var kind = row.Kind switch { "seed" => MigrationKind.Seed, "repeatable" => MigrationKind.Repeatable, _ => MigrationKind.Versioned };
             MigrationVersion? order = kind == MigrationKind.Versioned && MigrationVersion.TryParse(row.Version, out var v) ? v : null;
             var status = row.Status == "completed" ? "missing" : row.Status;
-            entries.Add((order, new MigrationStatusEntry(row.Version, row.Name, status, row.Checksum, row.AppliedAt, row.ExecutionTimeMs, kind)));
+            entries.Add((order, new MigrationStatusEntry { Version = row.Version, Name = row.Name, Status = status, Checksum = row.Checksum, AppliedAt = row.AppliedAt, ExecutionTimeMs = row.ExecutionTimeMs, Kind = kind }));
         }
 
         return entries

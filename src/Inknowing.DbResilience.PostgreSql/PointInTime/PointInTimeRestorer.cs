@@ -94,7 +94,7 @@ public sealed partial class PointInTimeRestorer
         {
             foreach (var problem in await VerifyBaseBackupAsync(backup, cancellationToken).ConfigureAwait(false))
             {
-                problems.Add(new WalChainProblem(WalChainProblemKind.CorruptBaseBackup, $"Base backup {backup.Id} is damaged: {problem}.", backup.DataKey()));
+                problems.Add(new WalChainProblem { Kind = WalChainProblemKind.CorruptBaseBackup, Message = $"Base backup {backup.Id} is damaged: {problem}.", Missing = backup.DataKey() });
                 damagedBackups.Add(backup.Id);
             }
         }
@@ -116,7 +116,7 @@ public sealed partial class PointInTimeRestorer
             }).ConfigureAwait(false);
         foreach (var file in files.Where(f => damaged.ContainsKey(f.Key)))
         {
-            problems.Add(new WalChainProblem(WalChainProblemKind.CorruptWalFile, $"WAL file {file.Name} is damaged: {damaged[file.Key]}.", file.Name));
+            problems.Add(new WalChainProblem { Kind = WalChainProblemKind.CorruptWalFile, Message = $"WAL file {file.Name} is damaged: {damaged[file.Key]}.", Missing = file.Name });
         }
 
         // Damaged files and backups count as missing: the window is what can really be restored.
@@ -360,8 +360,12 @@ public sealed partial class PointInTimeRestorer
             var (problems, _, _) = await _archive.VerifyAsync(file, cancellationToken).ConfigureAwait(false);
             if (problems.Count > 0)
             {
-                damagedHistories.Add(new WalChainProblem(
-                    WalChainProblemKind.CorruptWalFile, $"The timeline history file {file.Name} is damaged: {string.Join("; ", problems)}.", file.Name));
+                damagedHistories.Add(new WalChainProblem
+                {
+                    Kind = WalChainProblemKind.CorruptWalFile,
+                    Message = $"The timeline history file {file.Name} is damaged: {string.Join("; ", problems)}.",
+                    Missing = file.Name,
+                });
                 continue;
             }
 
@@ -390,10 +394,12 @@ public sealed partial class PointInTimeRestorer
         chain.AddProblems(listing.DamagedHistories);
         if (listing.Damaged.Count > 0)
         {
-            chain.AddProblems(listing.Damaged.Select(d => new WalChainProblem(
-                WalChainProblemKind.DamagedManifest,
-                $"The manifest of base backup {d.Id} is damaged, so the backup cannot be used: {d.Storage} '{d.Key}': {d.Problem}.",
-                d.Key)));
+            chain.AddProblems(listing.Damaged.Select(d => new WalChainProblem
+            {
+                Kind = WalChainProblemKind.DamagedManifest,
+                Message = $"The manifest of base backup {d.Id} is damaged, so the backup cannot be used: {d.Storage} '{d.Key}': {d.Problem}.",
+                Missing = d.Key,
+            }));
         }
 
         return chain;

@@ -127,7 +127,7 @@ public sealed class PointInTimeSetup
     {
         var (value, context, pending) = settings[name];
         var good = ok(value);
-        return new ServerSettingCheck(name, value, wanted, good && !pending, pending || (!good && context == "postmaster"));
+        return new ServerSettingCheck { Name = name, Current = value, Wanted = wanted, Ok = good && !pending, NeedsRestart = pending || (!good && context == "postmaster") };
     }
 
     private static long Number(string value) => long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : -1;

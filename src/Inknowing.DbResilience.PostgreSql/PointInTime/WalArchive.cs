@@ -82,7 +82,7 @@ public sealed class WalArchive
             if (same == _storages.Providers.Count)
             {
                 Log.WalAlreadyStored(_logger, file.Name);
-                return new WalPushResult(file.Name, file.Key, size, sha256, AlreadyStored: true, same);
+                return new WalPushResult { Name = file.Name, Key = file.Key, Size = size, Sha256 = sha256, AlreadyStored = true, Storages = same };
             }
         }
 
@@ -108,7 +108,7 @@ public sealed class WalArchive
             }
 
             Log.WalPushed(_logger, file.Name, size, copies.Count);
-            return new WalPushResult(file.Name, file.Key, size, sha256, AlreadyStored: false, copies.Count);
+            return new WalPushResult { Name = file.Name, Key = file.Key, Size = size, Sha256 = sha256, AlreadyStored = false, Storages = copies.Count };
         }
     }
 

@@ -204,10 +204,12 @@ internal sealed class WalChain
         var problems = new List<WalChainProblem>();
         foreach (var timeline in _segments.Keys.Select(k => k.Timeline).Distinct().Where(t => t > 1 && !_histories.ContainsKey(t)).Order())
         {
-            problems.Add(new WalChainProblem(
-                WalChainProblemKind.MissingHistory,
-                string.Create(CultureInfo.InvariantCulture, $"WAL of timeline {timeline} is stored but not its history file {timeline:X8}.history: recovery cannot follow that timeline switch."),
-                string.Create(CultureInfo.InvariantCulture, $"{timeline:X8}.history")));
+            problems.Add(new WalChainProblem
+            {
+                Kind = WalChainProblemKind.MissingHistory,
+                Message = string.Create(CultureInfo.InvariantCulture, $"WAL of timeline {timeline} is stored but not its history file {timeline:X8}.history: recovery cannot follow that timeline switch."),
+                Missing = string.Create(CultureInfo.InvariantCulture, $"{timeline:X8}.history"),
+            });
         }
 
         var gaps = new HashSet<string>(StringComparer.Ordinal);
@@ -218,10 +220,12 @@ internal sealed class WalChain
             if (walked.Count == 0 || walked[^1].File.Segment!.Value.StartLsn.CompareTo(stop.StartLsn) < 0)
             {
                 var missing = walked.Count == 0 ? backup.StartSegment() : walked[^1].File.Segment!.Value.Next();
-                problems.Add(new WalChainProblem(
-                    WalChainProblemKind.UnrestorableBaseBackup,
-                    $"Base backup {backup.Id} cannot be restored: WAL segment {missing} (needed from {backup.StartSegment()} to {stop}) is not stored.",
-                    missing.ToString()));
+                problems.Add(new WalChainProblem
+                {
+                    Kind = WalChainProblemKind.UnrestorableBaseBackup,
+                    Message = $"Base backup {backup.Id} cannot be restored: WAL segment {missing} (needed from {backup.StartSegment()} to {stop}) is not stored.",
+                    Missing = missing.ToString(),
+                });
                 continue;
             }
 
@@ -243,10 +247,12 @@ internal sealed class WalChain
             if (last.File.Kind != WalFileKind.Partial && after is { } next && gaps.Add(lastSegment.Next().ToString()))
             {
                 var resumes = WalSegmentName.FromLsn(lastSegment.Timeline, new NpgsqlLogSequenceNumber(next));
-                problems.Add(new WalChainProblem(
-                    WalChainProblemKind.Gap,
-                    $"WAL gap: {lastSegment.Next()} is missing (the chain resumes at {resumes}); recovery from base backup {backup.Id} stops at {end.Lsn}.",
-                    lastSegment.Next().ToString()));
+                problems.Add(new WalChainProblem
+                {
+                    Kind = WalChainProblemKind.Gap,
+                    Message = $"WAL gap: {lastSegment.Next()} is missing (the chain resumes at {resumes}); recovery from base backup {backup.Id} stops at {end.Lsn}.",
+                    Missing = lastSegment.Next().ToString(),
+                });
             }
         }
 

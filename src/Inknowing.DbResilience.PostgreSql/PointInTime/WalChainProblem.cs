@@ -1,7 +1,14 @@
 namespace Inknowing.DbResilience.PostgreSql.PointInTime;
 
 /// <summary>One problem found by the WAL chain verification.</summary>
-/// <param name="Kind">The kind of problem.</param>
-/// <param name="Message">What is wrong and what it means for restores.</param>
-/// <param name="Missing">The file concerned, when one is known: the first missing one, or the damaged one.</param>
-public sealed record WalChainProblem(WalChainProblemKind Kind, string Message, string? Missing);
+public sealed record WalChainProblem
+{
+    /// <summary>Gets the kind of problem.</summary>
+    public required WalChainProblemKind Kind { get; init; }
+
+    /// <summary>Gets what is wrong and what it means for restores.</summary>
+    public required string Message { get; init; }
+
+    /// <summary>Gets the file concerned, when one is known: the first missing one, or the damaged one.</summary>
+    public string? Missing { get; init; }
+}

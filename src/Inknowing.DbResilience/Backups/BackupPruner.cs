@@ -101,7 +101,7 @@ internal sealed class BackupPruner(BackupStore store, TimeProvider time, ILogger
             ?? throw new DbResilienceConfigurationException("The backup catalog is disabled or not available: set BackupOptions.EnableCatalog and use a PostgreSQL database (UsePostgreSql).");
         var manifests = (await store.ScanAsync(cancellationToken).ConfigureAwait(false)).Where(f => f.Manifest is not null).Select(f => f.Manifest!).ToList();
         var plan = GfsRetentionPolicy.Plan(
-            manifests.Where(m => m.Kind == BackupKind.Logical).Select(m => new RetentionCandidate(m.Id, m.StartedAt, m.Tier, m.Status == BackupStatus.Verified ? RetentionCandidateState.Verified : RetentionCandidateState.Completed)),
+            manifests.Where(m => m.Kind == BackupKind.Logical).Select(m => new RetentionCandidate { Id = m.Id, StartedAt = m.StartedAt, Tier = m.Tier, State = m.Status == BackupStatus.Verified ? RetentionCandidateState.Verified : RetentionCandidateState.Completed }),
             time.GetUtcNow(),
             store.Options.Retention);
         var until = plan.Decisions.ToDictionary(d => d.Id, d => d.RetainUntil, StringComparer.Ordinal);
@@ -112,14 +112,16 @@ internal sealed class BackupPruner(BackupStore store, TimeProvider time, ILogger
     private static RetentionCandidate ToCandidate(BackupFolder folder)
     {
         var parsed = BackupId.TryParse(folder.Id, out var id);
-        return new RetentionCandidate(
-            folder.Id,
-            parsed ? id.Timestamp : null,
-            folder.Manifest?.Tier ?? (parsed ? id.Tier : null),
-            folder.Unreadable ? RetentionCandidateState.Unreadable
+        return new RetentionCandidate
+        {
+            Id = folder.Id,
+            StartedAt = parsed ? id.Timestamp : null,
+            Tier = folder.Manifest?.Tier ?? (parsed ? id.Tier : null),
+            State = folder.Unreadable ? RetentionCandidateState.Unreadable
                 : folder.Manifest is null ? RetentionCandidateState.NoManifest
                 : folder.Manifest.Status == BackupStatus.Verified ? RetentionCandidateState.Verified
-                : RetentionCandidateState.Completed);
+                : RetentionCandidateState.Completed,
+        };
     }
 
     private static RetentionDecision Keep(BackupFolder folder, string reason) => new()

@@ -174,7 +174,7 @@ internal sealed class BackupWriter(BackupStore store, IBackupTarget target, Time
                 if (time.GetElapsedTime(_lastReport, now) >= ProgressInterval)
                 {
                     _lastReport = now;
-                    progress.Report(new BackupProgress(id.Value, storedName, bytes, time.GetElapsedTime(startTimestamp, now)));
+                    progress.Report(new BackupProgress { BackupId = id.Value, FileName = storedName, BytesRead = bytes, Elapsed = time.GetElapsedTime(startTimestamp, now) });
                 }
             });
             var copies = await StreamPipe.PumpAsync(
@@ -207,7 +207,7 @@ internal sealed class BackupWriter(BackupStore store, IBackupTarget target, Time
                     }
                 },
                 cancellationToken).ConfigureAwait(false);
-            progress?.Report(new BackupProgress(id.Value, storedName, hashing.BytesRead, time.GetElapsedTime(startTimestamp)));
+            progress?.Report(new BackupProgress { BackupId = id.Value, FileName = storedName, BytesRead = hashing.BytesRead, Elapsed = time.GetElapsedTime(startTimestamp) });
             var stored = new StoredFile(storedName);
             Files.Add(stored);
             foreach (var copy in copies)

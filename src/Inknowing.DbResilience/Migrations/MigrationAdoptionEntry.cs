@@ -1,22 +1,38 @@
 namespace Inknowing.DbResilience.Migrations;
 
 /// <summary>One line of an adoption's or a baseline's mapping: a history row or a file, and what is recorded for it.</summary>
-/// <param name="Version">The library's tracking key (<c>1.2</c>, <c>A:views</c>), or empty when none can be read.</param>
-/// <param name="Name">The name recorded: the file's, else the history's.</param>
-/// <param name="SourceKey">What the other tool called it (<c>001</c>, <c>V1__init.sql</c>, <c>20240101_Init</c>), or <see langword="null"/> for a file with no history row.</param>
-/// <param name="File">The matching file or resource, or <see langword="null"/>.</param>
-/// <param name="Match">How the row and the file were matched.</param>
-/// <param name="Status">What is recorded: <c>completed</c>, <c>failed</c> or <c>rolled_back</c>; <c>pending</c> for a file left to migrate; empty when nothing is recorded.</param>
-/// <param name="AppliedAt">When the other tool applied it, when it says.</param>
-/// <param name="ExecutionTimeMs">How long it took, when the other tool says.</param>
-/// <param name="Note">What a person should know about this line, or <see langword="null"/>.</param>
-public sealed record MigrationAdoptionEntry(
-    string Version,
-    string Name,
-    string? SourceKey,
-    string? File,
-    MigrationAdoptionMatch Match,
-    string Status,
-    DateTimeOffset? AppliedAt,
-    long? ExecutionTimeMs,
-    string? Note);
+public sealed record MigrationAdoptionEntry
+{
+    /// <summary>Gets the library's tracking key (<c>1.2</c>, <c>A:views</c>), or empty when none can be read.</summary>
+    public required string Version { get; init; }
+
+    /// <summary>Gets the name recorded: the file's, else the history's.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>
+    /// Gets what the other tool called it (<c>001</c>, <c>V1__init.sql</c>, <c>20240101_Init</c>), or <see
+    /// langword="null"/> for a file with no history row.
+    /// </summary>
+    public string? SourceKey { get; init; }
+
+    /// <summary>Gets the matching file or resource, or <see langword="null"/>.</summary>
+    public string? File { get; init; }
+
+    /// <summary>Gets how the row and the file were matched.</summary>
+    public required MigrationAdoptionMatch Match { get; init; }
+
+    /// <summary>
+    /// Gets what is recorded: <c>completed</c>, <c>failed</c> or <c>rolled_back</c>; <c>pending</c> for a file left to
+    /// migrate; empty when nothing is recorded.
+    /// </summary>
+    public required string Status { get; init; }
+
+    /// <summary>Gets when the other tool applied it, when it says.</summary>
+    public DateTimeOffset? AppliedAt { get; init; }
+
+    /// <summary>Gets how long it took, when the other tool says.</summary>
+    public long? ExecutionTimeMs { get; init; }
+
+    /// <summary>Gets what a person should know about this line, or <see langword="null"/>.</summary>
+    public string? Note { get; init; }
+}

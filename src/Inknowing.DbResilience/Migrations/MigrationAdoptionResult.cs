@@ -1,20 +1,29 @@
 namespace Inknowing.DbResilience.Migrations;
 
 /// <summary>The mapping an adoption or a baseline recorded (or, in a dry run, would record).</summary>
-/// <param name="From">Whose history was imported; <see langword="null"/> for a baseline.</param>
-/// <param name="SourceTable">The schema-qualified table imported, or <see langword="null"/> for a baseline.</param>
-/// <param name="DryRun">Whether nothing was changed.</param>
-/// <param name="Entries">Every history row and every file, in version order.</param>
-/// <param name="Notes">What a person should know about the whole adoption (re-based checksums, renamed tables).</param>
-/// <param name="VersionsRecorded">How many versions were (or would be) recorded in <c>schema_migrations</c>.</param>
-/// <param name="HistoryRowsRecorded">How many rows were (or would be) written to <c>migration_history</c>.</param>
-/// <param name="Duration">The wall-clock time, lock wait included.</param>
-public sealed record MigrationAdoptionResult(
-    MigrationHistoryFormat? From,
-    string? SourceTable,
-    bool DryRun,
-    IReadOnlyList<MigrationAdoptionEntry> Entries,
-    IReadOnlyList<string> Notes,
-    int VersionsRecorded,
-    int HistoryRowsRecorded,
-    TimeSpan Duration);
+public sealed record MigrationAdoptionResult
+{
+    /// <summary>Gets whose history was imported; <see langword="null"/> for a baseline.</summary>
+    public MigrationHistoryFormat? From { get; init; }
+
+    /// <summary>Gets the schema-qualified table imported, or <see langword="null"/> for a baseline.</summary>
+    public string? SourceTable { get; init; }
+
+    /// <summary>Gets a value indicating whether nothing was changed.</summary>
+    public required bool DryRun { get; init; }
+
+    /// <summary>Gets every history row and every file, in version order.</summary>
+    public required IReadOnlyList<MigrationAdoptionEntry> Entries { get; init; }
+
+    /// <summary>Gets what a person should know about the whole adoption (re-based checksums, renamed tables).</summary>
+    public required IReadOnlyList<string> Notes { get; init; }
+
+    /// <summary>Gets how many versions were (or would be) recorded in <c>schema_migrations</c>.</summary>
+    public required int VersionsRecorded { get; init; }
+
+    /// <summary>Gets how many rows were (or would be) written to <c>migration_history</c>.</summary>
+    public required int HistoryRowsRecorded { get; init; }
+
+    /// <summary>Gets the wall-clock time, lock wait included.</summary>
+    public required TimeSpan Duration { get; init; }
+}

@@ -1,26 +1,41 @@
 namespace Inknowing.DbResilience.Migrations;
 
 /// <summary>One script that ran (or, in a dry run, would run).</summary>
-/// <param name="Kind">What the script does.</param>
-/// <param name="Key">The key in <c>schema_migrations.version</c>, such as <c>12</c>, <c>S12</c> or <c>A:views</c>.</param>
-/// <param name="Name">The descriptive name.</param>
-/// <param name="Origin">The file or resource it came from.</param>
-/// <param name="Action"><c>apply</c> or <c>rollback</c>.</param>
-/// <param name="Transactional">Whether it ran in one transaction (false when it holds statements such as CREATE INDEX CONCURRENTLY).</param>
-/// <param name="Sql">The SQL that ran or would run.</param>
-/// <param name="Duration">How long it took; zero in a dry run.</param>
-/// <param name="AffectedRows">The rows that its statements reported.</param>
-/// <param name="RestorePointName">The restore point created just before it, or <see langword="null"/> when none could be created.</param>
-/// <param name="RestorePointLsn">The WAL position of that restore point.</param>
-public sealed record MigrationExecution(
-    MigrationKind Kind,
-    string Key,
-    string Name,
-    string Origin,
-    string Action,
-    bool Transactional,
-    string Sql,
-    TimeSpan Duration,
-    long AffectedRows,
-    string? RestorePointName,
-    string? RestorePointLsn);
+public sealed record MigrationExecution
+{
+    /// <summary>Gets what the script does.</summary>
+    public required MigrationKind Kind { get; init; }
+
+    /// <summary>Gets the key in <c>schema_migrations.version</c>, such as <c>12</c>, <c>S12</c> or <c>A:views</c>.</summary>
+    public required string Key { get; init; }
+
+    /// <summary>Gets the descriptive name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Gets the file or resource it came from.</summary>
+    public required string Origin { get; init; }
+
+    /// <summary>Gets <c>apply</c> or <c>rollback</c>.</summary>
+    public required string Action { get; init; }
+
+    /// <summary>
+    /// Gets a value indicating whether it ran in one transaction (false when it holds statements such as CREATE INDEX
+    /// CONCURRENTLY).
+    /// </summary>
+    public required bool Transactional { get; init; }
+
+    /// <summary>Gets the SQL that ran or would run.</summary>
+    public required string Sql { get; init; }
+
+    /// <summary>Gets how long it took; zero in a dry run.</summary>
+    public required TimeSpan Duration { get; init; }
+
+    /// <summary>Gets the rows that its statements reported.</summary>
+    public required long AffectedRows { get; init; }
+
+    /// <summary>Gets the restore point created just before it, or <see langword="null"/> when none could be created.</summary>
+    public string? RestorePointName { get; init; }
+
+    /// <summary>Gets the WAL position of that restore point.</summary>
+    public string? RestorePointLsn { get; init; }
+}

@@ -1,7 +1,14 @@
 namespace Inknowing.DbResilience.Migrations;
 
 /// <summary>The outcome of a migrate or rollback run.</summary>
-/// <param name="Executions">What ran, in order (or, in a dry run, what would run).</param>
-/// <param name="DryRun">Whether nothing was touched.</param>
-/// <param name="Duration">The wall-clock time of the run, lock wait included.</param>
-public sealed record MigrationRunResult(IReadOnlyList<MigrationExecution> Executions, bool DryRun, TimeSpan Duration);
+public sealed record MigrationRunResult
+{
+    /// <summary>Gets what ran, in order (or, in a dry run, what would run).</summary>
+    public required IReadOnlyList<MigrationExecution> Executions { get; init; }
+
+    /// <summary>Gets a value indicating whether nothing was touched.</summary>
+    public required bool DryRun { get; init; }
+
+    /// <summary>Gets the wall-clock time of the run, lock wait included.</summary>
+    public required TimeSpan Duration { get; init; }
+}

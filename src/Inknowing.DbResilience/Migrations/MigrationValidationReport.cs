@@ -1,10 +1,14 @@
 namespace Inknowing.DbResilience.Migrations;
 
 /// <summary>The result of <see cref="IMigrationRunner.ValidateAsync"/>.</summary>
-/// <param name="Problems">Every problem found.</param>
-/// <param name="Checked">How many scripts and tracked versions were checked.</param>
-public sealed record MigrationValidationReport(IReadOnlyList<MigrationProblem> Problems, int Checked)
+public sealed record MigrationValidationReport
 {
+    /// <summary>Gets every problem found.</summary>
+    public required IReadOnlyList<MigrationProblem> Problems { get; init; }
+
+    /// <summary>Gets how many scripts and tracked versions were checked.</summary>
+    public required int Checked { get; init; }
+
     /// <summary>Gets a value indicating whether no problem was found.</summary>
     public bool IsValid => Problems.Count == 0;
 }

@@ -6,8 +6,8 @@ public sealed record TableRestorePlanTable
     /// <summary>Gets the table in the backup (and, except for a new table, in the live database).</summary>
     public required TableName Table { get; init; }
 
-    /// <summary>Gets how the table relates to the restored one: <c>table</c>, <c>partition</c> or <c>child</c>.</summary>
-    public required string Role { get; init; }
+    /// <summary>Gets how the table relates to the restored one: the table itself, a partition or an inheritance child.</summary>
+    public required TableRestorePlanTableRole Role { get; init; }
 
     /// <summary>Gets the rows the backup holds for this table alone, as restored from its dump.</summary>
     public required long RowsInBackup { get; init; }

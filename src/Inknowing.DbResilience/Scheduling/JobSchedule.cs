@@ -8,15 +8,17 @@ namespace Inknowing.DbResilience.Scheduling;
 internal sealed class JobSchedule(IServiceProvider services, IOptions<SchedulerOptions> options) : IJobSchedule
 {
     public IReadOnlyList<ScheduledJobInfo> GetJobs(DateTimeOffset from, int nextRuns = 3)
-        => Plan().Select(p => new ScheduledJobInfo(
-            p.Name,
-            p.Options.Cron ?? string.Empty,
-            options.Value.TimeZone,
-            p.Options.Enabled,
-            p.Job?.IsAvailable == true,
-            p.Options.Timeout,
-            p.Options.MissedRuns,
-            p.Options.Enabled ? p.Schedule.NextRuns(from, nextRuns) : Array.Empty<DateTimeOffset>())).ToArray();
+        => Plan().Select(p => new ScheduledJobInfo
+        {
+            Name = p.Name,
+            Cron = p.Options.Cron ?? string.Empty,
+            TimeZone = options.Value.TimeZone,
+            Enabled = p.Options.Enabled,
+            Available = p.Job?.IsAvailable == true,
+            Timeout = p.Options.Timeout,
+            MissedRuns = p.Options.MissedRuns,
+            NextRuns = p.Options.Enabled ? p.Schedule.NextRuns(from, nextRuns) : Array.Empty<DateTimeOffset>(),
+        }).ToArray();
 
     /// <summary>Resolves every configured job: its schedule and its implementation (or none).</summary>
     /// <exception cref="DbResilienceConfigurationException">The time zone or a cron expression is invalid.</exception>

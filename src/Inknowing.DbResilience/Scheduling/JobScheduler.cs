@@ -174,7 +174,7 @@ internal sealed class JobScheduler : BackgroundService
                 return;
             }
 
-            var context = new JobRunContext(job.Name, instant, isCatchUp);
+            var context = new JobRunContext { JobName = job.Name, ScheduledFor = instant, IsCatchUp = isCatchUp };
             var run = Task.Run(() => RunOnceAsync(job, context, stoppingToken), CancellationToken.None);
             _running[job.Name] = run;
             if (RunFinished is { } finished)

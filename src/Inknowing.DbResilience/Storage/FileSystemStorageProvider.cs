@@ -116,7 +116,7 @@ public sealed class FileSystemStorageProvider : IStorageProvider
             File.Move(temporary, path, overwrite: true);
             File.Move(checksumTemporary, checksumPath, overwrite: true);
             DirectorySync.Flush(directory);
-            return new StorageWriteResult(key, size, sha256);
+            return new StorageWriteResult { Key = key, Size = size, Sha256 = sha256 };
         }
         catch (Exception ex)
         {
@@ -210,7 +210,7 @@ public sealed class FileSystemStorageProvider : IStorageProvider
             }
 
             var sha256 = await ReadChecksumAsync(ChecksumPathOf(path), file.Length, cancellationToken).ConfigureAwait(false);
-            return new StorageObjectInfo(key, file.Length, new DateTimeOffset(file.LastWriteTimeUtc, TimeSpan.Zero), sha256);
+            return new StorageObjectInfo { Key = key, Size = file.Length, LastModified = new DateTimeOffset(file.LastWriteTimeUtc, TimeSpan.Zero), Sha256 = sha256 };
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

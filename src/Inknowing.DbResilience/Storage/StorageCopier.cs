@@ -69,13 +69,13 @@ public sealed class StorageCopier(ILogger<StorageCopier>? logger = null)
                 ?? throw new StorageObjectNotFoundException(source.Name, key);
             if (info.Sha256 is null)
             {
-                return new StorageCopyItem(key, info.Size, null, "failed", $"{source.Name} has no SHA-256 recorded for '{key}', so the copy cannot be verified.");
+                return new StorageCopyItem { Key = key, Size = info.Size, Outcome = StorageCopyOutcome.Failed, Error = $"{source.Name} has no SHA-256 recorded for '{key}', so the copy cannot be verified." };
             }
 
             var existing = present is null ? null : await WithChecksumAsync(destination, present, cancellationToken).ConfigureAwait(false);
             if (existing is not null && existing.Size == info.Size && string.Equals(existing.Sha256, info.Sha256, StringComparison.Ordinal))
             {
-                return new StorageCopyItem(key, info.Size, info.Sha256, "skipped", null);
+                return new StorageCopyItem { Key = key, Size = info.Size, Sha256 = info.Sha256, Outcome = StorageCopyOutcome.Skipped };
             }
 
             StorageWriteResult written;
@@ -88,16 +88,21 @@ public sealed class StorageCopier(ILogger<StorageCopier>? logger = null)
             if (!string.Equals(written.Sha256, info.Sha256, StringComparison.Ordinal) || stored?.Sha256 != info.Sha256 || stored.Size != info.Size)
             {
                 await destination.DeleteAsync(key, CancellationToken.None).ConfigureAwait(false);
-                return new StorageCopyItem(key, info.Size, null, "failed",
-                    $"{destination.Name} recorded SHA-256 {stored?.Sha256 ?? "(none)"} for '{key}' but {info.Sha256} was expected; the copy was deleted.");
+                return new StorageCopyItem
+                {
+                    Key = key,
+                    Size = info.Size,
+                    Outcome = StorageCopyOutcome.Failed,
+                    Error = $"{destination.Name} recorded SHA-256 {stored?.Sha256 ?? "(none)"} for '{key}' but {info.Sha256} was expected; the copy was deleted.",
+                };
             }
 
             Log.ObjectCopied(_logger, source.Name, destination.Name, key, info.Size);
-            return new StorageCopyItem(key, info.Size, info.Sha256, "copied", null);
+            return new StorageCopyItem { Key = key, Size = info.Size, Sha256 = info.Sha256, Outcome = StorageCopyOutcome.Copied };
         }
         catch (Exception ex) when (ex is StorageException or IOException)
         {
-            return new StorageCopyItem(key, listed.Size, null, "failed", ex.Message);
+            return new StorageCopyItem { Key = key, Size = listed.Size, Outcome = StorageCopyOutcome.Failed, Error = ex.Message };
         }
     }
 

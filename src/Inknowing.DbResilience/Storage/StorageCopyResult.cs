@@ -1,11 +1,17 @@
 namespace Inknowing.DbResilience.Storage;
 
 /// <summary>What became of one copy written by <see cref="IStorageSet.WriteAllAsync"/>.</summary>
-/// <param name="Storage">The storage written to.</param>
-/// <param name="Result">What was stored, or <see langword="null"/> when the copy failed.</param>
-/// <param name="Error">Why the copy failed, or <see langword="null"/> when it succeeded.</param>
-public sealed record StorageCopyResult(IStorageProvider Storage, StorageWriteResult? Result, Exception? Error)
+public sealed record StorageCopyResult
 {
+    /// <summary>Gets the storage written to.</summary>
+    public required IStorageProvider Storage { get; init; }
+
+    /// <summary>Gets what was stored, or <see langword="null"/> when the copy failed.</summary>
+    public StorageWriteResult? Result { get; init; }
+
+    /// <summary>Gets why the copy failed, or <see langword="null"/> when it succeeded.</summary>
+    public Exception? Error { get; init; }
+
     /// <summary>Gets a value indicating whether this copy was stored whole.</summary>
     public bool Succeeded => Error is null && Result is not null;
 }

@@ -1,8 +1,17 @@
 namespace Inknowing.DbResilience.Storage;
 
 /// <summary>Describes one stored object.</summary>
-/// <param name="Key">The relative key.</param>
-/// <param name="Size">The size in bytes.</param>
-/// <param name="LastModified">When the object was last written.</param>
-/// <param name="Sha256">The SHA-256 recorded when the object was written, as lowercase hex, or <see langword="null"/> when the store has none.</param>
-public sealed record StorageObjectInfo(string Key, long Size, DateTimeOffset LastModified, string? Sha256);
+public sealed record StorageObjectInfo
+{
+    /// <summary>Gets the relative key.</summary>
+    public required string Key { get; init; }
+
+    /// <summary>Gets the size in bytes.</summary>
+    public required long Size { get; init; }
+
+    /// <summary>Gets when the object was last written.</summary>
+    public required DateTimeOffset LastModified { get; init; }
+
+    /// <summary>Gets the SHA-256 recorded when the object was written, as lowercase hex, or <see langword="null"/> when the store has none.</summary>
+    public string? Sha256 { get; init; }
+}

@@ -161,7 +161,7 @@ public sealed class StorageSet : IStorageSet, IAsyncDisposable, IDisposable
         {
             var error = write.Exception?.InnerExceptions.Count == 1 ? write.Exception.InnerException! : (Exception?)write.Exception
                 ?? new StorageException(storage.Name, key, "the write was cancelled by the storage itself.");
-            return new StorageCopyResult(storage, null, error);
+            return new StorageCopyResult { Storage = storage, Error = error };
         }
 
         var result = write.Result;
@@ -171,10 +171,10 @@ public sealed class StorageSet : IStorageSet, IAsyncDisposable, IDisposable
                 ? "the storage stopped reading before the end of the source."
                 : $"the storage reported {result.Size} bytes stored but the source had {expectedSize}.");
             _ = storage.DeleteAsync(key, CancellationToken.None).ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
-            return new StorageCopyResult(storage, null, error);
+            return new StorageCopyResult { Storage = storage, Error = error };
         }
 
-        return new StorageCopyResult(storage, result, null);
+        return new StorageCopyResult { Storage = storage, Result = result };
     }
 
     private async Task<StorageCopyResult[]> FanOutAsync(string key, SourceStream source, CancellationToken cancellationToken)

@@ -1,7 +1,14 @@
 namespace Inknowing.DbResilience.Storage;
 
 /// <summary>What a write stored.</summary>
-/// <param name="Key">The relative key written.</param>
-/// <param name="Size">The number of bytes stored.</param>
-/// <param name="Sha256">The SHA-256 of the bytes, computed while they streamed, as lowercase hex.</param>
-public sealed record StorageWriteResult(string Key, long Size, string Sha256);
+public sealed record StorageWriteResult
+{
+    /// <summary>Gets the relative key written.</summary>
+    public required string Key { get; init; }
+
+    /// <summary>Gets the number of bytes stored.</summary>
+    public required long Size { get; init; }
+
+    /// <summary>Gets the SHA-256 of the bytes, computed while they streamed, as lowercase hex.</summary>
+    public required string Sha256 { get; init; }
+}

@@ -25,7 +25,7 @@ public sealed class MemoryStorageProvider(string name) : IStorageProvider
         await content.CopyToAsync(buffer, cancellationToken);
         var bytes = buffer.ToArray();
         _objects[key] = (bytes, DateTimeOffset.UtcNow);
-        return new StorageWriteResult(key, bytes.Length, Sha256(bytes));
+        return new StorageWriteResult { Key = key, Size = bytes.Length, Sha256 = Sha256(bytes) };
     }
 
     public Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken = default)
@@ -48,7 +48,7 @@ public sealed class MemoryStorageProvider(string name) : IStorageProvider
     }
 
     public Task<StorageObjectInfo?> GetInfoAsync(string key, CancellationToken cancellationToken = default)
-        => Task.FromResult(_objects.TryGetValue(key, out var stored) ? new StorageObjectInfo(key, stored.Bytes.Length, stored.At, Sha256(stored.Bytes)) : null);
+        => Task.FromResult(_objects.TryGetValue(key, out var stored) ? new StorageObjectInfo { Key = key, Size = stored.Bytes.Length, LastModified = stored.At, Sha256 = Sha256(stored.Bytes) } : null);
 
     public Task<bool> DeleteAsync(string key, CancellationToken cancellationToken = default) => Task.FromResult(_objects.TryRemove(key, out _));
 

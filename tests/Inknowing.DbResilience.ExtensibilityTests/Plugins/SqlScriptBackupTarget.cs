@@ -26,7 +26,7 @@ public sealed class SqlScriptBackupTarget([FromKeyedServices(DbResilienceBuilder
             script.Append("CREATE TABLE app.").Append(table).Append(" (").AppendJoin(", ", columns).Append(");\n");
             var inserts = await ListAsync(connection, $"SELECT 'INSERT INTO app.{table} VALUES (' || concat_ws(', ', {string.Join(", ", names.Select(n => $"quote_nullable({n})"))}) || ');' FROM app.{table}", cancellationToken);
             script.AppendJoin('\n', inserts).Append('\n');
-            counts.Add(new BackupTableRowCount("app", table, inserts.Count, true));
+            counts.Add(new BackupTableRowCount { Schema = "app", Name = table, Rows = inserts.Count, DataIncluded = true });
         }
 
         await using (var content = new MemoryStream(Encoding.UTF8.GetBytes(script.ToString())))

@@ -89,6 +89,21 @@ public sealed class BackupKindsTests
     }
 
     [Test]
+    public async Task Manifests_AsStoredForBothKinds_NoEmptyObjectAndEveryLsnAsText()
+    {
+        foreach (var manifest in new[] { _logical, _newBase })
+        {
+            var json = await File.ReadAllTextAsync(Path.Combine(_storagePath, BackupLayout.ManifestKey(manifest.Kind, manifest.Id)));
+            var problems = new List<string>();
+            var lsns = new List<string>();
+            CheckManifestNode(JsonNode.Parse(json)!, "$", problems, lsns);
+
+            problems.Should().BeEmpty($"the {manifest.Kind} manifest as the writer stored it holds no empty object and no LSN other than X/Y text");
+            lsns.Should().HaveCount(manifest.Kind == BackupKind.Base ? 2 : 0, "a base backup records where its WAL starts and stops; a logical one has no WAL range");
+        }
+    }
+
+    [Test]
     public async Task VerifyAsync_BaseBackupAndADamagedCopy_PassesThenNamesTheDamagedTar()
     {
         var service = _host.GetRequiredService<IBackupService>();
@@ -287,5 +302,50 @@ public sealed class BackupKindsTests
             ["stopSegment"] = segment.DeepClone(),
         };
         return StoredManifest.Seal(Encoding.UTF8.GetBytes(json.ToJsonString(new JsonSerializerOptions { WriteIndented = true })));
+    }
+
+    private static void CheckManifestNode(JsonNode node, string path, List<string> problems, List<string> lsns)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                if (obj.Count == 0)
+                {
+                    problems.Add($"{path} is an empty object");
+                }
+
+                foreach (var (name, child) in obj)
+                {
+                    if (name.EndsWith("lsn", StringComparison.OrdinalIgnoreCase))
+                    {
+                        var text = child is JsonValue value && value.TryGetValue<string>(out var s) ? s : null;
+                        if (text is null || !System.Text.RegularExpressions.Regex.IsMatch(text, "^[0-9A-F]{1,8}/[0-9A-F]{1,8}$"))
+                        {
+                            problems.Add($"{path}.{name} is {child?.ToJsonString() ?? "null"}, not an LSN as X/Y text");
+                        }
+                        else
+                        {
+                            lsns.Add(text);
+                        }
+                    }
+
+                    if (child is not null)
+                    {
+                        CheckManifestNode(child, $"{path}.{name}", problems, lsns);
+                    }
+                }
+
+                break;
+            case JsonArray array:
+                for (var i = 0; i < array.Count; i++)
+                {
+                    if (array[i] is { } item)
+                    {
+                        CheckManifestNode(item, $"{path}[{i}]", problems, lsns);
+                    }
+                }
+
+                break;
+        }
     }
 }

@@ -34,8 +34,8 @@ public sealed class BackupServiceTests : StorageDirectoryTests
         manifest.Sha256.Should().Be(Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant());
         manifest.GetDataFile().SizeBytes.Should().Be(bytes.Length);
         bytes.AsSpan(0, 5).ToArray().Should().Equal("PGDMP"u8.ToArray());
-        manifest.Tables.Should().ContainEquivalentOf(new BackupTableRowCount("shop", "orders", 10000, true));
-        manifest.Tables.Should().ContainEquivalentOf(new BackupTableRowCount("shop", "Mixed Case", 7, true));
+        manifest.Tables.Should().ContainEquivalentOf(new BackupTableRowCount { Schema = "shop", Name = "orders", Rows = 10000, DataIncluded = true });
+        manifest.Tables.Should().ContainEquivalentOf(new BackupTableRowCount { Schema = "shop", Name = "Mixed Case", Rows = 7, DataIncluded = true });
         manifest.Tables.Where(t => t.Name.StartsWith("events_", StringComparison.Ordinal)).Sum(t => t.Rows).Should().Be(800);
         File.Exists(Path.Combine(storage, "backups", manifest.Id, "manifest.json")).Should().BeTrue();
 
@@ -305,7 +305,7 @@ public sealed class BackupServiceTests : StorageDirectoryTests
         var listed = await service.ListAsync();
         var report = await service.VerifyAsync(id);
 
-        listed.Should().ContainSingle().Which.Tables.Should().ContainEquivalentOf(new BackupTableRowCount("public", "t", 100, true));
+        listed.Should().ContainSingle().Which.Tables.Should().ContainEquivalentOf(new BackupTableRowCount { Schema = "public", Name = "t", Rows = 100, DataIncluded = true });
         report.Copies.Should().OnlyContain(c => c.Succeeded);
         report.ArchiveCheck.Should().Contain("pg_restore --list");
     }

@@ -75,7 +75,7 @@ public sealed class FidelityRoundTripTests
 
             report.Problems.Should().BeEmpty();
             report.TablesCompared.Should().BeGreaterThan(20, "the fixture has dozens of tables and partitions");
-            created.Manifest.Tables.Should().ContainEquivalentOf(new BackupTableRowCount("public", "film", 1000, true));
+            created.Manifest.Tables.Should().ContainEquivalentOf(new BackupTableRowCount { Schema = "public", Name = "film", Rows = 1000, DataIncluded = true });
             created.Manifest.Tables.Should().Contain(t => t.Name == "payment_p2022_01");
             created.Manifest.RowCountSource.Should().Be(format == BackupFormat.Custom ? "archive" : "count", "the custom format is compressed while streaming and counted on the way");
         }
@@ -146,7 +146,7 @@ public sealed class FidelityRoundTripTests
 
             (await ScalarAsync<long>(_source, $"SELECT count(*) FROM dbresilience.backup_history WHERE backup_id = '{manifest.Id}' AND status = 'completed'")).Should().Be(1);
             (await ScalarAsync<long>(WithDatabase(_source, target), "SELECT count(*) FROM dbresilience.backup_history")).Should().Be(0, "a backup must not hold its own catalog row, written as 'running' before the snapshot");
-            manifest.Tables.Should().ContainEquivalentOf(new BackupTableRowCount("dbresilience", "backup_history", 0, false), o => o.Excluding(t => t.Rows));
+            manifest.Tables.Should().ContainEquivalentOf(new BackupTableRowCount { Schema = "dbresilience", Name = "backup_history", Rows = 0, DataIncluded = false }, o => o.Excluding(t => t.Rows));
             manifest.Tables.Should().Contain(t => t.Name == "film" && t.DataIncluded);
         }
         finally

@@ -60,11 +60,11 @@ public sealed class StreamingCompressionTests : StorageDirectoryTests
         manifest.Compression.Should().Be(BackupCompression.None);
         var expected = await CountEveryTableAsync();
         manifest.Tables.Select(t => (t.Schema, t.Name, t.Rows)).Should().BeEquivalentTo(expected);
-        manifest.Tables.Should().ContainEquivalentOf(new BackupTableRowCount("tricky", "texts", 30000, true));
-        manifest.Tables.Should().ContainEquivalentOf(new BackupTableRowCount("tricky", "empty", 0, true));
-        manifest.Tables.Should().ContainEquivalentOf(new BackupTableRowCount("tricky", "we\"ird name", 3, true));
-        manifest.Tables.Should().ContainEquivalentOf(new BackupTableRowCount("tricky", "excluded", 42, false), "left-out data is still counted, with count(*)");
-        manifest.Tables.Should().ContainEquivalentOf(new BackupTableRowCount("tricky", "measurements_empty", 0, true));
+        manifest.Tables.Should().ContainEquivalentOf(new BackupTableRowCount { Schema = "tricky", Name = "texts", Rows = 30000, DataIncluded = true });
+        manifest.Tables.Should().ContainEquivalentOf(new BackupTableRowCount { Schema = "tricky", Name = "empty", Rows = 0, DataIncluded = true });
+        manifest.Tables.Should().ContainEquivalentOf(new BackupTableRowCount { Schema = "tricky", Name = "we\"ird name", Rows = 3, DataIncluded = true });
+        manifest.Tables.Should().ContainEquivalentOf(new BackupTableRowCount { Schema = "tricky", Name = "excluded", Rows = 42, DataIncluded = false }, "left-out data is still counted, with count(*)");
+        manifest.Tables.Should().ContainEquivalentOf(new BackupTableRowCount { Schema = "tricky", Name = "measurements_empty", Rows = 0, DataIncluded = true });
         manifest.Tables.Should().NotContain(t => t.Name == "measurements", "a partitioned table has no rows of its own; its partitions are listed");
     }
 

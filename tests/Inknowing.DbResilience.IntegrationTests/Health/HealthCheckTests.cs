@@ -100,7 +100,7 @@ public sealed class HealthCheckTests : StorageDirectoryTests
 
     private static async Task RecordAsync(IJobHistory history, string job, FakeTimeProvider time, JobRunResult result, string? failure)
     {
-        var id = await history.TryStartAsync(new JobRunContext(job, time.GetUtcNow(), false), time.GetUtcNow(), "test");
+        var id = await history.TryStartAsync(new JobRunContext { JobName = job, ScheduledFor = time.GetUtcNow(), IsCatchUp = false }, time.GetUtcNow(), "test");
         await history.FinishAsync(id!.Value, time.GetUtcNow(), result, failure);
     }
 }

@@ -268,7 +268,7 @@ public sealed class ArchiveCorruptionTests
         });
         await s3.Client.PutBucketAsync(bucket);
         var copied = await new StorageCopier().CopyAsync(new FileSystemStorageProvider(_pristine), s3, string.Empty);
-        copied.Where(c => c.Outcome != "copied").Should().BeEmpty();
+        copied.Where(c => c.Outcome != StorageCopyOutcome.Copied).Should().BeEmpty();
 
         // Both damaged and stored again through the provider, so that the checksum in their metadata matches the damage: only
         // their second home can tell. A flipped byte in the first record of a segment (it starts with one after the previous

@@ -139,7 +139,7 @@ public sealed class TableRestoreFidelityTests
 
         result.Plan.Tables.Select(t => t.Table.Quoted).Should().BeEquivalentTo(
             "\"shop\".\"orders_2024\"", "\"shop\".\"orders_2025_eu\"", "\"shop\".\"orders_2025_us\"", "\"Mixed.Schema\".\"orders 2025 other\"", "\"shop\".\"orders_default\"");
-        result.Plan.Tables.Should().OnlyContain(t => t.Role == "partition" && t.RowsInBackup > 0 && t.RowsInManifest == t.RowsInBackup);
+        result.Plan.Tables.Should().OnlyContain(t => t.Role == TableRestorePlanTableRole.Partition && t.RowsInBackup > 0 && t.RowsInManifest == t.RowsInBackup);
         result.Plan.RowsInBackup.Should().Be(600, "the backup holds the 600 orders in the partitions, none in the parent");
         result.Plan.Steps.Should().Contain(s => s.Contains("Partition \"shop\".\"orders_2024\": 243 rows in the backup (243 in the manifest)"));
         result.Plan.ReferencingForeignKeys.Should().Contain(f => f.Contains("Order Lines → orders"));

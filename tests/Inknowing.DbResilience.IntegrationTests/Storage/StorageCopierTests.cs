@@ -29,8 +29,8 @@ public sealed class StorageCopierTests
             var first = await copier.CopyAsync(local, s3, "backups/");
             var second = await copier.CopyAsync(local, s3, "backups/");
 
-            first.Select(i => (i.Key, i.Outcome)).Should().Equal(("backups/b1/data.dump", "copied"), ("backups/b1/manifest.json", "copied"));
-            second.Should().OnlyContain(i => i.Outcome == "skipped");
+            first.Select(i => (i.Key, i.Outcome)).Should().Equal(("backups/b1/data.dump", StorageCopyOutcome.Copied), ("backups/b1/manifest.json", StorageCopyOutcome.Copied));
+            second.Should().OnlyContain(i => i.Outcome == StorageCopyOutcome.Skipped);
             (await s3.GetInfoAsync("backups/b1/data.dump"))!.Sha256.Should().Be(PatternStream.Sha256Of(6L * 1024 * 1024));
             (await s3.GetInfoAsync("wal/000000010000000000000001")).Should().BeNull();
         }
@@ -59,7 +59,7 @@ public sealed class StorageCopierTests
 
             var items = await new StorageCopier().CopyAsync(local, s3, string.Empty);
 
-            items.Should().ContainSingle().Which.Outcome.Should().Be("failed");
+            items.Should().ContainSingle().Which.Outcome.Should().Be(StorageCopyOutcome.Failed);
             items[0].Error.Should().Contain("corrupt");
             (await s3.GetInfoAsync("backups/b1/data.dump")).Should().BeNull();
         }

@@ -44,7 +44,7 @@ public abstract class StorageProviderConformanceTests
 
         var written = await Storage.WriteAsync(key, new PatternStream(size));
 
-        written.Should().Be(new StorageWriteResult(key, size, expected));
+        written.Should().Be(new StorageWriteResult { Key = key, Size = size, Sha256 = expected });
         var info = await Storage.GetInfoAsync(key);
         info!.Size.Should().Be(size);
         info.Sha256.Should().Be(expected);

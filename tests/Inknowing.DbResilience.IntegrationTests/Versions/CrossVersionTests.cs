@@ -61,7 +61,7 @@ public sealed class CrossVersionTests
             manifest.ServerVersion.Should().StartWith($"{major}.");
             manifest.ToolVersion.Should().StartWith($"{TestServers.LocalToolsMajor}.");
             manifest.DumpCompression.Should().Contain("by dbresilience while streaming", "pg_dump 15 to 18 archives are compressed while streaming");
-            manifest.Tables.Should().ContainEquivalentOf(new BackupTableRowCount("crossv", "items", 5000, true));
+            manifest.Tables.Should().ContainEquivalentOf(new BackupTableRowCount { Schema = "crossv", Name = "items", Rows = 5000, DataIncluded = true });
 
             // Restored by this run's pg_restore into this run's server: for a 15 backup in the 17 and 18 runs, the upgrade path.
             // A 17 server's backup made by pg_dump 18 goes back into its own server: PostgreSQL 17.12 marks columns with the

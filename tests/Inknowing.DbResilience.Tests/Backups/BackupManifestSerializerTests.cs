@@ -28,7 +28,7 @@ public sealed class BackupManifestSerializerTests
             Locations = ["file:///var/backups"],
             Files = [new BackupFile { Name = "data.tar.gz", Role = BackupFileRole.Data, SizeBytes = 42, Sha256 = new string('a', 64), ContentSizeBytes = 100, ContentSha256 = new string('b', 64) }],
             Content = new BackupContentOptions { Jobs = 2, ExcludeTableData = ["shop.login_history"] },
-            Tables = [new BackupTableRowCount("shop", "orders", 10, true)],
+            Tables = [new BackupTableRowCount { Schema = "shop", Name = "orders", Rows = 10, DataIncluded = true }],
         };
 
         var bytes = BackupManifestSerializer.Serialize(manifest);
@@ -88,7 +88,7 @@ public sealed class BackupManifestSerializerTests
         Locations = ["file:///var/backups"],
         Files = [new BackupFile { Name = "data.dump", Role = BackupFileRole.Data, SizeBytes = 42, Sha256 = new string('a', 64), ContentSizeBytes = 42, ContentSha256 = new string('a', 64) }],
         Content = new BackupContentOptions(),
-        Tables = [new BackupTableRowCount("shop", "orders", 10, true)],
+        Tables = [new BackupTableRowCount { Schema = "shop", Name = "orders", Rows = 10, DataIncluded = true }],
     };
 
     [TestCase("not json")]

@@ -48,7 +48,7 @@ public sealed class ManifestLayoutTests
         manifest.Format.Should().Be(BackupFormat.Custom);
         manifest.Wal.Should().BeNull();
         manifest.GetDataFile().Name.Should().Be("data.dump");
-        manifest.Tables.Should().Contain(new BackupTableRowCount("public", "batches", 5000, true));
+        manifest.Tables.Should().Contain(new BackupTableRowCount { Schema = "public", Name = "batches", Rows = 5000, DataIncluded = true });
     }
 
     [Test]

@@ -22,5 +22,5 @@ public sealed class StatusCommandTests
     }
 
     private static MigrationStatusEntry Entry(string version, string status)
-        => new(version, "n", status, new string('0', 64), null, null, MigrationKind.Versioned);
+        => new() { Version = version, Name = "n", Status = status, Checksum = new string('0', 64), Kind = MigrationKind.Versioned };
 }

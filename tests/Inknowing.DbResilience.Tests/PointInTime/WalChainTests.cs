@@ -245,6 +245,6 @@ public sealed class WalChainTests
         {
             var name = new WalSegmentName(timeline, 0, (uint)n).ToString();
             var file = WalFileName.Parse(name);
-            return (file, new StorageObjectInfo(file.Key, WalSegmentName.SegmentSize, T0.AddMinutes(n), null));
+            return (file, new StorageObjectInfo { Key = file.Key, Size = WalSegmentName.SegmentSize, LastModified = T0.AddMinutes(n) });
         });
 }

@@ -83,8 +83,8 @@ public sealed class GfsRetentionPolicyTests
     public void Plan_BackupWithoutManifest_KeptWhileRunningThenDeletedAsIncomplete()
     {
         var now = new DateTimeOffset(2026, 5, 10, 12, 0, 0, TimeSpan.Zero);
-        var running = new RetentionCandidate(BackupId.New(now.AddHours(-2), "daily").Value, now.AddHours(-2), "daily", RetentionCandidateState.NoManifest);
-        var killed = new RetentionCandidate(BackupId.New(now.AddDays(-3), "daily").Value, now.AddDays(-3), "daily", RetentionCandidateState.NoManifest);
+        var running = new RetentionCandidate { Id = BackupId.New(now.AddHours(-2), "daily").Value, StartedAt = now.AddHours(-2), Tier = "daily", State = RetentionCandidateState.NoManifest };
+        var killed = new RetentionCandidate { Id = BackupId.New(now.AddDays(-3), "daily").Value, StartedAt = now.AddDays(-3), Tier = "daily", State = RetentionCandidateState.NoManifest };
 
         var plan = GfsRetentionPolicy.Plan([running, killed, Completed(now.AddDays(-1), "daily")], now, Defaults);
 
@@ -97,9 +97,9 @@ public sealed class GfsRetentionPolicyTests
     {
         var now = new DateTimeOffset(2026, 5, 10, 12, 0, 0, TimeSpan.Zero);
         var old = now.AddYears(-3);
-        var unreadable = new RetentionCandidate(BackupId.New(old, "daily").Value, old, "daily", RetentionCandidateState.Unreadable);
-        var unknownTier = new RetentionCandidate(BackupId.New(old, "hourly").Value, old, "hourly", RetentionCandidateState.Completed);
-        var notAnId = new RetentionCandidate("something-else", null, null, RetentionCandidateState.NoManifest);
+        var unreadable = new RetentionCandidate { Id = BackupId.New(old, "daily").Value, StartedAt = old, Tier = "daily", State = RetentionCandidateState.Unreadable };
+        var unknownTier = new RetentionCandidate { Id = BackupId.New(old, "hourly").Value, StartedAt = old, Tier = "hourly", State = RetentionCandidateState.Completed };
+        var notAnId = new RetentionCandidate { Id = "something-else", State = RetentionCandidateState.NoManifest };
 
         var plan = GfsRetentionPolicy.Plan([unreadable, unknownTier, notAnId, Completed(now, "daily")], now, Defaults);
 
@@ -138,7 +138,7 @@ public sealed class GfsRetentionPolicyTests
     }
 
     private static RetentionCandidate Completed(DateTimeOffset startedAt, string tier)
-        => new(BackupId.New(startedAt, tier).Value, startedAt, tier, RetentionCandidateState.Completed);
+        => new() { Id = BackupId.New(startedAt, tier).Value, StartedAt = startedAt, Tier = tier, State = RetentionCandidateState.Completed };
 
     /// <summary>The GFS rule written out for daily backups: the last 7 days, the Sunday of the 3 weeks before the current one, the last day of the 11 months before the current one.</summary>
     private static HashSet<DateOnly> ExpectedGfsDays(DateOnly last)

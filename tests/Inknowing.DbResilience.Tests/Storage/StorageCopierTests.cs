@@ -19,7 +19,7 @@ public sealed class StorageCopierTests
         var items = await new StorageCopier().CopyAsync(source, destination, "backups/");
 
         items.Select(i => (i.Key, i.Outcome)).Should().Equal(
-            ("backups/a/data.dump", "copied"), ("backups/b/data.dump", "skipped"), ("backups/c/data.dump", "copied"));
+            ("backups/a/data.dump", StorageCopyOutcome.Copied), ("backups/b/data.dump", StorageCopyOutcome.Skipped), ("backups/c/data.dump", StorageCopyOutcome.Copied));
         destination.InfoRequests.Should().Equal(
             ["backups/a/data.dump", "backups/b/data.dump", "backups/c/data.dump"],
             "the copied keys are asked for once each, after the write, to check what was stored; the present key once, for its checksum, which this listing leaves out; no absent key is asked for before its copy");
@@ -38,7 +38,7 @@ public sealed class StorageCopierTests
 
         var again = await new StorageCopier().CopyAsync(source, destination, "x/");
 
-        again.Should().OnlyContain(i => i.Outcome == "skipped");
+        again.Should().OnlyContain(i => i.Outcome == StorageCopyOutcome.Skipped);
         destination.InfoRequests.Should().BeEmpty();
         source.InfoRequests.Should().BeEmpty("the source's listing already carries each checksum");
     }
@@ -54,7 +54,7 @@ public sealed class StorageCopierTests
 
         var items = await new StorageCopier().CopyAsync(source, destination, "x/");
 
-        items.Should().ContainSingle().Which.Outcome.Should().Be("copied");
+        items.Should().ContainSingle().Which.Outcome.Should().Be(StorageCopyOutcome.Copied);
         (await destination.GetInfoAsync("x/1"))!.Sha256.Should().Be(PatternStream.Sha256Of(10));
     }
 

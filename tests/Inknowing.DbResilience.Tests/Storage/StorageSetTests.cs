@@ -163,7 +163,7 @@ public sealed class StorageSetTests
                 var read = await content.ReadAsync(buffer, cancellationToken);
                 if (read == 0)
                 {
-                    return new StorageWriteResult(key, total, "unused");
+                    return new StorageWriteResult { Key = key, Size = total, Sha256 = "unused" };
                 }
 
                 total += read;
@@ -177,7 +177,7 @@ public sealed class StorageSetTests
         public override async Task<StorageWriteResult> WriteAsync(string key, Stream content, CancellationToken cancellationToken = default)
         {
             var read = await content.ReadAsync(new byte[100], cancellationToken);
-            return new StorageWriteResult(key, read, "unused");
+            return new StorageWriteResult { Key = key, Size = read, Sha256 = "unused" };
         }
     }
 }

@@ -49,11 +49,20 @@ internal static partial class AdoptionPlanner
                 // whether the file changed since it last ran (a repeatable script is safe to run again by design).
                 var checksum = $"{MigrationTableLayout.CliName(format)}:{row.Checksum ?? "none"}";
                 records.Add(new AdoptedVersion("A:" + name, name, "repeatable", row.Status, row.AppliedAt, row.ExecutionTimeMs, checksum, null, origin, row.SourceKey, script?.Origin));
-                entries.Add((1, default, new MigrationAdoptionEntry("A:" + name, name, row.SourceKey, script?.Origin,
-                    script is null ? MigrationAdoptionMatch.NoFile : MigrationAdoptionMatch.ChecksumDiffers, row.Status, row.AppliedAt, row.ExecutionTimeMs,
-                    script is null
+                entries.Add((1, default, new MigrationAdoptionEntry
+                {
+                    Version = "A:" + name,
+                    Name = name,
+                    SourceKey = row.SourceKey,
+                    File = script?.Origin,
+                    Match = script is null ? MigrationAdoptionMatch.NoFile : MigrationAdoptionMatch.ChecksumDiffers,
+                    Status = row.Status,
+                    AppliedAt = row.AppliedAt,
+                    ExecutionTimeMs = row.ExecutionTimeMs,
+                    Note = script is null
                         ? "repeatable script with no A__ file: kept in the history, never run"
-                        : $"repeatable: applied again once by the next migrate, since {tool}'s checksum cannot tell whether it changed")));
+                        : $"repeatable: applied again once by the next migrate, since {tool}'s checksum cannot tell whether it changed",
+                }));
                 continue;
             }
 
@@ -63,8 +72,17 @@ internal static partial class AdoptionPlanner
                 var why = versionText is null || !MigrationVersion.TryParse(versionText, out _)
                     ? $"no version can be read from '{row.SourceKey}': rename the file to V<version>__<name>.sql (the version it ran as) and run adopt again, or baseline"
                     : $"another row of {sourceTable} has version {version}: only the first is adopted";
-                entries.Add((2, default, new MigrationAdoptionEntry(string.Empty, rowName, row.SourceKey, null, MigrationAdoptionMatch.Unmapped, string.Empty,
-                    row.AppliedAt, row.ExecutionTimeMs, why)));
+                entries.Add((2, default, new MigrationAdoptionEntry
+                {
+                    Version = string.Empty,
+                    Name = rowName,
+                    SourceKey = row.SourceKey,
+                    Match = MigrationAdoptionMatch.Unmapped,
+                    Status = string.Empty,
+                    AppliedAt = row.AppliedAt,
+                    ExecutionTimeMs = row.ExecutionTimeMs,
+                    Note = why,
+                }));
                 continue;
             }
 
@@ -73,8 +91,17 @@ internal static partial class AdoptionPlanner
             if (file is null)
             {
                 records.Add(new AdoptedVersion(key, rowName, "versioned", row.Status, row.AppliedAt, row.ExecutionTimeMs, row.Checksum ?? string.Empty, row.RollbackSql, origin, row.SourceKey, null));
-                entries.Add((0, version, new MigrationAdoptionEntry(key, rowName, row.SourceKey, null, MigrationAdoptionMatch.NoFile, row.Status, row.AppliedAt, row.ExecutionTimeMs,
-                    $"no V{key}__*.sql file: adopted; status shows it as missing until the file is added")));
+                entries.Add((0, version, new MigrationAdoptionEntry
+                {
+                    Version = key,
+                    Name = rowName,
+                    SourceKey = row.SourceKey,
+                    Match = MigrationAdoptionMatch.NoFile,
+                    Status = row.Status,
+                    AppliedAt = row.AppliedAt,
+                    ExecutionTimeMs = row.ExecutionTimeMs,
+                    Note = $"no V{key}__*.sql file: adopted; status shows it as missing until the file is added",
+                }));
                 continue;
             }
 
@@ -84,19 +111,38 @@ internal static partial class AdoptionPlanner
             var confirms = comparable && (row.Checksum == file.Checksum || row.Checksum == Sha256(file.Sql.Trim()));
             if (!confirms && !SameName(file.Name, rowName))
             {
-                entries.Add((0, version, new MigrationAdoptionEntry(key, rowName, row.SourceKey, file.Origin, MigrationAdoptionMatch.NameDiffers, string.Empty,
-                    row.AppliedAt, row.ExecutionTimeMs,
-                    $"{tool} ran '{rowName}' as version {key}, but the file of that version is '{file.Origin}': rename the file (or fix its version) so that both say the same, then adopt again")));
+                entries.Add((0, version, new MigrationAdoptionEntry
+                {
+                    Version = key,
+                    Name = rowName,
+                    SourceKey = row.SourceKey,
+                    File = file.Origin,
+                    Match = MigrationAdoptionMatch.NameDiffers,
+                    Status = string.Empty,
+                    AppliedAt = row.AppliedAt,
+                    ExecutionTimeMs = row.ExecutionTimeMs,
+                    Note = $"{tool} ran '{rowName}' as version {key}, but the file of that version is '{file.Origin}': rename the file (or fix its version) so that both say the same, then adopt again",
+                }));
                 continue;
             }
 
             var match = confirms ? MigrationAdoptionMatch.Matched : comparable ? MigrationAdoptionMatch.ChecksumDiffers : MigrationAdoptionMatch.Rebased;
             var recorded = match == MigrationAdoptionMatch.ChecksumDiffers ? row.Checksum! : file.Checksum;
             records.Add(new AdoptedVersion(key, file.Name, "versioned", row.Status, row.AppliedAt, row.ExecutionTimeMs, recorded, row.RollbackSql, origin, row.SourceKey, file.Origin));
-            entries.Add((0, version, new MigrationAdoptionEntry(key, file.Name, row.SourceKey, file.Origin, match, row.Status, row.AppliedAt, row.ExecutionTimeMs,
-                match == MigrationAdoptionMatch.ChecksumDiffers
+            entries.Add((0, version, new MigrationAdoptionEntry
+            {
+                Version = key,
+                Name = file.Name,
+                SourceKey = row.SourceKey,
+                File = file.Origin,
+                Match = match,
+                Status = row.Status,
+                AppliedAt = row.AppliedAt,
+                ExecutionTimeMs = row.ExecutionTimeMs,
+                Note = match == MigrationAdoptionMatch.ChecksumDiffers
                     ? $"the file differs from what {tool} ran (checksum {MigrationPlanner.Short(row.Checksum!)} applied, {MigrationPlanner.Short(file.Checksum)} now): validate and migrate report the drift"
-                    : null)));
+                    : null,
+            }));
         }
 
         foreach (var file in catalog.Migrations.Where(f => !seen.Contains(f.Version!.Value)))
@@ -105,13 +151,27 @@ internal static partial class AdoptionPlanner
             if (toolBaseline is { } baseline && version <= baseline)
             {
                 records.Add(new AdoptedVersion(version.ToString(), file.Name, "versioned", "completed", null, null, file.Checksum, null, origin, null, file.Origin));
-                entries.Add((0, version, new MigrationAdoptionEntry(version.ToString(), file.Name, null, file.Origin, MigrationAdoptionMatch.Rebased, "completed", null, null,
-                    $"at or below {tool}'s baseline version {baseline}: recorded as applied")));
+                entries.Add((0, version, new MigrationAdoptionEntry
+                {
+                    Version = version.ToString(),
+                    Name = file.Name,
+                    File = file.Origin,
+                    Match = MigrationAdoptionMatch.Rebased,
+                    Status = "completed",
+                    Note = $"at or below {tool}'s baseline version {baseline}: recorded as applied",
+                }));
                 continue;
             }
 
-            entries.Add((0, version, new MigrationAdoptionEntry(version.ToString(), file.Name, null, file.Origin, MigrationAdoptionMatch.NotInHistory, "pending", null, null,
-                "no history row: the next migrate applies it")));
+            entries.Add((0, version, new MigrationAdoptionEntry
+            {
+                Version = version.ToString(),
+                Name = file.Name,
+                File = file.Origin,
+                Match = MigrationAdoptionMatch.NotInHistory,
+                Status = "pending",
+                Note = "no history row: the next migrate applies it",
+            }));
         }
 
         var ordered = entries.OrderBy(e => e.Group).ThenBy(e => e.Order).ThenBy(e => e.Entry.Version, StringComparer.Ordinal).Select(e => e.Entry).ToList();
@@ -131,11 +191,11 @@ internal static partial class AdoptionPlanner
             if (file.Version <= version)
             {
                 records.Add(new AdoptedVersion(key, file.Name, "versioned", "completed", null, 0, file.Checksum, null, origin, null, file.Origin));
-                entries.Add(new MigrationAdoptionEntry(key, file.Name, null, file.Origin, MigrationAdoptionMatch.Baselined, "completed", null, null, "recorded as applied without running"));
+                entries.Add(new MigrationAdoptionEntry { Version = key, Name = file.Name, File = file.Origin, Match = MigrationAdoptionMatch.Baselined, Status = "completed", Note = "recorded as applied without running" });
             }
             else
             {
-                entries.Add(new MigrationAdoptionEntry(key, file.Name, null, file.Origin, MigrationAdoptionMatch.NotInHistory, "pending", null, null, "the next migrate applies it"));
+                entries.Add(new MigrationAdoptionEntry { Version = key, Name = file.Name, File = file.Origin, Match = MigrationAdoptionMatch.NotInHistory, Status = "pending", Note = "the next migrate applies it" });
             }
         }
 

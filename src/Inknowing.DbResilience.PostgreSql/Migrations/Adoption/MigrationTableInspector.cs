@@ -59,15 +59,27 @@ internal static class MigrationTableInspector
                 // A migration_history of another layout says whose it is only through its schema_migrations, if any.
                 var sibling = table == "migration_history" ? tables.FirstOrDefault(t => t.Schema == schema && t.Table == "schema_migrations") : default;
                 var judged = format ?? (sibling.Columns is null ? MigrationHistoryFormat.Unknown : MigrationTableLayout.Classify(sibling.Table, sibling.Columns)) ?? MigrationHistoryFormat.Unknown;
-                conflicts.Add(new ForeignMigrationHistory(judged, schema, table, await CountAsync(connection, schema, table, cancellationToken).ConfigureAwait(false),
-                    MigrationTableLayout.Describe(judged, columns)));
+                conflicts.Add(new ForeignMigrationHistory
+                {
+                    Format = judged,
+                    Schema = schema,
+                    Table = table,
+                    Rows = await CountAsync(connection, schema, table, cancellationToken).ConfigureAwait(false),
+                    Description = MigrationTableLayout.Describe(judged, columns),
+                });
                 continue;
             }
 
             if (format is { } known)
             {
-                foreign.Add(new ForeignMigrationHistory(known, schema, table, await CountAsync(connection, schema, table, cancellationToken).ConfigureAwait(false),
-                    MigrationTableLayout.Describe(known, columns)));
+                foreign.Add(new ForeignMigrationHistory
+                {
+                    Format = known,
+                    Schema = schema,
+                    Table = table,
+                    Rows = await CountAsync(connection, schema, table, cancellationToken).ConfigureAwait(false),
+                    Description = MigrationTableLayout.Describe(known, columns),
+                });
             }
         }
 

@@ -128,7 +128,7 @@ internal sealed class PostgreSqlMigrationAdopter(
                     Log.Baselined(logger, plan.Records.Count, version.ToString());
                 }
 
-                return new MigrationAdoptionResult(null, null, dryRun, plan.Entries, plan.Notes, plan.Records.Count, plan.Records.Count, time.GetElapsedTime(started));
+                return new MigrationAdoptionResult { DryRun = dryRun, Entries = plan.Entries, Notes = plan.Notes, VersionsRecorded = plan.Records.Count, HistoryRowsRecorded = plan.Records.Count, Duration = time.GetElapsedTime(started) };
             }
             finally
             {
@@ -141,7 +141,17 @@ internal sealed class PostgreSqlMigrationAdopter(
     }
 
     private MigrationAdoptionResult Result(ForeignMigrationHistory source, bool dryRun, AdoptionPlanner.Plan plan, int historyRows, long started)
-        => new(source.Format, source.QualifiedName, dryRun, plan.Entries, plan.Notes, plan.Records.Count, historyRows, time.GetElapsedTime(started));
+        => new()
+        {
+            From = source.Format,
+            SourceTable = source.QualifiedName,
+            DryRun = dryRun,
+            Entries = plan.Entries,
+            Notes = plan.Notes,
+            VersionsRecorded = plan.Records.Count,
+            HistoryRowsRecorded = historyRows,
+            Duration = time.GetElapsedTime(started),
+        };
 
     private void RefuseNonEmptyHistory(DatabaseMigrationTables found, string verb)
     {
@@ -188,7 +198,7 @@ internal sealed class PostgreSqlMigrationAdopter(
             .ToArray();
 
     /// <summary>Returns schema.table for messages, quoted only where PostgreSQL needs it.</summary>
-    private static string Qualified(string schema, string table) => new ForeignMigrationHistory(default, schema, table, null, string.Empty).QualifiedName;
+    private static string Qualified(string schema, string table) => new ForeignMigrationHistory { Format = default, Schema = schema, Table = table, Description = string.Empty }.QualifiedName;
 
     /// <summary>Returns schema.table for SQL, always quoted.</summary>
     private static string SqlName(string schema, string table) => MigrationTracking.Quote(schema) + "." + MigrationTracking.Quote(table);
