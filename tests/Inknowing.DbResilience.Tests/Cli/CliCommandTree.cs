@@ -79,7 +79,7 @@ internal static class CliCommandTree
     /// <summary>
     /// Checks one documented command line with the CLI's own parser: the verb must exist, every option must belong to it
     /// (or be global), required options must be there and values must parse. Returns the parser's errors, or an error
-    /// when no verb is named.
+    /// when no verb is named (other than for <c>--help</c> or <c>--version</c>).
     /// </summary>
     public static IReadOnlyList<string> Check(string commandLine)
     {
@@ -91,6 +91,11 @@ internal static class CliCommandTree
 
         var parse = CliApplication.CreateRootCommand().Parse(words.Skip(1).ToArray());
         var errors = parse.Errors.Select(e => e.Message).ToList();
+        if (words.Skip(1).Any(w => w is "--help" or "-h" or "--version"))
+        {
+            return errors;
+        }
+
         if (parse.CommandResult.Command is RootCommand)
         {
             errors.Add("no verb");
