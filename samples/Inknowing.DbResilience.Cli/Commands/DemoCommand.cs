@@ -14,41 +14,63 @@ namespace Inknowing.DbResilience.Cli.Commands;
 /// </summary>
 internal static class DemoCommand
 {
+    // The schema of a reading application, in schemas by area: accounts, the catalogue, AI dialogues, uploaded files, billing.
     private const string Migration1 = """
-        CREATE TABLE customers (
+        CREATE SCHEMA identity;
+        CREATE SCHEMA library;
+        CREATE SCHEMA dialogue;
+        CREATE SCHEMA storage;
+        CREATE SCHEMA billing;
+        CREATE TABLE identity.users (
             id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
             email text NOT NULL UNIQUE,
             created_at timestamptz NOT NULL DEFAULT now());
-        CREATE TABLE orders (
+        CREATE TABLE library.books (
             id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-            customer_id bigint NOT NULL REFERENCES customers(id),
-            total numeric(12,2) NOT NULL,
-            placed_at timestamptz NOT NULL DEFAULT now());
-        CREATE TABLE uploads (
+            title text NOT NULL,
+            author text NOT NULL);
+        CREATE TABLE dialogue.sessions (
             id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            user_id bigint NOT NULL REFERENCES identity.users(id),
+            book_id bigint NOT NULL REFERENCES library.books(id),
+            started_at timestamptz NOT NULL DEFAULT now());
+        CREATE TABLE dialogue.messages (
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            session_id bigint NOT NULL REFERENCES dialogue.sessions(id),
+            role text NOT NULL CHECK (role IN ('user', 'assistant')),
+            content text NOT NULL,
+            sent_at timestamptz NOT NULL DEFAULT now());
+        CREATE TABLE storage.uploads (
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            user_id bigint NOT NULL,
             file_name text NOT NULL,
             size_bytes bigint NOT NULL);
+        CREATE TABLE billing.subscriptions (
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            user_id bigint NOT NULL REFERENCES identity.users(id),
+            plan text NOT NULL,
+            price numeric(12,2) NOT NULL);
         """;
 
-    private const string Rollback1 = "DROP TABLE uploads; DROP TABLE orders; DROP TABLE customers;";
+    private const string Rollback1 = "DROP SCHEMA billing, storage, dialogue, library, identity CASCADE;";
 
-    private const string Migration2 = "CREATE INDEX CONCURRENTLY orders_customer_id_idx ON orders (customer_id);";
+    private const string Migration2 = "CREATE INDEX CONCURRENTLY messages_session_id_idx ON dialogue.messages (session_id);";
 
-    private const string Rollback2 = "DROP INDEX CONCURRENTLY orders_customer_id_idx;";
+    private const string Rollback2 = "DROP INDEX CONCURRENTLY dialogue.messages_session_id_idx;";
 
     // Disaster 3: a migration whose second statement names a column that does not exist. It runs in one transaction, so
     // the first statement is rolled back with it; the fixed file then applies, and its rollback undoes it.
     private const string Migration3Broken = """
-        ALTER TABLE orders ADD COLUMN discount numeric(12,2) NOT NULL DEFAULT 0;
-        UPDATE orders SET total = total - discount WHERE custmer_id IS NOT NULL;
+        ALTER TABLE billing.subscriptions ADD COLUMN discount numeric(12,2) NOT NULL DEFAULT 0;
+        UPDATE billing.subscriptions SET price = price - discount WHERE usr_id IS NOT NULL;
         """;
 
     private const string Migration3Fixed = """
-        ALTER TABLE orders ADD COLUMN discount numeric(12,2) NOT NULL DEFAULT 0;
-        UPDATE orders SET total = total - discount WHERE customer_id IS NOT NULL;
+        ALTER TABLE billing.subscriptions ADD COLUMN discount numeric(12,2) NOT NULL DEFAULT 0;
+        UPDATE billing.subscriptions SET price = price - discount WHERE user_id IS NOT NULL;
         """;
 
-    private const string Rollback3 = "ALTER TABLE orders DROP COLUMN discount;";
+    private const string Rollback3 = "ALTER TABLE billing.subscriptions DROP COLUMN discount;";
 
     private const double RtoObjectiveSeconds = 3600;
 
@@ -139,10 +161,10 @@ internal static class DemoCommand
                 Environment.SetEnvironmentVariable(GlobalOptions.ConnectionVariable, shop);
                 Environment.SetEnvironmentVariable(GlobalOptions.StorageVariable, new Uri(storage).AbsoluteUri);
 
-                await File.WriteAllTextAsync(Path.Combine(migrations, "V1__customers_and_orders.sql"), Migration1, cancellationToken);
-                await File.WriteAllTextAsync(Path.Combine(migrations, "R1__customers_and_orders.sql"), Rollback1, cancellationToken);
-                await File.WriteAllTextAsync(Path.Combine(migrations, "V2__orders_customer_index.sql"), Migration2, cancellationToken);
-                await File.WriteAllTextAsync(Path.Combine(migrations, "R2__orders_customer_index.sql"), Rollback2, cancellationToken);
+                await File.WriteAllTextAsync(Path.Combine(migrations, "V1__reading_app.sql"), Migration1, cancellationToken);
+                await File.WriteAllTextAsync(Path.Combine(migrations, "R1__reading_app.sql"), Rollback1, cancellationToken);
+                await File.WriteAllTextAsync(Path.Combine(migrations, "V2__messages_session_index.sql"), Migration2, cancellationToken);
+                await File.WriteAllTextAsync(Path.Combine(migrations, "R2__messages_session_index.sql"), Rollback2, cancellationToken);
                 await VerbAsync("migrate", ["migrate", "--migrations", migrations]);
                 await VerbAsync("status", ["status", "--migrations", migrations]);
 
@@ -151,14 +173,19 @@ internal static class DemoCommand
                 await ExecuteAsync(
                     shop,
                     """
-                    INSERT INTO customers (email) SELECT 'customer' || g || '@example.com' FROM generate_series(1, 2000) g;
-                    INSERT INTO orders (customer_id, total) SELECT 1 + (g % 2000), (g % 500) + 0.99 FROM generate_series(1, 50000) g;
-                    INSERT INTO uploads (file_name, size_bytes) SELECT 'upload' || g || '.pdf', g * 1024 FROM generate_series(1, 5000) g;
+                    INSERT INTO identity.users (email) SELECT 'reader' || g || '@example.com' FROM generate_series(1, 2000) g;
+                    INSERT INTO library.books (title, author) SELECT 'Book ' || g, 'Author ' || (g % 100) FROM generate_series(1, 500) g;
+                    INSERT INTO dialogue.sessions (user_id, book_id) SELECT 1 + (g % 2000), 1 + (g % 500) FROM generate_series(1, 5000) g;
+                    INSERT INTO dialogue.messages (session_id, role, content)
+                        SELECT 1 + (g % 5000), CASE WHEN g % 2 = 0 THEN 'user' ELSE 'assistant' END, 'message ' || g FROM generate_series(1, 50000) g;
+                    INSERT INTO storage.uploads (user_id, file_name, size_bytes) SELECT 1 + (g % 2000), 'upload' || g || '.pdf', g * 1024 FROM generate_series(1, 5000) g;
+                    INSERT INTO billing.subscriptions (user_id, plan, price) SELECT g, 'monthly', 9.99 FROM generate_series(1, 1500) g;
                     """,
                     cancellationToken);
-                var ordersBefore = await CountAsync(shop, "orders", cancellationToken);
-                var uploadsBefore = await CountAsync(shop, "uploads", cancellationToken);
-                Record("sample data", watch.Elapsed, true, $"2000 customers, {ordersBefore} orders, {uploadsBefore} uploads");
+                var messagesBefore = await CountAsync(shop, "dialogue.messages", cancellationToken);
+                var uploadsBefore = await CountAsync(shop, "storage.uploads", cancellationToken);
+                var subscriptionsBefore = await CountAsync(shop, "billing.subscriptions", cancellationToken);
+                Record("sample data", watch.Elapsed, true, $"2000 users, 500 books, 5000 dialogue sessions, {messagesBefore} messages, {uploadsBefore} uploads, {subscriptionsBefore} subscriptions");
 
                 await VerbAsync("check", ["check"]);
                 await VerbAsync("basebackup", ["basebackup"]);
@@ -166,29 +193,28 @@ internal static class DemoCommand
                 await VerbAsync("verify", ["verify", "latest"]);
                 await VerbAsync("backups list", ["backups", "list"]);
 
-                Banner("Disaster 1: a bad DELETE removes a third of the orders");
-                var deleted = await ExecuteAsync(shop, "DELETE FROM orders WHERE id % 3 = 0", cancellationToken);
-                Console.WriteLine($"  DELETE FROM orders WHERE id % 3 = 0   -- {deleted} rows gone, {await CountAsync(shop, "orders", cancellationToken)} left");
-                await VerbAsync("restore-table", ["restore-table", "latest", "--table", "public.orders", "--mode", "replace"]);
-                var ordersAfter = await CountAsync(shop, "orders", cancellationToken);
-                Disaster("a bad DELETE of a third of the orders", "restore-table --mode replace", ordersBefore, ordersAfter);
+                Banner("Disaster 1: a bad DELETE removes a third of the dialogue messages");
+                var deleted = await ExecuteAsync(shop, "DELETE FROM dialogue.messages WHERE id % 3 = 0", cancellationToken);
+                Console.WriteLine($"  DELETE FROM dialogue.messages WHERE id % 3 = 0   -- {deleted} rows gone, {await CountAsync(shop, "dialogue.messages", cancellationToken)} left");
+                await VerbAsync("restore-table", ["restore-table", "latest", "--table", "dialogue.messages", "--mode", "replace"]);
+                Disaster("a bad DELETE of a third of the messages", "restore-table --mode replace", messagesBefore, await CountAsync(shop, "dialogue.messages", cancellationToken));
 
                 Banner("Disaster 2: a dropped table");
-                await ExecuteAsync(shop, "DROP TABLE uploads", cancellationToken);
-                Console.WriteLine($"  DROP TABLE uploads   -- {uploadsBefore} rows gone");
-                await VerbAsync("restore --table", ["restore", "latest", "--target-database", "shop", "--table", "public.uploads", "--force"]);
-                Disaster("a dropped table (uploads)", "restore --table public.uploads --force", uploadsBefore, await CountIfExistsAsync(shop, "uploads", cancellationToken));
+                await ExecuteAsync(shop, "DROP TABLE storage.uploads", cancellationToken);
+                Console.WriteLine($"  DROP TABLE storage.uploads   -- {uploadsBefore} rows gone");
+                await VerbAsync("restore --table", ["restore", "latest", "--target-database", "shop", "--table", "storage.uploads", "--force"]);
+                Disaster("a dropped table (storage.uploads)", "restore --table storage.uploads --force", uploadsBefore, await CountIfExistsAsync(shop, "storage.uploads", cancellationToken));
 
                 Banner("Disaster 3: a failed migration");
-                await File.WriteAllTextAsync(Path.Combine(migrations, "V3__orders_discount.sql"), Migration3Broken, cancellationToken);
-                await File.WriteAllTextAsync(Path.Combine(migrations, "R3__orders_discount.sql"), Rollback3, cancellationToken);
+                await File.WriteAllTextAsync(Path.Combine(migrations, "V3__subscriptions_discount.sql"), Migration3Broken, cancellationToken);
+                await File.WriteAllTextAsync(Path.Combine(migrations, "R3__subscriptions_discount.sql"), Rollback3, cancellationToken);
                 var failed = await VerbAsync("migrate (fails)", ["migrate", "--migrations", migrations], expectedExitCode: ExitCodes.Failure);
-                var untouched = !await ColumnExistsAsync(shop, "orders", "discount", cancellationToken);
-                Record("schema untouched", TimeSpan.Zero, failed == ExitCodes.Failure && untouched, untouched ? "the failed migration was rolled back whole" : "column orders.discount is left behind");
-                await File.WriteAllTextAsync(Path.Combine(migrations, "V3__orders_discount.sql"), Migration3Fixed, cancellationToken);
+                var untouched = !await ColumnExistsAsync(shop, "billing", "subscriptions", "discount", cancellationToken);
+                Record("schema untouched", TimeSpan.Zero, failed == ExitCodes.Failure && untouched, untouched ? "the failed migration was rolled back whole" : "column billing.subscriptions.discount is left behind");
+                await File.WriteAllTextAsync(Path.Combine(migrations, "V3__subscriptions_discount.sql"), Migration3Fixed, cancellationToken);
                 await VerbAsync("migrate (fixed)", ["migrate", "--migrations", migrations]);
                 await VerbAsync("rollback", ["rollback", "--migrations", migrations, "--to", "2"]);
-                Disaster("a failed migration (V3)", "fixed and applied, then rollback --to 2", ordersBefore, await CountAsync(shop, "orders", cancellationToken));
+                Disaster("a failed migration (V3, billing.subscriptions)", "fixed and applied, then rollback --to 2", subscriptionsBefore, await CountAsync(shop, "billing.subscriptions", cancellationToken));
 
                 Banner("Disaster 4: point-in-time recovery to the moment before a DELETE (the PITR drill)");
                 var pitr = await JsonVerbAsync("pitr drill", ["pitr", "drill", "--json"]);
@@ -250,7 +276,8 @@ internal static class DemoCommand
         {
             await using var connection = new NpgsqlConnection(connectionString);
             await connection.OpenAsync(cancellationToken);
-            await using var command = new NpgsqlCommand($"SELECT count(*) FROM \"{table}\"", connection);
+            // The demo's own schema-qualified names (schema.table), each part quoted.
+            await using var command = new NpgsqlCommand($"SELECT count(*) FROM \"{table.Replace(".", "\".\"", StringComparison.Ordinal)}\"", connection);
             return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
         }
 
@@ -263,12 +290,13 @@ internal static class DemoCommand
             return (bool)(await exists.ExecuteScalarAsync(cancellationToken))! ? await CountAsync(connectionString, table, cancellationToken) : 0;
         }
 
-        private static async Task<bool> ColumnExistsAsync(string connectionString, string table, string column, CancellationToken cancellationToken)
+        private static async Task<bool> ColumnExistsAsync(string connectionString, string schema, string table, string column, CancellationToken cancellationToken)
         {
             await using var connection = new NpgsqlConnection(connectionString);
             await connection.OpenAsync(cancellationToken);
             await using var command = new NpgsqlCommand(
-                "SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = @table AND column_name = @column)", connection);
+                "SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = @schema AND table_name = @table AND column_name = @column)", connection);
+            command.Parameters.AddWithValue("schema", schema);
             command.Parameters.AddWithValue("table", table);
             command.Parameters.AddWithValue("column", column);
             return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
