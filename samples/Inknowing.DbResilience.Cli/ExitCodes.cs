@@ -15,6 +15,13 @@ internal static class ExitCodes
     /// <summary><c>status --exit-code</c>: versions are pending and none failed (CI can tell "deploy needed" from "broken").</summary>
     public const int Pending = 3;
 
+    /// <summary>
+    /// <c>wal-fetch</c>: the file is archived but no intact copy could be read (damaged, or the storage failed). Above 125, so
+    /// PostgreSQL stops recovery with an error instead of taking it for the end of the archive and promoting short of its
+    /// target.
+    /// </summary>
+    public const int RecoveryMustStop = 126;
+
     /// <summary>The operation was cancelled (Ctrl+C, SIGTERM); nothing half-done was left looking complete.</summary>
     public const int Cancelled = 130;
 }

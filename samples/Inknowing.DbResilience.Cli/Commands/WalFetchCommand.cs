@@ -14,8 +14,9 @@ internal static class WalFetchCommand
         var command = new Command(
             "wal-fetch",
             "Fetch an archived WAL file (restore_command = '... wal-fetch %f %p'), checking its size, its SHA-256 against the storage's record "
-            + "(which must exist) and the WAL's own page headers and record checksums. Exit 0 fetched, 1 not archived (as PostgreSQL expects) or damaged "
-            + "(nothing written), 2 bad input. PostgreSQL ends recovery at any non-zero exit: 'pitr restore' checks the whole chain first.");
+            + "(which must exist) and the WAL's own page headers and record checksums. Exit 0 fetched, 1 not archived (PostgreSQL takes it for the "
+            + "end of the archive), 2 bad input, 126 archived but no intact copy could be read (damaged, or the storage failed; nothing written): "
+            + "above 125, so PostgreSQL stops recovery with an error instead of promoting short of its target.");
         command.Arguments.Add(name);
         command.Arguments.Add(destination);
         command.SetAction(CliApplication.Handle(async (parse, cancellationToken) =>
@@ -36,6 +37,12 @@ internal static class WalFetchCommand
             {
                 await Console.Error.WriteLineAsync("error: " + ex.Message);
                 return ExitCodes.UsageError;
+            }
+            catch (Exception ex) when (ex is not (OperationCanceledException or DbResilienceConfigurationException))
+            {
+                // Damaged, unreadable or unreachable: exit 1 would tell PostgreSQL the archive ends here: it would promote and lose every later commit.
+                await Console.Error.WriteLineAsync($"error: {ex.Message} Recovery stops here (exit {ExitCodes.RecoveryMustStop}) rather than end early.");
+                return ExitCodes.RecoveryMustStop;
             }
         }));
         return command;

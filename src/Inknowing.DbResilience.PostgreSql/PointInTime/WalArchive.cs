@@ -124,11 +124,55 @@ public sealed class WalArchive
     /// <param name="cancellationToken">Cancels the fetch.</param>
     /// <returns><see langword="true"/> when the file was fetched; <see langword="false"/> when no storage has it.</returns>
     /// <exception cref="ArgumentException"><paramref name="name"/> is not a WAL file name.</exception>
-    /// <exception cref="PointInTimeException">Every stored copy is damaged; the message names each and what is wrong.</exception>
+    /// <exception cref="PointInTimeException">
+    /// Every stored copy is damaged (the message names each and what is wrong), or a segment is missing while later segments of its
+    /// timeline are stored, or a timeline's history file while segments of that timeline are (a gap: answering "not archived"
+    /// would end recovery early).
+    /// </exception>
     public async Task<bool> FetchAsync(string name, string destinationPath, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(destinationPath);
-        return (await FetchCheckedAsync(WalFileName.Parse(name), destinationPath, cancellationToken).ConfigureAwait(false)).Found;
+        var file = WalFileName.Parse(name);
+        if ((await FetchCheckedAsync(file, destinationPath, cancellationToken).ConfigureAwait(false)).Found)
+        {
+            return true;
+        }
+
+        // "Not archived" tells PostgreSQL the archive ends here. With later segments of the same timeline stored, it does not:
+        // a gap, and recovery would promote short of everything after it.
+        // The same for a timeline's history file while segments of that timeline are stored: without it, recovery would
+        // stay on the older timeline. Timeline 1 has no history file.
+        if ((file.Kind == WalFileKind.Segment || (file.Kind == WalFileKind.History && file.Timeline > 1))
+            && await FindLaterSegmentAsync(file, cancellationToken).ConfigureAwait(false) is { } later)
+        {
+            var what = file.Kind == WalFileKind.Segment ? "WAL segment" : "timeline history file";
+            throw new PointInTimeException(
+                $"The {what} {file.Name} is missing from the archive, but a later segment of timeline {file.Timeline} is archived ({later}): "
+                + $"the chain has a gap. Nothing was written to '{destinationPath}'. Restore the file from another copy of the archive; "
+                + "to accept losing every commit after the gap, run 'dbresilience pitr restore --allow-early-stop' instead.");
+        }
+
+        return false;
+    }
+
+    /// <summary>Finds a stored segment (or partial segment) of the file's timeline after it (any, for a history file), in any storage.</summary>
+    private async Task<string?> FindLaterSegmentAsync(WalFileName file, CancellationToken cancellationToken)
+    {
+        var prefix = string.Create(CultureInfo.InvariantCulture, $"{WalFileName.Prefix}{file.Timeline:X8}/");
+        foreach (var storage in _storages.Providers)
+        {
+            await foreach (var info in storage.ListAsync(prefix, cancellationToken).ConfigureAwait(false))
+            {
+                var stored = WalFileName.TryParse(info.Key[(info.Key.LastIndexOf('/') + 1)..]);
+                if (stored is { Kind: WalFileKind.Segment or WalFileKind.Partial }
+                    && (file.Kind == WalFileKind.History || string.CompareOrdinal(stored.Name[..24], file.Name) > 0))
+                {
+                    return stored.Name;
+                }
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Fetches one file as <see cref="FetchAsync"/> does, and returns what the structural check of a segment found.</summary>
