@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Inknowing.DbResilience.IntegrationTests.Migrations;
+
+namespace Inknowing.DbResilience.IntegrationTests.Tools;
+
+/// <summary>
+/// Runs the README's first command, the demo, as a newcomer would (no configuration: the CLI's variables unset) and
+/// checks its JSON summary: every step passed, each disaster recovered with no row lost, RTO and RPO within their objectives.
+/// </summary>
+public sealed class DemoCommandTests
+{
+    [Test]
+    public async Task Demo_NoConfiguration_EveryStepPassesAndNoRowIsLost()
+    {
+        var temporary = Directory.CreateTempSubdirectory("demo-test-");
+        try
+        {
+            if (!OperatingSystem.IsWindows())
+            {
+                // The throwaway cluster's server runs as the postgres OS user when the tests run as root.
+                File.SetUnixFileMode(temporary.FullName, (UnixFileMode)0b111_101_101);
+            }
+
+            var (exitCode, output, error) = await RunDemoAsync(temporary.FullName);
+
+            exitCode.Should().Be(0, error);
+            using var summary = JsonDocument.Parse(output);
+            var root = summary.RootElement;
+            root.GetProperty("passed").GetBoolean().Should().BeTrue();
+            var steps = root.GetProperty("steps").EnumerateArray().ToList();
+            steps.Where(s => !s.GetProperty("passed").GetBoolean()).Select(s => s.GetProperty("name").GetString() + ": " + s.GetProperty("detail").GetString())
+                .Should().BeEmpty();
+            steps.Select(s => s.GetProperty("name").GetString()).Should().Contain(
+                ["migrate", "backup", "verify", "restore-table", "restore --table", "migrate (fails)", "schema untouched", "migrate (fixed)", "rollback", "pitr drill", "drill", "integrity"]);
+
+            var disasters = root.GetProperty("disasters").EnumerateArray().ToList();
+            disasters.Should().HaveCount(3);
+            disasters.Should().AllSatisfy(d =>
+            {
+                d.GetProperty("rowsBefore").GetInt64().Should().BePositive();
+                d.GetProperty("rowsAfter").GetInt64().Should().Be(d.GetProperty("rowsBefore").GetInt64(), d.GetProperty("name").GetString());
+                d.GetProperty("rowsLost").GetInt64().Should().Be(0);
+            });
+            root.GetProperty("rowsLost").GetInt64().Should().Be(0);
+            root.GetProperty("rtoSeconds").GetDouble().Should().BePositive().And.BeLessThanOrEqualTo(root.GetProperty("rtoObjectiveSeconds").GetDouble());
+            root.GetProperty("rpoSeconds").GetDouble().Should().BeGreaterThanOrEqualTo(0).And.BeLessThanOrEqualTo(root.GetProperty("rpoObjectiveSeconds").GetDouble());
+
+            temporary.EnumerateFileSystemInfos().Should().BeEmpty("the demo removes its cluster and storage");
+        }
+        finally
+        {
+            temporary.Delete(recursive: true);
+        }
+    }
+
+    private static async Task<(int ExitCode, string Output, string Error)> RunDemoAsync(string temporaryDirectory)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(CliProcess.DllPath);
+        info.ArgumentList.Add("demo");
+        info.ArgumentList.Add("--json");
+        foreach (var variable in new[] { "DBRESILIENCE_CONNECTION", "DBRESILIENCE_STORAGE", "DBRESILIENCE_SCHEMA", "DBRESILIENCE_BACKUP_KEY" })
+        {
+            info.Environment.Remove(variable);
+        }
+
+        info.Environment["TMPDIR"] = temporaryDirectory;
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        return (process.ExitCode, await output, await error);
+    }
+}
