@@ -44,8 +44,21 @@ case "${1:-}" in
     shift
     eng/install-prerequisites.sh
     dotnet build samples/Inknowing.DbResilience.Cli -c Release -v quiet -nologo -clp:NoSummary
-    if [[ " $* " != *" --keep "* ]]; then trap cleanup EXIT; new_run_tmp; fi
-    dotnet samples/Inknowing.DbResilience.Cli/bin/Release/net10.0/dbresilience.dll demo "$@"
+    copy_to=()
+    if [[ " $* " != *" --keep "* ]]; then
+      trap cleanup EXIT
+      new_run_tmp
+      # A throwaway S3 server (s3rver from eng/test-services) on 127.0.0.1 for the demo's off-site copy; stopped at exit
+      # with everything else under this run's directory.
+      port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+      mkdir -p "$run_tmp/s3rver"
+      NODE_OPTIONS=--openssl-legacy-provider node eng/test-services/node_modules/s3rver/bin/s3rver.js \
+        -d "$run_tmp/s3rver" -a 127.0.0.1 -p "$port" --no-vhost-buckets --configure-bucket demo >"$run_tmp/s3rver.log" 2>&1 &
+      for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.2; done
+      export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER
+      copy_to=(--copy-to "s3://demo/shop?endpoint=http://127.0.0.1:$port&region=us-east-1&pathStyle=true&compatibility=true")
+    fi
+    dotnet samples/Inknowing.DbResilience.Cli/bin/Release/net10.0/dbresilience.dll demo "${copy_to[@]}" "$@"
     ;;
   test)
     shift

@@ -79,6 +79,11 @@ internal static class DemoCommand
     public static Command Create()
     {
         var keep = new Option<bool>("--keep") { Description = "Leave the throwaway cluster and its storage in place at the end (the connection string is printed)." };
+        var copyTo = new Option<string?>("--copy-to")
+        {
+            Description = "Also copy the backups to this storage URI, an off-site copy (for example s3://bucket/prefix?endpoint=...; credentials from the AWS "
+                + "environment variables), and verify them there. './build.sh demo' passes a throwaway S3 server on 127.0.0.1.",
+        };
         var command = new Command(
             "demo",
             "Start a throwaway PostgreSQL cluster on 127.0.0.1 with WAL archiving into a local storage, then run the tool's verbs against it: "
@@ -86,13 +91,14 @@ internal static class DemoCommand
             + "a point-in-time recovery drill, "
             + "a restore drill and the integrity checks; print a summary with the rows lost and the measured RTO and RPO, and remove everything. --json: the summary alone on standard output.");
         command.Options.Add(keep);
+        command.Options.Add(copyTo);
         command.Options.Add(GlobalOptions.Json);
         command.SetAction(CliApplication.Handle(async (parse, cancellationToken) =>
         {
             var demo = new Demo();
             if (!parse.GetValue(GlobalOptions.Json))
             {
-                return await demo.RunAsync(parse.GetValue(keep), cancellationToken);
+                return await demo.RunAsync(parse.GetValue(keep), parse.GetValue(copyTo), cancellationToken);
             }
 
             // --json: the verbs' own output goes to standard error, and standard output carries only the summary.
@@ -100,7 +106,7 @@ internal static class DemoCommand
             Console.SetOut(Console.Error);
             try
             {
-                var exitCode = await demo.RunAsync(parse.GetValue(keep), cancellationToken);
+                var exitCode = await demo.RunAsync(parse.GetValue(keep), parse.GetValue(copyTo), cancellationToken);
                 await using var stdout = Console.OpenStandardOutput();
                 demo.WriteJson(stdout);
                 return exitCode;
@@ -122,7 +128,7 @@ internal static class DemoCommand
         private double? _pitrRto;
         private double? _rpo;
 
-        public async Task<int> RunAsync(bool keep, CancellationToken cancellationToken)
+        public async Task<int> RunAsync(bool keep, string? copyTo, CancellationToken cancellationToken)
         {
             var root = Directory.CreateTempSubdirectory("dbresilience-demo-").FullName;
             var storage = Path.Combine(root, "storage");
@@ -192,6 +198,12 @@ internal static class DemoCommand
                 await VerbAsync("backup", ["backup", "--tier", "daily"]);
                 await VerbAsync("verify", ["verify", "latest"]);
                 await VerbAsync("backups list", ["backups", "list"]);
+                if (copyTo is not null)
+                {
+                    Banner("An off-site copy: the backups copied to a second storage, then verified there alone");
+                    await VerbAsync("storage copy", ["storage", "copy", "--from", new Uri(storage).AbsoluteUri, "--to", copyTo, "--prefix", "backups/"]);
+                    await VerbAsync("verify the copy", ["verify", "latest", "--storage", copyTo]);
+                }
 
                 Banner("Disaster 1: a bad DELETE removes a third of the dialogue messages");
                 var deleted = await ExecuteAsync(shop, "DELETE FROM dialogue.messages WHERE id % 3 = 0", cancellationToken);

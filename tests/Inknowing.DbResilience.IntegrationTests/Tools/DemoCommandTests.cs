@@ -1,12 +1,16 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Amazon.Runtime;
+using Amazon.S3;
+using Inknowing.DbResilience.IntegrationTests.Infrastructure;
 using Inknowing.DbResilience.IntegrationTests.Migrations;
 
 namespace Inknowing.DbResilience.IntegrationTests.Tools;
 
 /// <summary>
 /// Runs the README's first command, the demo, as a newcomer would (no configuration: the CLI's variables unset) and
-/// checks its JSON summary: every step passed, each disaster recovered with no row lost, RTO and RPO within their objectives.
+/// checks its JSON summary: every step passed, each disaster recovered with no row lost, RTO and RPO within their objectives,
+/// and the backups copied to a real S3 server (s3rver, as <c>./build.sh demo</c> starts one) verified there.
 /// </summary>
 public sealed class DemoCommandTests
 {
@@ -22,7 +26,21 @@ public sealed class DemoCommandTests
                 File.SetUnixFileMode(temporary.FullName, (UnixFileMode)0b111_101_101);
             }
 
-            var (exitCode, output, error) = await RunDemoAsync(temporary.FullName);
+            var bucket = "demo-" + Guid.NewGuid().ToString("N")[..8];
+            var server = TestServers.S3rver;
+            var config = new AmazonS3Config
+            {
+                ServiceURL = server.Endpoint.ToString(),
+                ForcePathStyle = true,
+                AuthenticationRegion = "us-east-1",
+                RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
+                ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
+            };
+            using var client = new AmazonS3Client(new BasicAWSCredentials(S3TestServer.AccessKey, S3TestServer.SecretKey), config);
+            await client.PutBucketAsync(bucket);
+            var copyTo = $"s3://{bucket}/shop?endpoint={server.Endpoint}&region=us-east-1&pathStyle=true&compatibility=true";
+
+            var (exitCode, output, error) = await RunDemoAsync(temporary.FullName, copyTo);
 
             exitCode.Should().Be(0, error);
             using var summary = JsonDocument.Parse(output);
@@ -32,7 +50,7 @@ public sealed class DemoCommandTests
             steps.Where(s => !s.GetProperty("passed").GetBoolean()).Select(s => s.GetProperty("name").GetString() + ": " + s.GetProperty("detail").GetString())
                 .Should().BeEmpty();
             steps.Select(s => s.GetProperty("name").GetString()).Should().Contain(
-                ["migrate", "backup", "verify", "restore-table", "restore --table", "migrate (fails)", "schema untouched", "migrate (fixed)", "rollback", "pitr drill", "drill", "integrity"]);
+                ["migrate", "backup", "verify", "storage copy", "verify the copy", "restore-table", "restore --table", "migrate (fails)", "schema untouched", "migrate (fixed)", "rollback", "pitr drill", "drill", "integrity"]);
 
             var disasters = root.GetProperty("disasters").EnumerateArray().ToList();
             disasters.Should().HaveCount(3);
@@ -47,6 +65,8 @@ public sealed class DemoCommandTests
             root.GetProperty("rpoSeconds").GetDouble().Should().BeGreaterThanOrEqualTo(0).And.BeLessThanOrEqualTo(root.GetProperty("rpoObjectiveSeconds").GetDouble());
 
             temporary.EnumerateFileSystemInfos().Should().BeEmpty("the demo removes its cluster and storage");
+            var copied = await client.ListObjectsV2Async(new() { BucketName = bucket, Prefix = "shop/backups/" });
+            copied.S3Objects.Should().Contain(o => o.Key.EndsWith("/manifest.json", StringComparison.Ordinal), "the off-site copy holds the backups");
         }
         finally
         {
@@ -54,7 +74,7 @@ public sealed class DemoCommandTests
         }
     }
 
-    private static async Task<(int ExitCode, string Output, string Error)> RunDemoAsync(string temporaryDirectory)
+    private static async Task<(int ExitCode, string Output, string Error)> RunDemoAsync(string temporaryDirectory, string copyTo)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -65,12 +85,16 @@ public sealed class DemoCommandTests
         info.ArgumentList.Add(CliProcess.DllPath);
         info.ArgumentList.Add("demo");
         info.ArgumentList.Add("--json");
+        info.ArgumentList.Add("--copy-to");
+        info.ArgumentList.Add(copyTo);
         foreach (var variable in new[] { "DBRESILIENCE_CONNECTION", "DBRESILIENCE_STORAGE", "DBRESILIENCE_SCHEMA", "DBRESILIENCE_BACKUP_KEY" })
         {
             info.Environment.Remove(variable);
         }
 
         info.Environment["TMPDIR"] = temporaryDirectory;
+        info.Environment["AWS_ACCESS_KEY_ID"] = S3TestServer.AccessKey;
+        info.Environment["AWS_SECRET_ACCESS_KEY"] = S3TestServer.SecretKey;
         using var process = Process.Start(info)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
