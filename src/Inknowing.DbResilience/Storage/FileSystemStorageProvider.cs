@@ -244,8 +244,16 @@ public sealed class FileSystemStorageProvider : IStorageProvider
     /// <inheritdoc />
     public override string ToString() => Name;
 
-    private static FileStream CreateTemporary(string directory, string temporary)
+    private FileStream CreateTemporary(string directory, string temporary)
     {
+        if (!Directory.Exists(_root))
+        {
+            // Above the root the directories are the user's, created as mkdir -p would (a restore target or the server's OS user
+            // may need to pass through them); the root and everything below it are the store's, 0700.
+            Directory.CreateDirectory(Path.GetDirectoryName(_root) ?? _root);
+            PrivateFiles.CreateDirectory(_root);
+        }
+
         for (var attempt = 0; ; attempt++)
         {
             PrivateFiles.CreateDirectory(directory);
