@@ -31,21 +31,16 @@ public static class PostgreSqlConfigurationExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configuration);
         var postgreSql = configuration.GetSection("PostgreSql");
-        if (builder.CheckSection<PostgreSqlOptions>(postgreSql, (c, o, b) => c.Bind(o, b)))
-        {
-            builder.UsePostgreSql(o => postgreSql.Bind(o));
-        }
-        else
-        {
-            builder.UsePostgreSql(_ => { });
-        }
+        var boundPostgreSql = builder.CheckSection<PostgreSqlOptions>(postgreSql, (c, o, b) => c.Bind(o, b));
+        builder.UsePostgreSql(o => boundPostgreSql.Bind(o));
 
         var migrations = configuration.GetSection("Migrations");
-        if (migrations.Exists() && builder.CheckSection<MigrationOptions>(migrations, (c, o, b) => c.Bind(o, b), "Directories"))
+        if (migrations.Exists())
         {
+            var bound = builder.CheckSection<MigrationOptions>(migrations, (c, o, b) => c.Bind(o, b), "Directories");
             builder.AddMigrations(o =>
             {
-                migrations.Bind(o);
+                bound.Bind(o);
                 foreach (var directory in migrations.GetSection("Directories").GetChildren())
                 {
                     if (directory.Value is { Length: > 0 } path)
@@ -57,27 +52,31 @@ public static class PostgreSqlConfigurationExtensions
         }
 
         var restores = configuration.GetSection("Restores");
-        if (restores.Exists() && builder.CheckSection<RestoreOptions>(restores, (c, o, b) => c.Bind(o, b)))
+        if (restores.Exists())
         {
-            builder.ConfigureRestores(o => restores.Bind(o));
+            var bound = builder.CheckSection<RestoreOptions>(restores, (c, o, b) => c.Bind(o, b));
+            builder.ConfigureRestores(o => bound.Bind(o));
         }
 
         var drills = configuration.GetSection("Drills");
-        if (drills.Exists() && builder.CheckSection<DrillOptions>(drills, (c, o, b) => c.Bind(o, b)))
+        if (drills.Exists())
         {
-            builder.ConfigureDrills(o => drills.Bind(o));
+            var bound = builder.CheckSection<DrillOptions>(drills, (c, o, b) => c.Bind(o, b));
+            builder.ConfigureDrills(o => bound.Bind(o));
         }
 
         var integrity = configuration.GetSection("IntegrityChecks");
-        if (integrity.Exists() && builder.CheckSection<IntegrityCheckOptions>(integrity, (c, o, b) => c.Bind(o, b)))
+        if (integrity.Exists())
         {
-            builder.ConfigureIntegrityChecks(o => integrity.Bind(o));
+            var bound = builder.CheckSection<IntegrityCheckOptions>(integrity, (c, o, b) => c.Bind(o, b));
+            builder.ConfigureIntegrityChecks(o => bound.Bind(o));
         }
 
         var pointInTime = configuration.GetSection("PointInTime");
-        if (pointInTime.Exists() && builder.CheckSection<PointInTimeOptions>(pointInTime, (c, o, b) => c.Bind(o, b)))
+        if (pointInTime.Exists())
         {
-            builder.EnablePointInTimeRecovery(o => pointInTime.Bind(o));
+            var bound = builder.CheckSection<PointInTimeOptions>(pointInTime, (c, o, b) => c.Bind(o, b));
+            builder.EnablePointInTimeRecovery(o => bound.Bind(o));
         }
 
         return builder;

@@ -25,11 +25,7 @@ public static class S3ConfigurationExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configuration);
         var section = configuration.GetSection("Storage").GetSection("S3");
-        if (!builder.CheckSection<S3StorageOptions>(section, (c, o, b) => c.Bind(o, b)))
-        {
-            return builder;
-        }
-
-        return asCopy ? builder.AddS3Storage(o => section.Bind(o)) : builder.UseS3Storage(o => section.Bind(o));
+        var bound = builder.CheckSection<S3StorageOptions>(section, (c, o, b) => c.Bind(o, b));
+        return asCopy ? builder.AddS3Storage(o => bound.Bind(o)) : builder.UseS3Storage(o => bound.Bind(o));
     }
 }

@@ -27,9 +27,12 @@ public static partial class ConfigurationBinding
     /// source generator sees the concrete type, for example <c>(c, o, b) =&gt; c.Bind(o, b)</c>.
     /// </param>
     /// <param name="children">Child sections that another call binds, not checked against <typeparamref name="TOptions"/>.</param>
-    /// <returns><see langword="true"/> when every key binds, so the caller registers the binding; otherwise <see langword="false"/>.</returns>
+    /// <returns>
+    /// What to bind: <paramref name="section"/> itself when every key binds; otherwise a copy without the keys in error, so
+    /// that the options' own validation still judges the rest and every problem is reported together.
+    /// </returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
-    public static bool CheckSection<TOptions>(
+    public static IConfiguration CheckSection<TOptions>(
         this DbResilienceBuilder builder, IConfiguration section, Action<IConfiguration, TOptions, Action<BinderOptions>> bind, params string[] children)
         where TOptions : class, new()
     {
@@ -37,6 +40,7 @@ public static partial class ConfigurationBinding
         ArgumentNullException.ThrowIfNull(section);
         ArgumentNullException.ThrowIfNull(bind);
         ArgumentNullException.ThrowIfNull(children);
+        var good = new List<KeyValuePair<string, string?>>();
         var ok = true;
         foreach (var (relative, value) in section.AsEnumerable(makePathsRelative: true))
         {
@@ -50,6 +54,7 @@ public static partial class ConfigurationBinding
             try
             {
                 bind(single, new TOptions(), static b => b.ErrorOnUnknownConfiguration = true);
+                good.Add(new(relative, value));
             }
             catch (InvalidOperationException ex)
             {
@@ -58,7 +63,7 @@ public static partial class ConfigurationBinding
             }
         }
 
-        return ok;
+        return ok ? section : new ConfigurationBuilder().AddInMemoryCollection(good).Build();
     }
 
     /// <summary>Records a configuration problem, reported when the configuration is validated with every other one.</summary>

@@ -67,25 +67,28 @@ public static class ConfigurationBuilderExtensions
 
     private static void BindBackups(DbResilienceBuilder builder, IConfigurationSection section)
     {
-        if (section.Exists() && builder.CheckSection<BackupOptions>(section, (c, o, b) => c.Bind(o, b)))
+        if (section.Exists())
         {
-            builder.ConfigureBackups(o => section.Bind(o));
+            var bound = builder.CheckSection<BackupOptions>(section, (c, o, b) => c.Bind(o, b));
+            builder.ConfigureBackups(o => bound.Bind(o));
         }
     }
 
     private static void BindScheduler(DbResilienceBuilder builder, IConfigurationSection section)
     {
-        if (section.Exists() && builder.CheckSection<SchedulerOptions>(section, (c, o, b) => c.Bind(o, b)))
+        if (section.Exists())
         {
-            builder.EnableScheduler(o => section.Bind(o));
+            var bound = builder.CheckSection<SchedulerOptions>(section, (c, o, b) => c.Bind(o, b));
+            builder.EnableScheduler(o => bound.Bind(o));
         }
     }
 
     private static void BindHealthChecks(DbResilienceBuilder builder, IConfigurationSection section)
     {
-        if (section.Exists() && builder.CheckSection<DbResilienceHealthOptions>(section, (c, o, b) => c.Bind(o, b)))
+        if (section.Exists())
         {
-            builder.EnableHealthChecks(o => section.Bind(o));
+            var bound = builder.CheckSection<DbResilienceHealthOptions>(section, (c, o, b) => c.Bind(o, b));
+            builder.EnableHealthChecks(o => bound.Bind(o));
         }
     }
 
@@ -96,21 +99,21 @@ public static class ConfigurationBuilderExtensions
             return;
         }
 
-        if (builder.CheckSection<NotificationOptions>(section, (c, o, b) => c.Bind(o, b), "Slack", "Webhook", "Email"))
-        {
-            builder.ConfigureNotifications(o => section.Bind(o));
-        }
+        var notifications = builder.CheckSection<NotificationOptions>(section, (c, o, b) => c.Bind(o, b), "Slack", "Webhook", "Email");
+        builder.ConfigureNotifications(o => notifications.Bind(o));
 
         var slack = section.GetSection("Slack");
-        if (slack.Exists() && builder.CheckSection<SlackNotifierOptions>(slack, (c, o, b) => c.Bind(o, b)))
+        if (slack.Exists())
         {
-            builder.AddSlackNotifications(o => slack.Bind(o));
+            var bound = builder.CheckSection<SlackNotifierOptions>(slack, (c, o, b) => c.Bind(o, b));
+            builder.AddSlackNotifications(o => bound.Bind(o));
         }
 
         var webhook = section.GetSection("Webhook");
-        if (webhook.Exists() && builder.CheckSection<WebhookNotifierOptions>(webhook, (c, o, b) => c.Bind(o, b)))
+        if (webhook.Exists())
         {
-            builder.AddWebhookNotifications(o => webhook.Bind(o));
+            var bound = builder.CheckSection<WebhookNotifierOptions>(webhook, (c, o, b) => c.Bind(o, b));
+            builder.AddWebhookNotifications(o => bound.Bind(o));
         }
     }
 }

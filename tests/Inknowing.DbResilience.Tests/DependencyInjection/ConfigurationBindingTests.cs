@@ -3,6 +3,8 @@ using System.Reflection;
 using System.Text.RegularExpressions;
 using Inknowing.DbResilience.Backups;
 using Inknowing.DbResilience.DependencyInjection;
+using Inknowing.DbResilience.Email;
+using Inknowing.DbResilience.Email.DependencyInjection;
 using Inknowing.DbResilience.Health;
 using Inknowing.DbResilience.Notifications;
 using Inknowing.DbResilience.PostgreSql;
@@ -34,6 +36,7 @@ public sealed partial class ConfigurationBindingTests
         ("DbResilience:Notifications", typeof(NotificationOptions)),
         ("DbResilience:Notifications:Slack", typeof(SlackNotifierOptions)),
         ("DbResilience:Notifications:Webhook", typeof(WebhookNotifierOptions)),
+        ("DbResilience:Notifications:Email", typeof(EmailNotifierOptions)),
         ("DbResilience:HealthChecks", typeof(DbResilienceHealthOptions)),
         ("DbResilience:Migrations", typeof(MigrationOptions)),
         ("DbResilience:Restores", typeof(RestoreOptions)),
@@ -61,6 +64,7 @@ public sealed partial class ConfigurationBindingTests
             ["DbResilience:Backups:Retention:Daily"] = "7",
             ["DbResilience:Scheduler:TimeZne"] = "Europe/Berlin",
             ["DbResilience:Scheduler:Jobs:backup-daily:Timeout"] = "soon",
+            ["DbResilience:Scheduler:MaxBackupAge"] = "-01:00:00",
             ["DbResilience:HealthChecks:BackupDegradedAfter"] = "12:00:00",
             ["DbResilience:HealthChecks:BackupUnhealthyAfter"] = "yesterday",
             ["DbResilience:Notifications:Slack:MinimumSeverity"] = "Loud",
@@ -77,7 +81,9 @@ public sealed partial class ConfigurationBindingTests
         errors.Should().Contain(e => e.StartsWith("DbResilience:Scheduler:Jobs:backup-daily:Timeout: the value is not a valid time span", StringComparison.Ordinal));
         errors.Should().Contain(e => e.StartsWith("DbResilience:HealthChecks:BackupUnhealthyAfter: the value is not a valid time span", StringComparison.Ordinal));
         errors.Should().Contain(e => e.StartsWith("DbResilience:Notifications:Slack:MinimumSeverity: the value is not a valid NotificationSeverity", StringComparison.Ordinal));
-        errors.Should().HaveCountGreaterThanOrEqualTo(7);
+        errors.Should().Contain(e => e.StartsWith("DbResilience:Scheduler:MaxBackupAge is -01:00:00", StringComparison.Ordinal),
+            "the keys of a section that bind are still validated when another key of it is in error");
+        errors.Should().HaveCountGreaterThanOrEqualTo(8);
         string.Join("\n", errors).Should().NotContain("hunter2").And.NotContain("yesterday").And.NotContain("Loud");
     }
 
@@ -145,7 +151,7 @@ public sealed partial class ConfigurationBindingTests
             var services = new ServiceCollection();
             var section = Section(new Dictionary<string, string?> { [concrete] = "1" });
 
-            services.AddDbResilience(section, b => b.UsePostgreSql(section).UseS3Storage(section));
+            services.AddDbResilience(section, b => b.UsePostgreSql(section).UseS3Storage(section).AddEmailNotifications(section));
 
             Problems(services).Should().NotContain(p => p.Contains("not a known setting", StringComparison.Ordinal), key);
         }
