@@ -112,7 +112,7 @@ case "${1:-}" in
     suffix=()
     [ -z "${VERSION_SUFFIX:-}" ] || suffix=(--version-suffix "$VERSION_SUFFIX")
     for project in src/Inknowing.DbResilience src/Inknowing.DbResilience.PostgreSql src/Inknowing.DbResilience.S3 \
-                   samples/Inknowing.DbResilience.Cli; do
+                   src/Inknowing.DbResilience.Email samples/Inknowing.DbResilience.Cli; do
       dotnet pack "$project" -c Release -o "$output" -p:ContinuousIntegrationBuild=true "${suffix[@]}" \
         -v quiet -nologo -clp:NoSummary
     done

@@ -185,7 +185,7 @@ public sealed class S3TestServer : IAsyncDisposable
         throw new InvalidOperationException("eng/test-services was not found above " + AppContext.BaseDirectory + ": run the tests from the repository.");
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

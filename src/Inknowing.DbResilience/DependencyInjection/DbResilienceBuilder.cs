@@ -191,6 +191,13 @@ public sealed class DbResilienceBuilder
     {
         services.AddOptions();
         services.TryAddValidatedOptions<DbResilienceOptions, DbResilienceOptionsValidator>();
+        if (!services.Any(d => d.ServiceType == typeof(ConfigurationProblems)))
+        {
+            var problems = new ConfigurationProblems();
+            services.AddSingleton(problems);
+            services.AddSingleton<IValidateOptions<DbResilienceOptions>>(problems);
+        }
+
         services.TryAddKeyedSingleton<TimeProvider>(ServiceKey, (sp, _) => sp.GetService<TimeProvider>() ?? TimeProvider.System);
         services.TryAddKeyedSingleton<ILoggerFactory>(ServiceKey, (sp, _) => new LibraryLoggerFactory(sp.GetService<ILoggerFactory>()));
         services.TryAdd(ServiceDescriptor.KeyedSingleton(typeof(ILogger<>), ServiceKey, typeof(LibraryLogger<>)));

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Inknowing.DbResilience.DependencyInjection;
@@ -29,5 +30,23 @@ public static class ServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         return new DbResilienceBuilder(services);
+    }
+
+    /// <summary>
+    /// Adds Inknowing.DbResilience configured from <paramref name="configuration"/>, usually
+    /// <c>services.AddDbResilience(configuration.GetSection("DbResilience"))</c>, then by <paramref name="configure"/>.
+    /// </summary>
+    /// <param name="services">The application's services.</param>
+    /// <param name="configuration">The <c>DbResilience</c> section (appsettings, environment variables).</param>
+    /// <param name="configure">Configures what the configuration does not hold (migration sources, the PostgreSQL and S3 sections); optional.</param>
+    /// <returns>The same service collection.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="configuration"/> is <see langword="null"/>.</exception>
+    /// <remarks>Every problem, unknown keys and values of the wrong type included, is reported at once when the host starts.</remarks>
+    public static IServiceCollection AddDbResilience(this IServiceCollection services, IConfiguration configuration, Action<DbResilienceBuilder>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var builder = services.AddDbResilience().BindConfiguration(configuration);
+        configure?.Invoke(builder);
+        return services;
     }
 }
