@@ -60,7 +60,7 @@ internal sealed class JobScheduler : BackgroundService
     /// <summary>Gets how this scheduler names itself in the job history: host, process id and instance.</summary>
     public string Runner { get; }
 
-    /// <summary>Gets a task that completes once the scheduler has read the clock and planned its first instants (for tests).</summary>
+    /// <summary>Gets a task that completes once the scheduler has planned its first instants and waits on the clock (for tests).</summary>
     internal Task Planned => _planned.Task;
 
     /// <summary>Raised when this scheduler is done with an instant of a job: run, skipped or refused (for tests).</summary>
@@ -86,7 +86,6 @@ internal sealed class JobScheduler : BackgroundService
         try
         {
             await CatchUpAsync(jobs, start, stoppingToken).ConfigureAwait(false);
-            _planned.TrySetResult();
             while (!stoppingToken.IsCancellationRequested)
             {
                 var due = next.Values.Where(v => v is not null).Select(v => v!.Value).DefaultIfEmpty(DateTimeOffset.MaxValue).Min();
@@ -94,8 +93,13 @@ internal sealed class JobScheduler : BackgroundService
                 Log.Waiting(_logger, due, wait);
                 if (wait > TimeSpan.Zero)
                 {
-                    await Task.Delay(wait < s_maxWait ? wait : s_maxWait, _time, stoppingToken).ConfigureAwait(false);
+                    // Planned once the first wait is registered with the clock: a clock moved after that wakes it.
+                    var delay = Task.Delay(wait < s_maxWait ? wait : s_maxWait, _time, stoppingToken);
+                    _planned.TrySetResult();
+                    await delay.ConfigureAwait(false);
                 }
+
+                _planned.TrySetResult();
 
                 var now = _time.GetUtcNow();
                 foreach (var job in jobs)

@@ -147,6 +147,20 @@ public sealed class CrashTests : StorageDirectoryTests
     /// <summary>Every version recorded as applied has its table, and every table has its version recorded.</summary>
     private static async Task<List<string>> CompareHistoryAsync(string database, int versions)
     {
+        // The killed client's server backend may still be finishing (and committing) its transaction: wait for it to end, or
+        // the two reads below could see the database before and after that commit.
+        for (var wait = Stopwatch.StartNew(); ; await Task.Delay(100))
+        {
+            var others = await BackupTestDatabase.ScalarAsync<long>(
+                database, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state IS DISTINCT FROM 'idle'");
+            if (others == 0)
+            {
+                break;
+            }
+
+            wait.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(60), "the killed client's server backend ends");
+        }
+
         var exists = await BackupTestDatabase.ScalarAsync<bool>(database, "SELECT to_regclass('dbresilience.schema_migrations') IS NOT NULL");
         var applied = exists ? await AppliedAsync(database) : [];
         var tables = (await BackupTestDatabase.ScalarAsync<string>(
