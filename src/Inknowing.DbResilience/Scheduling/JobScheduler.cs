@@ -40,6 +40,7 @@ internal sealed class JobScheduler : BackgroundService
     private readonly ILogger _logger;
     private readonly Dictionary<string, Task> _running = new(StringComparer.OrdinalIgnoreCase);
     private readonly TaskCompletionSource _planned = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task _catchingUp = Task.CompletedTask;
 
     public JobScheduler(
         JobSchedule schedule,
@@ -93,10 +94,19 @@ internal sealed class JobScheduler : BackgroundService
                 Log.Waiting(_logger, due, wait);
                 if (wait > TimeSpan.Zero)
                 {
-                    // Planned once the first wait is registered with the clock: a clock moved after that wakes it.
-                    var delay = Task.Delay(wait < s_maxWait ? wait : s_maxWait, _time, stoppingToken);
+                    // Planned once the first wait is registered with the clock: a clock moved after that wakes it, and one moved
+                    // between reading it and registering the wait is seen by reading it again.
+                    using var moved = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                    var delay = Task.Delay(wait < s_maxWait ? wait : s_maxWait, _time, moved.Token);
                     _planned.TrySetResult();
-                    await delay.ConfigureAwait(false);
+                    if (due > _time.GetUtcNow())
+                    {
+                        await delay.ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await moved.CancelAsync().ConfigureAwait(false);
+                    }
                 }
 
                 _planned.TrySetResult();
@@ -117,7 +127,7 @@ internal sealed class JobScheduler : BackgroundService
                     }
 
                     next[job.Name] = job.Schedule.Next(instant);
-                    Start(job, instant, isCatchUp: false, stoppingToken);
+                    _ = Start(job, instant, isCatchUp: false, stoppingToken);
                 }
             }
         }
@@ -127,14 +137,16 @@ internal sealed class JobScheduler : BackgroundService
         finally
         {
             _planned.TrySetResult();
+
+            // Every run records its end (cancelled) before the host goes; a run that ignores cancellation is not waited for
+            // beyond its own timeout. The catch-up chain starts nothing once stopping.
+            await _catchingUp.ConfigureAwait(false);
             Task[] running;
             lock (_running)
             {
                 running = _running.Values.ToArray();
             }
 
-            // Every run records its end (cancelled) before the host goes; a run that ignores cancellation is not waited for
-            // beyond its own timeout.
             await Task.WhenAll(running).ConfigureAwait(false);
             Log.SchedulerStopped(_logger, Runner);
         }
@@ -142,6 +154,7 @@ internal sealed class JobScheduler : BackgroundService
 
     private async Task CatchUpAsync(IReadOnlyList<PlannedJob> jobs, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        var missedRuns = new List<(PlannedJob Job, DateTimeOffset Missed)>();
         foreach (var job in jobs.Where(j => j.Options.MissedRuns == MissedRunPolicy.RunOnce))
         {
             if (job.Schedule.Previous(now) is not { } missed)
@@ -163,19 +176,40 @@ internal sealed class JobScheduler : BackgroundService
             if (last.Count == 0 || last[0].ScheduledFor < missed)
             {
                 Log.CatchingUp(_logger, job.Name, missed);
-                Start(job, missed, isCatchUp: true, cancellationToken);
+                missedRuns.Add((job, missed));
             }
         }
+
+        // One after another: missed jobs often share a lock (the backup tiers on a first start), and at once all but one
+        // would be refused and recorded as failed. The scheduler's own loop goes on meanwhile.
+        _catchingUp = Task.Run(
+            async () =>
+            {
+                foreach (var (job, missed) in missedRuns)
+                {
+                    if (cancellationToken.IsCancellationRequested)
+                    {
+                        break;
+                    }
+
+                    if (Start(job, missed, isCatchUp: true, cancellationToken) is { } run)
+                    {
+                        await run.ConfigureAwait(false);
+                    }
+                }
+            },
+            CancellationToken.None);
     }
 
-    private void Start(PlannedJob job, DateTimeOffset instant, bool isCatchUp, CancellationToken stoppingToken)
+    /// <summary>Starts one instant of a job unless the job is still running; returns the run, or <see langword="null"/>.</summary>
+    private Task? Start(PlannedJob job, DateTimeOffset instant, bool isCatchUp, CancellationToken stoppingToken)
     {
         lock (_running)
         {
             if (_running.TryGetValue(job.Name, out var previous) && !previous.IsCompleted)
             {
                 Log.StillRunning(_logger, job.Name, instant);
-                return;
+                return null;
             }
 
             var context = new JobRunContext { JobName = job.Name, ScheduledFor = instant, IsCatchUp = isCatchUp };
@@ -186,6 +220,8 @@ internal sealed class JobScheduler : BackgroundService
                 // After the task completes, so that whoever listens sees the job free for its next instant.
                 _ = run.ContinueWith(_ => finished(context), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
             }
+
+            return run;
         }
     }
 

@@ -86,6 +86,55 @@ public sealed class ScheduledOperationsTests : StorageDirectoryTests
     }
 
     [Test]
+    [CancelAfter(240_000)]
+    public async Task StartAsync_ThreeBackupTiersMissedOnAFreshDatabase_CatchesUpEachInTurnAndNoneFails()
+    {
+        var connectionString = await BackupTestDatabase.CreateShopAsync();
+        using var recorder = new JobRecorder();
+
+        // A Wednesday morning: the daily (02:00 today), weekly (Sunday 03:00) and monthly (the 1st, 04:00) backups were all missed.
+        var wednesday = new DateTimeOffset(2026, 3, 4, 5, 0, 0, TimeSpan.Zero);
+        var missed = new Dictionary<string, DateTimeOffset>
+        {
+            [ScheduledJobNames.DailyBackup] = new(2026, 3, 4, 2, 0, 0, TimeSpan.Zero),
+            [ScheduledJobNames.WeeklyBackup] = new(2026, 3, 1, 3, 0, 0, TimeSpan.Zero),
+            [ScheduledJobNames.MonthlyBackup] = new(2026, 3, 1, 4, 0, 0, TimeSpan.Zero),
+        };
+        var time = new FakeTimeProvider(wednesday);
+        await using var host = SchedulerTestHost.Create(connectionString, time, recorder, "a", b => b
+            .UseFileSystemStorage(NewStorage())
+            .EnableScheduler(o =>
+            {
+                foreach (var name in o.Jobs.Keys.Where(k => !missed.ContainsKey(k)).ToArray())
+                {
+                    o.Jobs.Remove(name);
+                }
+
+                // All three are taken at the same fake instant: retention would keep one of them.
+                o.PruneAfterBackup = false;
+            }));
+        await host.StartAsync();
+        foreach (var (job, instant) in missed)
+        {
+            await recorder.WaitFinishedAsync(["a"], [job], instant);
+        }
+
+        await host.StopAsync();
+
+        // Started at once, all but one would be refused by the backup lock and recorded as failed.
+        var history = host.Services.GetRequiredService<IJobHistory>();
+        foreach (var (job, instant) in missed)
+        {
+            var run = (await history.ListAsync(job)).Should().ContainSingle().Subject;
+            run.ScheduledFor.Should().Be(instant);
+            run.Outcome.Should().Be(JobOutcome.Succeeded, $"{job}: {run.Error ?? run.Summary}");
+        }
+
+        var tiers = (await host.Services.GetRequiredService<IBackupService>().ListAsync()).Select(b => b.Tier).ToList();
+        tiers.Should().BeEquivalentTo(["daily", "weekly", "monthly"]);
+    }
+
+    [Test]
     [CancelAfter(120_000)]
     public async Task RunOnceAsync_JobFailsWithTheConnectionStringInItsError_NotifiesTheFailureWithoutIt()
     {
