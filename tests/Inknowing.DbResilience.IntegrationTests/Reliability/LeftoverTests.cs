@@ -74,16 +74,24 @@ public sealed class LeftoverTests : StorageDirectoryTests
     [Test]
     public async Task RestoreParallel_Interrupted_ExitsOneHundredThirtyAndLeavesNothing()
     {
-        var temporary = NewTemporary();
-        using var cli = ReliabilityCli.Start(_connectionString, _storage, temporary, "restore", "--target-database", NewDatabase(), "-j", "2");
+        // A small restore can finish between the copy appearing and the signal arriving: then it is tried again.
+        var interrupted = false;
+        for (var attempt = 0; attempt < 5 && !interrupted; attempt++)
+        {
+            var temporary = NewTemporary();
+            using var cli = ReliabilityCli.Start(_connectionString, _storage, temporary, "restore", "--target-database", NewDatabase(), "-j", "2");
 
-        var copying = await cli.WaitUntilAsync(() => Leftovers(temporary).Count > 0, TimeSpan.FromMinutes(1));
-        cli.Signal("INT");
-        var (exitCode, output, error) = await cli.WaitAsync();
+            var copying = await cli.WaitUntilAsync(() => Leftovers(temporary).Count > 0, TimeSpan.FromMinutes(1));
+            cli.Signal("INT");
+            var (exitCode, output, error) = await cli.WaitAsync();
 
-        copying.Should().BeTrue("the restore makes a local copy for pg_restore -j");
-        exitCode.Should().Be(130, output + error);
-        Leftovers(temporary).Should().BeEmpty();
+            copying.Should().BeTrue("the restore makes a local copy for pg_restore -j");
+            exitCode.Should().BeOneOf([130, 0], "130 when interrupted, 0 when it finished before the signal: " + output + error);
+            Leftovers(temporary).Should().BeEmpty();
+            interrupted = exitCode == 130;
+        }
+
+        interrupted.Should().BeTrue("one of five restores is interrupted while it copies");
     }
 
     [Test]
