@@ -329,8 +329,9 @@ internal sealed class JobScheduler : BackgroundService
         var work = Task.Run(() => job.Job!.RunAsync(context, linked.Token), CancellationToken.None);
         try
         {
-            // WaitAsync: a job that ignores its token is left behind at the timeout rather than waited for.
-            var result = await work.WaitAsync(job.Options.Timeout, _time, stoppingToken).ConfigureAwait(false);
+            // WaitAsync: a job that ignores its token is left behind at the timeout rather than waited for. One timer, registered
+            // before the job started: the timeout counts from there whatever the clock does meanwhile.
+            var result = await work.WaitAsync(linked.Token).ConfigureAwait(false);
             return (result, result.Outcome is JobOutcome.Failed ? result.Summary : null);
         }
         catch (Exception ex) when (ex is TimeoutException || (ex is OperationCanceledException && timeout.IsCancellationRequested && !stoppingToken.IsCancellationRequested))

@@ -75,9 +75,12 @@ internal sealed class ThrowingJob : IScheduledJob
         => throw new InvalidOperationException("the job broke on purpose");
 }
 
-/// <summary>A job that never ends and ignores its token, the worst case a timeout must survive.</summary>
-internal sealed class HangingJob : IScheduledJob
+/// <summary>A job that records its start, then never ends and ignores its token, the worst case a timeout must survive.</summary>
+internal sealed class HangingJob(JobRecorder recorder, SchedulerInstance instance, TimeProvider time) : IScheduledJob
 {
     public Task<JobRunResult> RunAsync(JobRunContext context, CancellationToken cancellationToken)
-        => new TaskCompletionSource<JobRunResult>().Task;
+    {
+        recorder.Add(new RecordedRun(context.JobName, context.ScheduledFor, time.GetUtcNow(), instance.Name, context.IsCatchUp));
+        return new TaskCompletionSource<JobRunResult>().Task;
+    }
 }
