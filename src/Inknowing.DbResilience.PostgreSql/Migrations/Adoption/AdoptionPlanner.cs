@@ -49,20 +49,14 @@ internal static partial class AdoptionPlanner
                 // whether the file changed since it last ran (a repeatable script is safe to run again by design).
                 var checksum = $"{MigrationTableLayout.CliName(format)}:{row.Checksum ?? "none"}";
                 records.Add(new AdoptedVersion("A:" + name, name, "repeatable", row.Status, row.AppliedAt, row.ExecutionTimeMs, checksum, null, origin, row.SourceKey, script?.Origin));
-                entries.Add((1, default, new MigrationAdoptionEntry
-                {
-                    Version = "A:" + name,
-                    Name = name,
-                    SourceKey = row.SourceKey,
-                    File = script?.Origin,
-                    Match = script is null ? MigrationAdoptionMatch.NoFile : MigrationAdoptionMatch.ChecksumDiffers,
-                    Status = row.Status,
-                    AppliedAt = row.AppliedAt,
-                    ExecutionTimeMs = row.ExecutionTimeMs,
-                    Note = script is null
-                        ? "repeatable script with no A__ file: kept in the history, never run"
-                        : $"repeatable: applied again once by the next migrate, since {tool}'s checksum cannot tell whether it changed",
-                }));
+                entries.Add((1, default, FromRow(
+                    row,
+                    "A:" + name,
+                    name,
+                    script is null ? MigrationAdoptionMatch.NoFile : MigrationAdoptionMatch.ChecksumDiffers,
+                    row.Status,
+                    script is null ? "repeatable script with no A__ file: kept in the history, never run" : $"repeatable: applied again once by the next migrate, since {tool}'s checksum cannot tell whether it changed",
+                    script?.Origin)));
                 continue;
             }
 
@@ -72,17 +66,7 @@ internal static partial class AdoptionPlanner
                 var why = versionText is null || !MigrationVersion.TryParse(versionText, out _)
                     ? $"no version can be read from '{row.SourceKey}': rename the file to V<version>__<name>.sql (the version it ran as) and run adopt again, or baseline"
                     : $"another row of {sourceTable} has version {version}: only the first is adopted";
-                entries.Add((2, default, new MigrationAdoptionEntry
-                {
-                    Version = string.Empty,
-                    Name = rowName,
-                    SourceKey = row.SourceKey,
-                    Match = MigrationAdoptionMatch.Unmapped,
-                    Status = string.Empty,
-                    AppliedAt = row.AppliedAt,
-                    ExecutionTimeMs = row.ExecutionTimeMs,
-                    Note = why,
-                }));
+                entries.Add((2, default, FromRow(row, string.Empty, rowName, MigrationAdoptionMatch.Unmapped, string.Empty, why, null)));
                 continue;
             }
 
@@ -91,17 +75,14 @@ internal static partial class AdoptionPlanner
             if (file is null)
             {
                 records.Add(new AdoptedVersion(key, rowName, "versioned", row.Status, row.AppliedAt, row.ExecutionTimeMs, row.Checksum ?? string.Empty, row.RollbackSql, origin, row.SourceKey, null));
-                entries.Add((0, version, new MigrationAdoptionEntry
-                {
-                    Version = key,
-                    Name = rowName,
-                    SourceKey = row.SourceKey,
-                    Match = MigrationAdoptionMatch.NoFile,
-                    Status = row.Status,
-                    AppliedAt = row.AppliedAt,
-                    ExecutionTimeMs = row.ExecutionTimeMs,
-                    Note = $"no V{key}__*.sql file: adopted; status shows it as missing until the file is added",
-                }));
+                entries.Add((0, version, FromRow(
+                    row,
+                    key,
+                    rowName,
+                    MigrationAdoptionMatch.NoFile,
+                    row.Status,
+                    $"no V{key}__*.sql file: adopted; status shows it as missing until the file is added",
+                    null)));
                 continue;
             }
 
@@ -111,38 +92,28 @@ internal static partial class AdoptionPlanner
             var confirms = comparable && (row.Checksum == file.Checksum || row.Checksum == Sha256(file.Sql.Trim()));
             if (!confirms && !SameName(file.Name, rowName))
             {
-                entries.Add((0, version, new MigrationAdoptionEntry
-                {
-                    Version = key,
-                    Name = rowName,
-                    SourceKey = row.SourceKey,
-                    File = file.Origin,
-                    Match = MigrationAdoptionMatch.NameDiffers,
-                    Status = string.Empty,
-                    AppliedAt = row.AppliedAt,
-                    ExecutionTimeMs = row.ExecutionTimeMs,
-                    Note = $"{tool} ran '{rowName}' as version {key}, but the file of that version is '{file.Origin}': rename the file (or fix its version) so that both say the same, then adopt again",
-                }));
+                entries.Add((0, version, FromRow(
+                    row,
+                    key,
+                    rowName,
+                    MigrationAdoptionMatch.NameDiffers,
+                    string.Empty,
+                    $"{tool} ran '{rowName}' as version {key}, but the file of that version is '{file.Origin}': rename the file (or fix its version) so that both say the same, then adopt again",
+                    file.Origin)));
                 continue;
             }
 
             var match = confirms ? MigrationAdoptionMatch.Matched : comparable ? MigrationAdoptionMatch.ChecksumDiffers : MigrationAdoptionMatch.Rebased;
             var recorded = match == MigrationAdoptionMatch.ChecksumDiffers ? row.Checksum! : file.Checksum;
             records.Add(new AdoptedVersion(key, file.Name, "versioned", row.Status, row.AppliedAt, row.ExecutionTimeMs, recorded, row.RollbackSql, origin, row.SourceKey, file.Origin));
-            entries.Add((0, version, new MigrationAdoptionEntry
-            {
-                Version = key,
-                Name = file.Name,
-                SourceKey = row.SourceKey,
-                File = file.Origin,
-                Match = match,
-                Status = row.Status,
-                AppliedAt = row.AppliedAt,
-                ExecutionTimeMs = row.ExecutionTimeMs,
-                Note = match == MigrationAdoptionMatch.ChecksumDiffers
-                    ? $"the file differs from what {tool} ran (checksum {MigrationPlanner.Short(row.Checksum!)} applied, {MigrationPlanner.Short(file.Checksum)} now): validate and migrate report the drift"
-                    : null,
-            }));
+            entries.Add((0, version, FromRow(
+                row,
+                key,
+                file.Name,
+                match,
+                row.Status,
+                match == MigrationAdoptionMatch.ChecksumDiffers ? $"the file differs from what {tool} ran (checksum {MigrationPlanner.Short(row.Checksum!)} applied, {MigrationPlanner.Short(file.Checksum)} now): validate and migrate report the drift" : null,
+                file.Origin)));
         }
 
         foreach (var file in catalog.Migrations.Where(f => !seen.Contains(f.Version!.Value)))
@@ -306,4 +277,19 @@ internal static partial class AdoptionPlanner
 
     [GeneratedRegex(@"^[A-Za-z]*(?<version>[0-9]+(?:\.[0-9]+)*)(?:__|[ _-]+)(?<name>.*?)(?:\.(?i:sql))?$", RegexOptions.CultureInvariant)]
     private static partial Regex NumberedScript();
+
+    /// <summary>An entry of the mapping for one history row: its version, name, match and note, with the row's own facts.</summary>
+    private static MigrationAdoptionEntry FromRow(
+        ForeignHistoryRow row, string version, string name, MigrationAdoptionMatch match, string status, string? note, string? file) => new()
+    {
+        Version = version,
+        Name = name,
+        SourceKey = row.SourceKey,
+        File = file,
+        Match = match,
+        Status = status,
+        AppliedAt = row.AppliedAt,
+        ExecutionTimeMs = row.ExecutionTimeMs,
+        Note = note,
+    };
 }
