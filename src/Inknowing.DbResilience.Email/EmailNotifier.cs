@@ -68,24 +68,12 @@ internal sealed class EmailNotifier(EmailNotifierOptions options) : INotifier
     {
         var text = new StringBuilder();
         text.Append(n.Summary).Append("\n\n");
-        void Line(string name, string? value)
+        text.Append("Severity: ").Append(n.Severity).Append('\n');
+        foreach (var (name, value) in n.Facts())
         {
-            if (!string.IsNullOrEmpty(value))
-            {
-                text.Append(name).Append(": ").Append(value).Append('\n');
-            }
+            text.Append(name).Append(": ").Append(value).Append('\n');
         }
 
-        Line("Severity", n.Severity.ToString());
-        Line("Operation", n.Operation.ToString());
-        Line("Database", n.Database);
-        Line("Source", n.Source);
-        Line("Job", n.Job);
-        Line("Backup", n.BackupId);
-        Line("Duration", n.Duration?.ToString("c", CultureInfo.InvariantCulture));
-        Line("Size", n.SizeBytes is { } size ? size.ToString("N0", CultureInfo.InvariantCulture) + " bytes" : null);
-        Line("Error", n.Error);
-        Line("At", n.OccurredAt.ToString("u", CultureInfo.InvariantCulture));
         return text.ToString();
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 namespace Inknowing.DbResilience.Notifications;
 
 /// <summary>
@@ -38,4 +39,26 @@ public sealed record DbResilienceNotification
 
     /// <summary>Gets what went wrong, redacted, or <see langword="null"/>.</summary>
     public string? Error { get; init; }
+
+    /// <summary>Lists the notification's facts as name and value, in the order notifiers print them, leaving out those not set.</summary>
+    /// <returns>The facts: operation, database, source, job, backup, duration, size, error and time.</returns>
+    public IEnumerable<KeyValuePair<string, string>> Facts()
+    {
+        KeyValuePair<string, string>?[] facts =
+        [
+            Fact("Operation", Operation.ToString()),
+            Fact("Database", Database),
+            Fact("Source", Source),
+            Fact("Job", Job),
+            Fact("Backup", BackupId),
+            Fact("Duration", Duration?.ToString("c", CultureInfo.InvariantCulture)),
+            Fact("Size", SizeBytes is { } size ? size.ToString("N0", CultureInfo.InvariantCulture) + " bytes" : null),
+            Fact("Error", Error),
+            Fact("At", OccurredAt.ToString("u", CultureInfo.InvariantCulture)),
+        ];
+        return facts.Where(f => f is not null).Select(f => f!.Value);
+
+        static KeyValuePair<string, string>? Fact(string name, string? value)
+            => string.IsNullOrEmpty(value) ? null : new KeyValuePair<string, string>(name, value);
+    }
 }

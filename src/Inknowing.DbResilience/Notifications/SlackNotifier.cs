@@ -32,23 +32,11 @@ internal sealed class SlackNotifier(SlackNotifierOptions options, NotificationHt
             _ => ":white_check_mark: ",
         });
         text.Append(n.Summary);
-        void Line(string name, string? value)
+        foreach (var (name, value) in n.Facts())
         {
-            if (!string.IsNullOrEmpty(value))
-            {
-                text.Append('\n').Append(name).Append(": ").Append(value);
-            }
+            text.Append('\n').Append(name).Append(": ").Append(value);
         }
 
-        Line("Operation", n.Operation.ToString());
-        Line("Database", n.Database);
-        Line("Source", n.Source);
-        Line("Job", n.Job);
-        Line("Backup", n.BackupId);
-        Line("Duration", n.Duration?.ToString("c", CultureInfo.InvariantCulture));
-        Line("Size", n.SizeBytes?.ToString("N0", CultureInfo.InvariantCulture) + (n.SizeBytes is null ? null : " bytes"));
-        Line("Error", n.Error);
-        Line("At", n.OccurredAt.ToString("u", CultureInfo.InvariantCulture));
         return text.ToString();
     }
 }
