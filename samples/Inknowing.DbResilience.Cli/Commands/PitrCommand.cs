@@ -3,6 +3,7 @@ using System.Globalization;
 using Inknowing.DbResilience.Backups;
 using Inknowing.DbResilience.Drills;
 using Inknowing.DbResilience.PostgreSql.PointInTime;
+using Inknowing.DbResilience.Restore;
 using NpgsqlTypes;
 
 namespace Inknowing.DbResilience.Cli.Commands;
@@ -83,17 +84,19 @@ internal static class PitrCommand
         {
             var target = ParseTarget(parse.GetValue(time), parse.GetValue(lsn), parse.GetValue(xid), parse.GetValue(name), parse.GetValue(latest), parse.GetValue(immediate));
             await using var host = PitrHost.Build(parse, database: true);
-            var result = await host.GetRequiredService<PointInTimeRestorer>().RestoreAsync(
-                new PointInTimeRestoreRequest
-                {
-                    TargetDirectory = parse.GetValue(targetDir)!,
-                    Target = target,
-                    BaseBackupId = parse.GetValue(backup),
-                    Start = parse.GetValue(start),
-                    Port = parse.GetValue(port),
-                    AllowEarlyStop = parse.GetValue(allowEarlyStop),
-                },
-                cancellationToken);
+            // Through the restore service like every restore: it selects the point-in-time strategy for a base backup and records the restore.
+            var request = new RestoreRequest
+            {
+                BackupId = parse.GetValue(backup) ?? "latest",
+                PointInTime = target,
+                TargetDirectory = parse.GetValue(targetDir)!,
+                StartServer = parse.GetValue(start),
+                Port = parse.GetValue(port),
+                AllowEarlyStop = parse.GetValue(allowEarlyStop),
+            };
+            var restored = await host.GetRequiredService<IRestoreService>().RestoreAsync(request, cancellationToken);
+            var result = (restored as BaseBackupRestoreResult)?.PointInTime
+                ?? throw new RestoreException($"Restore strategy {restored.Strategy} restored {restored.BackupId} but reported no point-in-time result; check the application's restore strategies.");
             if (parse.GetValue(GlobalOptions.Json))
             {
                 CliJson.Write(new RestoreOutput(
@@ -196,7 +199,7 @@ internal static class PitrCommand
         return command;
     }
 
-    private static RecoveryTarget ParseTarget(string? time, string? lsn, ulong? xid, string? name, bool latest, bool immediate)
+    private static PointInTimeTarget ParseTarget(string? time, string? lsn, ulong? xid, string? name, bool latest, bool immediate)
     {
         var given = new[] { time is not null, lsn is not null, xid is not null, name is not null, latest, immediate }.Count(g => g);
         if (given != 1)
@@ -207,27 +210,27 @@ internal static class PitrCommand
         if (time is not null)
         {
             return DateTimeOffset.TryParse(time, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed)
-                ? RecoveryTarget.AtTime(parsed)
+                ? PointInTimeTarget.AtTime(parsed)
                 : throw new DbResilienceConfigurationException($"--time '{time}' is not a time: use ISO 8601 such as 2026-11-21T02:00:00Z.");
         }
 
         if (lsn is not null)
         {
             return NpgsqlLogSequenceNumber.TryParse(lsn, out var parsed)
-                ? RecoveryTarget.AtLsn(parsed)
+                ? PointInTimeTarget.AtLsn(parsed.ToString())
                 : throw new DbResilienceConfigurationException($"--lsn '{lsn}' is not a WAL location: use the form 0/3000100.");
         }
 
         if (xid is { } transaction)
         {
-            return RecoveryTarget.AtTransaction(transaction);
+            return PointInTimeTarget.AtTransaction(transaction);
         }
 
         if (name is not null)
         {
             try
             {
-                return RecoveryTarget.AtRestorePoint(name);
+                return PointInTimeTarget.AtRestorePoint(name);
             }
             catch (ArgumentException ex)
             {
@@ -235,7 +238,7 @@ internal static class PitrCommand
             }
         }
 
-        return latest ? RecoveryTarget.Latest : RecoveryTarget.Immediate;
+        return latest ? PointInTimeTarget.Latest : PointInTimeTarget.Immediate;
     }
 
     /// <summary>The <c>--json</c> output of <c>pitr window</c>: the recoverable window, each base backup in the shape <c>basebackup --json</c> writes.</summary>

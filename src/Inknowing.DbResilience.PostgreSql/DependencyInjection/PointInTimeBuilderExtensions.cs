@@ -2,6 +2,7 @@ using Inknowing.DbResilience.DependencyInjection;
 using Inknowing.DbResilience.PostgreSql.Drills;
 using Inknowing.DbResilience.PostgreSql.PointInTime;
 using Inknowing.DbResilience.PostgreSql.Restore;
+using Inknowing.DbResilience.Restore;
 using Inknowing.DbResilience.Retention;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -45,6 +46,9 @@ public static class PointInTimeBuilderExtensions
                 History = sp.GetRequiredService<RecoveryHistory>(),
                 Time = sp.GetRequiredKeyedService<TimeProvider>(DbResilienceBuilder.ServiceKey),
             });
+            // Base backups are restored through IRestoreService like every other backup; an application's strategy for them wins.
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IRestoreStrategy, PointInTimeRestoreStrategy>(
+                sp => new PointInTimeRestoreStrategy(sp.GetRequiredService<PointInTimeRestorer>())));
             services.TryAddSingleton(sp => new PointInTimeDrill(
                 sp.GetRequiredService<BaseBackupService>(),
                 sp.GetRequiredService<PointInTimeRestorer>(),
@@ -53,6 +57,7 @@ public static class PointInTimeBuilderExtensions
                 sp.GetRequiredService<IOptions<DrillOptions>>())
             {
                 History = sp.GetRequiredService<RecoveryHistory>(),
+                Restores = sp.GetRequiredService<IRestoreService>(),
             });
             services.TryAddSingleton<PointInTimeRetention>();
             services.TryAddSingleton<IBaseBackupRetention>(sp => sp.GetRequiredService<PointInTimeRetention>());

@@ -31,7 +31,8 @@ internal sealed class PostgreSqlDrillRunner(
     [FromKeyedServices(DbResilienceBuilder.ServiceKey)] TimeProvider timeProvider,
     [FromKeyedServices(DbResilienceBuilder.ServiceKey)] ILogger<PostgreSqlDrillRunner> logger,
     IJobLock? jobLock = null,
-    PointInTimeRestorer? restorer = null) : IDrillRunner
+    PointInTimeRestorer? restorer = null,
+    IRestoreService? restores = null) : IDrillRunner
 {
     public async Task<DrillReport> RunAsync(string backupIdOrLatest = "latest", CancellationToken cancellationToken = default)
     {
@@ -166,7 +167,7 @@ internal sealed class PostgreSqlDrillRunner(
         var scratch = reservation.Path;
         try
         {
-            if (restorer is null)
+            if (restorer is null || restores is null)
             {
                 await drill.StepAsync("restore", () => Task.FromResult((false,
                     $"Backup {manifest.Id} is a base backup: restoring it needs point-in-time recovery, which is not enabled (EnablePointInTimeRecovery()).")))
@@ -178,18 +179,21 @@ internal sealed class PostgreSqlDrillRunner(
             PointInTimeRestoreResult? result = null;
             await drill.StepAsync("restore", async () =>
             {
-                result = await restorer.RestoreAsync(
-                    new PointInTimeRestoreRequest
-                    {
-                        TargetDirectory = Path.Combine(scratch, "data"),
-                        Target = RecoveryTarget.Immediate,
-                        BaseBackupId = manifest.Id,
-                        Start = true,
-                        Settings = new Dictionary<string, string> { ["fsync"] = "off" },
-                    },
-                    cancellationToken).ConfigureAwait(false);
-                return (true, string.Create(CultureInfo.InvariantCulture,
-                    $"Base backup {manifest.Id} restored to its consistent point ({manifest.Wal?.StopLsn}) into a throwaway cluster on 127.0.0.1:{result.Port}, {result.WalFilesStaged} WAL file(s) staged and checked; {result.RecoveryStop}."));
+                // Through the restore service, as every restore of a base backup: the strategy it selects, recorded in recovery_history.
+                var request = new RestoreRequest
+                {
+                    BackupId = manifest.Id,
+                    PointInTime = PointInTimeTarget.Immediate,
+                    TargetDirectory = Path.Combine(scratch, "data"),
+                    StartServer = true,
+                    ServerSettings = { ["fsync"] = "off" },
+                };
+                var restored = await restores.RestoreAsync(request, cancellationToken).ConfigureAwait(false);
+                result = (restored as BaseBackupRestoreResult)?.PointInTime;
+                return result is null
+                    ? (false, $"Restore strategy {restored.Strategy} restored base backup {manifest.Id} without starting a server to verify.")
+                    : (true, string.Create(CultureInfo.InvariantCulture,
+                        $"Base backup {manifest.Id} restored to its consistent point ({manifest.Wal?.StopLsn}) into a throwaway cluster on 127.0.0.1:{result.Port}, {result.WalFilesStaged} WAL file(s) staged and checked; {result.RecoveryStop}."));
             }).ConfigureAwait(false);
             if (result?.Cluster is not { } cluster)
             {

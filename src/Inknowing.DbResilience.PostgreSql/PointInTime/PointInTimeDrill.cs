@@ -52,8 +52,39 @@ public sealed class PointInTimeDrill
         _rtoObjective = drillOptions?.Value.RtoObjective ?? new DrillOptions().RtoObjective;
     }
 
+    /// <summary>Restores to a time into a started throwaway cluster: through the restore service when registered, else the restorer.</summary>
+    private async Task<PointInTimeRestoreResult> RestoreAsync(string directory, DateTimeOffset time, CancellationToken cancellationToken)
+    {
+        if (Restores is null)
+        {
+            return await _restorer.RestoreAsync(
+                new PointInTimeRestoreRequest
+                {
+                    TargetDirectory = directory,
+                    Target = RecoveryTarget.AtTime(time),
+                    Start = true,
+                    Settings = new Dictionary<string, string> { ["fsync"] = "off" },
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+
+        var request = new Inknowing.DbResilience.Restore.RestoreRequest
+        {
+            PointInTime = Inknowing.DbResilience.Restore.PointInTimeTarget.AtTime(time),
+            TargetDirectory = directory,
+            StartServer = true,
+            ServerSettings = { ["fsync"] = "off" },
+        };
+        var result = await Restores.RestoreAsync(request, cancellationToken).ConfigureAwait(false);
+        return (result as BaseBackupRestoreResult)?.PointInTime
+            ?? throw new PointInTimeException($"Restore strategy {result.Strategy} restored base backup {result.BackupId} without starting a server the drill can verify.");
+    }
+
     /// <summary>Gets or sets where drills are recorded (<c>recovery_history</c>); set by the library's registration.</summary>
     internal RecoveryHistory? History { get; set; }
+
+    /// <summary>Gets or sets the restore service the drill restores through (its selected strategy, recorded); set by the library's registration, else the restorer is called directly.</summary>
+    internal Inknowing.DbResilience.Restore.IRestoreService? Restores { get; set; }
 
     /// <summary>Gets or sets how long the drill waits for the WAL of its delete to reach storage. The default value is 2 minutes.</summary>
     public TimeSpan ArchiveTimeout { get; set; } = TimeSpan.FromMinutes(2);
@@ -143,15 +174,7 @@ public sealed class PointInTimeDrill
             var rto = Stopwatch.StartNew();
             var result = await StepAsync(steps, "restore", async () =>
             {
-                var restored = await _restorer.RestoreAsync(
-                    new PointInTimeRestoreRequest
-                    {
-                        TargetDirectory = Path.Combine(scratch, "data"),
-                        Target = RecoveryTarget.AtTime(report.TargetTime!.Value),
-                        Start = true,
-                        Settings = new Dictionary<string, string> { ["fsync"] = "off" },
-                    },
-                    cancellationToken).ConfigureAwait(false);
+                var restored = await RestoreAsync(Path.Combine(scratch, "data"), report.TargetTime!.Value, cancellationToken).ConfigureAwait(false);
                 return (restored, $"base backup {restored.BaseBackup.Id}, {restored.WalFilesStaged} WAL file(s), {restored.RecoveryStop}");
             }).ConfigureAwait(false);
 

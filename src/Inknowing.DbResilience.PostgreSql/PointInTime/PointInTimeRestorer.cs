@@ -166,6 +166,10 @@ public sealed partial class PointInTimeRestorer
         }
     }
 
+    /// <summary>Restores as <see cref="RestoreAsync"/> does, without recording it: the caller (the restore service) records it.</summary>
+    internal Task<PointInTimeRestoreResult> RestoreUnrecordedAsync(PointInTimeRestoreRequest request, CancellationToken cancellationToken)
+        => RestoreCoreAsync(request, cancellationToken);
+
     /// <summary>Gets or sets where restores are recorded (<c>recovery_history</c>); set by the library's registration.</summary>
     internal RecoveryHistory? History { get; set; }
 

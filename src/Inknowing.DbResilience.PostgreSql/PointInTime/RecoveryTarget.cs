@@ -68,6 +68,18 @@ public sealed record RecoveryTarget
     /// <returns>The description.</returns>
     public override string ToString() => Value is null ? Kind.ToString().ToLowerInvariant() : $"{Kind.ToString().ToLowerInvariant()} {Value}";
 
+    /// <summary>Converts the target of a <see cref="Inknowing.DbResilience.Restore.RestoreRequest"/> into the one the restorer reads.</summary>
+    /// <exception cref="ArgumentException">The LSN of an LSN target is not a WAL location.</exception>
+    internal static RecoveryTarget From(Inknowing.DbResilience.Restore.PointInTimeTarget target) => target.Kind switch
+    {
+        Inknowing.DbResilience.Restore.PointInTimeTargetKind.Immediate => Immediate,
+        Inknowing.DbResilience.Restore.PointInTimeTargetKind.Time => AtTime(target.Time!.Value),
+        Inknowing.DbResilience.Restore.PointInTimeTargetKind.Lsn => AtLsn(NpgsqlLogSequenceNumber.Parse(target.Lsn!)),
+        Inknowing.DbResilience.Restore.PointInTimeTargetKind.TransactionId => AtTransaction(target.TransactionId!.Value),
+        Inknowing.DbResilience.Restore.PointInTimeTargetKind.RestorePoint => AtRestorePoint(target.RestorePoint!),
+        _ => Latest,
+    };
+
     /// <summary>Gets the recovery settings of this target, for postgresql.auto.conf.</summary>
     internal IEnumerable<KeyValuePair<string, string>> GetSettings()
     {

@@ -13,7 +13,7 @@ internal static class RestoreSources
         return new RestoreSource
         {
             BackupId = manifest.Id,
-            Format = manifest.Format switch
+            Format = manifest.Kind == BackupKind.Base ? RestoreSourceFormat.BaseBackup : manifest.Format switch
             {
                 BackupFormat.Directory => RestoreSourceFormat.DirectoryTar,
                 BackupFormat.Plain => RestoreSourceFormat.Plain,

@@ -60,4 +60,38 @@ public sealed class RestoreRequest
     /// The default value is <see langword="false"/>.
     /// </summary>
     public bool SkipDatabaseProperties { get; set; }
+
+    /// <summary>
+    /// Gets or sets the point a base backup is recovered to by replaying archived WAL (point-in-time recovery). With a target,
+    /// <see cref="BackupId"/> <c>latest</c> lets the restore choose the base backup for the target (the newest one before a time
+    /// or LSN). A logical backup cannot be rolled forward: a target with one is refused. A base backup restored without a
+    /// target stops at its consistent point. The default value is <see langword="null"/>.
+    /// </summary>
+    public PointInTimeTarget? PointInTime { get; set; }
+
+    /// <summary>
+    /// Gets or sets a value indicating whether a point-in-time restore that replays to the end of the archive (latest, a
+    /// transaction id or a restore point) may stop at the last consistent point before a missing or damaged WAL file, and
+    /// report what was not replayed. Without it, such a restore is refused before anything is written, naming the file.
+    /// Time and LSN targets are always refused when WAL they need is missing. The default value is <see langword="false"/>.
+    /// </summary>
+    public bool AllowEarlyStop { get; set; }
+
+    /// <summary>
+    /// Gets or sets the new data directory a base backup is restored into; it must not exist or be empty. Required for a
+    /// base backup, unused for a logical one. The default value is <see langword="null"/>.
+    /// </summary>
+    public string? TargetDirectory { get; set; }
+
+    /// <summary>
+    /// Gets or sets a value indicating whether the server restored from a base backup is started, recovery awaited and where
+    /// it stopped checked against the target. Otherwise the data directory is only prepared. The default value is <see langword="false"/>.
+    /// </summary>
+    public bool StartServer { get; set; }
+
+    /// <summary>Gets or sets the TCP port on 127.0.0.1 of the server restored from a base backup. The default value is 0: a free port.</summary>
+    public int Port { get; set; }
+
+    /// <summary>Gets more server settings for the server restored from a base backup, such as <c>fsync = off</c> for a throwaway drill.</summary>
+    public IDictionary<string, string> ServerSettings { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 }

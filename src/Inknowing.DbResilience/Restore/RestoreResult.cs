@@ -1,12 +1,12 @@
 namespace Inknowing.DbResilience.Restore;
 
-/// <summary>What a restore did.</summary>
-public sealed record RestoreResult
+/// <summary>What a restore did. A strategy may return a derived record with what only it knows (a point-in-time restore does).</summary>
+public record RestoreResult
 {
     /// <summary>Gets the backup that was restored.</summary>
     public required string BackupId { get; init; }
 
-    /// <summary>Gets the database that was restored into.</summary>
+    /// <summary>Gets the database that was restored into; for a base backup, the data directory.</summary>
     public required string TargetDatabase { get; init; }
 
     /// <summary>Gets the name of the strategy that restored it.</summary>

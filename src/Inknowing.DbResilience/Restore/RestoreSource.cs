@@ -1,7 +1,7 @@
 namespace Inknowing.DbResilience.Restore;
 
 /// <summary>
-/// The bytes of one logical backup as a restore reads them: how to open them, what their SHA-256 must be, and how to
+/// The bytes of one backup as a restore reads them: how to open them, what their SHA-256 must be, and how to
 /// decode them (decrypt, decompress) once verified.
 /// </summary>
 public sealed class RestoreSource

@@ -1,6 +1,6 @@
 namespace Inknowing.DbResilience.Restore;
 
-/// <summary>How the bytes of a logical backup are laid out.</summary>
+/// <summary>How the bytes of a backup are laid out.</summary>
 public enum RestoreSourceFormat
 {
     /// <summary>pg_dump's custom format (<c>-Fc</c>), restored with pg_restore; selective and parallel restores work.</summary>
@@ -11,4 +11,7 @@ public enum RestoreSourceFormat
 
     /// <summary>Plain SQL (<c>-Fp</c>), replayed with psql; only full restores.</summary>
     Plain = 2,
+
+    /// <summary>A base backup (pg_basebackup's tar of a data directory), restored into a new data directory and rolled forward with archived WAL.</summary>
+    BaseBackup = 3,
 }
