@@ -41,6 +41,12 @@ internal static class CliJson
             new JsonStringEnumConverter<MigrationProblemKind>(JsonNamingPolicy.CamelCase),
             new JsonStringEnumConverter<MigrationHistoryFormat>(JsonNamingPolicy.CamelCase),
             new JsonStringEnumConverter<MigrationAdoptionMatch>(JsonNamingPolicy.CamelCase),
+
+            // The migration states and actions keep the tracking tables' words (rolled_back, and empty for nothing recorded).
+            new MigrationText.Converter<MigrationState>(MigrationText.Of),
+            new MigrationText.Converter<MigrationAdoptionStatus>(MigrationText.Of),
+            new MigrationText.Converter<MigrationAction>(MigrationText.Of),
+            new JsonStringEnumConverter<PointInTimeTargetKind>(JsonNamingPolicy.CamelCase),
             new JsonStringEnumConverter<RestoreSourceFormat>(JsonNamingPolicy.CamelCase),
             new JsonStringEnumConverter<TableRestoreMode>(JsonNamingPolicy.CamelCase),
             new JsonStringEnumConverter<TableRestorePlanTableRole>(JsonNamingPolicy.CamelCase),

@@ -34,7 +34,7 @@ app.MapGet("/dbresilience/status", async (IMigrationRunner runner, IJobSchedule 
     var now = TimeProvider.System.GetUtcNow();
     return Results.Ok(new
     {
-        Migrations = entries.Select(e => new { e.Version, e.Name, Status = e.Status.ToString(), e.AppliedAt }),
+        Migrations = entries.Select(e => new { e.Version, e.Name, Status = e.Status == MigrationState.RolledBack ? "rolled_back" : e.Status.ToString().ToLowerInvariant(), e.AppliedAt }),
         Jobs = schedule.GetJobs(now, nextRuns: 1).Select(j => new { j.Name, j.Cron, j.Enabled, j.Available, NextRun = j.NextRuns.Count > 0 ? j.NextRuns[0] : (DateTimeOffset?)null }),
     });
 });

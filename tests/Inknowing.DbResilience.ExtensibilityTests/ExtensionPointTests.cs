@@ -98,6 +98,6 @@ public sealed class ExtensionPointTests
 
         result.Executions.Select(e => e.Key).Should().Equal("1", "2");
         (await PostgreSqlServer.ScalarAsync<string>(database, "SELECT body FROM notes WHERE id = 1")).Should().Be("from an in-memory source");
-        (await runner.GetStatusAsync()).Should().HaveCount(2).And.OnlyContain(s => s.Status == "completed");
+        (await runner.GetStatusAsync()).Should().HaveCount(2).And.OnlyContain(s => s.Status == MigrationState.Completed);
     }
 }

@@ -88,7 +88,7 @@ internal static class MigrationCli
         Console.WriteLine($"{"version",-16} {"status",-12} {"match",-16} {"was",-24} file / note");
         foreach (var e in result.Entries)
         {
-            Console.WriteLine($"{(e.Version.Length == 0 ? "-" : e.Version),-16} {(e.Status.Length == 0 ? "-" : e.Status),-12} {e.Match,-16} {e.SourceKey ?? "-",-24} {e.File ?? "-"}{(e.Note is null ? string.Empty : "  (" + e.Note + ")")}");
+            Console.WriteLine($"{(e.Version.Length == 0 ? "-" : e.Version),-16} {(e.Status == MigrationAdoptionStatus.NotRecorded ? "-" : MigrationText.Of(e.Status)),-12} {e.Match,-16} {e.SourceKey ?? "-",-24} {e.File ?? "-"}{(e.Note is null ? string.Empty : "  (" + e.Note + ")")}");
         }
 
         foreach (var note in result.Notes)
@@ -113,14 +113,14 @@ internal static class MigrationCli
         {
             if (result.DryRun)
             {
-                Console.WriteLine($"-- would {execution.Action} {execution.Key} {execution.Name} ({execution.Origin}){(execution.Transactional ? string.Empty : ", outside a transaction")}");
+                Console.WriteLine($"-- would {MigrationText.Of(execution.Action)} {execution.Key} {execution.Name} ({execution.Origin}){(execution.Transactional ? string.Empty : ", outside a transaction")}");
                 Console.WriteLine(execution.Sql.TrimEnd());
                 Console.WriteLine();
             }
             else
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{(execution.Action == "apply" ? "applied" : "rolled back"),-12} {execution.Key,-10} {execution.Name,-40} {execution.Duration.TotalMilliseconds,8:F0} ms{(execution.RestorePointName is null ? string.Empty : "  restore point " + execution.RestorePointName)}"));
+                    $"{(execution.Action == MigrationAction.Apply ? "applied" : "rolled back"),-12} {execution.Key,-10} {execution.Name,-40} {execution.Duration.TotalMilliseconds,8:F0} ms{(execution.RestorePointName is null ? string.Empty : "  restore point " + execution.RestorePointName)}"));
             }
         }
 

@@ -8,7 +8,11 @@ namespace Inknowing.DbResilience.Cli.Commands;
 internal static class StatusCommand
 {
     /// <summary>The states status counts, in the order of its summary line.</summary>
-    private static readonly string[] States = ["completed", "adopted", "baselined", "pending", "running", "failed", "rolled_back", "changed", "missing"];
+    private static readonly MigrationState[] States =
+    [
+        MigrationState.Completed, MigrationState.Adopted, MigrationState.Baselined, MigrationState.Pending, MigrationState.Running,
+        MigrationState.Failed, MigrationState.RolledBack, MigrationState.Changed, MigrationState.Missing,
+    ];
 
     public static Command Create()
     {
@@ -37,7 +41,7 @@ internal static class StatusCommand
                     foreach (var e in entries)
                     {
                         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                            $"{e.Version,-12} {e.Status,-12} {e.AppliedAt?.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) ?? "-",-20} {e.ExecutionTimeMs?.ToString(CultureInfo.InvariantCulture) ?? "-",8}  {e.Name}"));
+                            $"{e.Version,-12} {MigrationText.Of(e.Status),-12} {e.AppliedAt?.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) ?? "-",-20} {e.ExecutionTimeMs?.ToString(CultureInfo.InvariantCulture) ?? "-",8}  {e.Name}"));
                     }
 
                     Console.WriteLine(Summary(entries));
@@ -53,15 +57,15 @@ internal static class StatusCommand
     internal static string Summary(IReadOnlyList<MigrationStatusEntry> entries)
     {
         var counts = States.Select(s => (State: s, Count: entries.Count(e => e.Status == s))).Where(c => c.Count > 0)
-            .Select(c => $"{c.Count} {c.State.Replace('_', ' ')}")
-            .Concat(entries.Where(e => !States.Contains(e.Status)).GroupBy(e => e.Status).Select(g => $"{g.Count()} {g.Key}"));
-        var pending = entries.Count(e => e.Status == "pending");
+            .Select(c => $"{c.Count} {MigrationText.Of(c.State).Replace('_', ' ')}")
+            .Concat(entries.Where(e => !States.Contains(e.Status)).GroupBy(e => e.Status).Select(g => $"{g.Count()} {MigrationText.Of(g.Key)}"));
+        var pending = entries.Count(e => e.Status == MigrationState.Pending);
         return $"{entries.Count} script(s), {pending} pending: {string.Join(", ", counts)}.";
     }
 
     /// <summary>Returns 1 when anything failed or is not as it ran, else 3 when something is pending (or rolled back: migrate applies it again), else 0.</summary>
     internal static int ExitCode(IReadOnlyList<MigrationStatusEntry> entries)
-        => entries.Any(e => e.Status is "failed" or "running" or "changed" or "missing") ? ExitCodes.Failure
-            : entries.Any(e => e.Status is "pending" or "rolled_back") ? ExitCodes.Pending
+        => entries.Any(e => e.Status is MigrationState.Failed or MigrationState.Running or MigrationState.Changed or MigrationState.Missing) ? ExitCodes.Failure
+            : entries.Any(e => e.Status is MigrationState.Pending or MigrationState.RolledBack) ? ExitCodes.Pending
             : ExitCodes.Success;
 }

@@ -216,7 +216,7 @@ internal static class MigrationPlanner
                 : row.Status == "completed" && row.Checksum != script.Checksum ? (script.Kind == MigrationKind.Repeatable ? "pending" : "changed")
                 : AppliedStatus(row);
             entries.Add((script.Kind == MigrationKind.Versioned ? script.Version : null,
-                new MigrationStatusEntry { Version = script.TrackingKey, Name = script.Name, Status = status, Checksum = script.Checksum, AppliedAt = row?.AppliedAt, ExecutionTimeMs = row?.ExecutionTimeMs, Kind = script.Kind }));
+                new MigrationStatusEntry { Version = script.TrackingKey, Name = script.Name, Status = MigrationStatusText.ToState(status), Checksum = script.Checksum, AppliedAt = row?.AppliedAt, ExecutionTimeMs = row?.ExecutionTimeMs, Kind = script.Kind }));
         }
 
         foreach (var row in tracked.Values.Where(r => !known.Contains(r.Version)))
@@ -224,7 +224,7 @@ internal static class MigrationPlanner
             var kind = row.Kind switch { "seed" => MigrationKind.Seed, "repeatable" => MigrationKind.Repeatable, _ => MigrationKind.Versioned };
             MigrationVersion? order = kind == MigrationKind.Versioned && MigrationVersion.TryParse(row.Version, out var v) ? v : null;
             var status = row.Status == "completed" ? "missing" : row.Status;
-            entries.Add((order, new MigrationStatusEntry { Version = row.Version, Name = row.Name, Status = status, Checksum = row.Checksum, AppliedAt = row.AppliedAt, ExecutionTimeMs = row.ExecutionTimeMs, Kind = kind }));
+            entries.Add((order, new MigrationStatusEntry { Version = row.Version, Name = row.Name, Status = MigrationStatusText.ToState(status), Checksum = row.Checksum, AppliedAt = row.AppliedAt, ExecutionTimeMs = row.ExecutionTimeMs, Kind = kind }));
         }
 
         return entries

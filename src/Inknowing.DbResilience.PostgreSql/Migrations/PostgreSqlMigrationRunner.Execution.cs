@@ -142,7 +142,7 @@ internal sealed partial class PostgreSqlMigrationRunner
                     Key = script.TrackingKey,
                     Name = script.Name,
                     Origin = script.Origin,
-                    Action = action,
+                    Action = MigrationStatusText.ToAction(action),
                     Transactional = true,
                     Sql = script.Sql,
                     Duration = TimeSpan.FromMilliseconds(elapsedMs),
@@ -260,7 +260,7 @@ internal sealed partial class PostgreSqlMigrationRunner
 
         var duration = _time.GetElapsedTime(started);
         Log.ScriptRan(_logger, action, key, script.Name, (long)duration.TotalMilliseconds, "outside a transaction");
-        return new MigrationExecution { Kind = script.Kind, Key = key, Name = script.Name, Origin = script.Origin, Action = action, Transactional = false, Sql = script.Sql, Duration = duration, AffectedRows = affected, RestorePointName = restorePoint?.Name, RestorePointLsn = restorePoint?.Lsn };
+        return new MigrationExecution { Kind = script.Kind, Key = key, Name = script.Name, Origin = script.Origin, Action = MigrationStatusText.ToAction(action), Transactional = false, Sql = script.Sql, Duration = duration, AffectedRows = affected, RestorePointName = restorePoint?.Name, RestorePointLsn = restorePoint?.Lsn };
     }
 
     /// <summary>

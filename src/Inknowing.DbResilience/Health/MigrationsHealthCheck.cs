@@ -21,8 +21,9 @@ internal sealed class MigrationsHealthCheck(IServiceProvider services) : IHealth
         }
 
         var status = await runner.GetStatusAsync(cancellationToken).ConfigureAwait(false);
-        var pending = status.Where(s => s.Status == "pending").Select(s => s.Version).ToArray();
-        var changed = status.Where(s => s.Status is "changed" or "missing" or "failed").Select(s => $"{s.Version} {s.Status}").ToArray();
+        var pending = status.Where(s => s.Status == MigrationState.Pending).Select(s => s.Version).ToArray();
+        var changed = status.Where(s => s.Status is MigrationState.Changed or MigrationState.Missing or MigrationState.Failed)
+            .Select(s => $"{s.Version} {s.Status.ToString().ToLowerInvariant()}").ToArray();
         if (changed.Length > 0)
         {
             return HealthCheckResult.Unhealthy($"Applied migrations drifted: {string.Join(", ", changed)}.");

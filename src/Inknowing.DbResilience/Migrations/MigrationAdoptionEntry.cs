@@ -22,10 +22,10 @@ public sealed record MigrationAdoptionEntry
     public required MigrationAdoptionMatch Match { get; init; }
 
     /// <summary>
-    /// Gets what is recorded: <c>completed</c>, <c>failed</c> or <c>rolled_back</c>; <c>pending</c> for a file left to
-    /// migrate; empty when nothing is recorded.
+    /// Gets what is recorded: completed, failed or rolled back; pending for a file left to migrate;
+    /// <see cref="MigrationAdoptionStatus.NotRecorded"/> when nothing is recorded.
     /// </summary>
-    public required string Status { get; init; }
+    public required MigrationAdoptionStatus Status { get; init; }
 
     /// <summary>Gets when the other tool applied it, when it says.</summary>
     public DateTimeOffset? AppliedAt { get; init; }

@@ -15,8 +15,8 @@ public sealed record MigrationExecution
     /// <summary>Gets the file or resource it came from.</summary>
     public required string Origin { get; init; }
 
-    /// <summary>Gets <c>apply</c> or <c>rollback</c>.</summary>
-    public required string Action { get; init; }
+    /// <summary>Gets whether the script was applied or rolled back.</summary>
+    public required MigrationAction Action { get; init; }
 
     /// <summary>
     /// Gets a value indicating whether it ran in one transaction (false when it holds statements such as CREATE INDEX

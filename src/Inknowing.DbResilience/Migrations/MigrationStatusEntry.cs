@@ -10,11 +10,11 @@ public sealed record MigrationStatusEntry
     public required string Name { get; init; }
 
     /// <summary>
-    /// Gets <c>pending</c>, <c>running</c>, <c>completed</c>, <c>failed</c> or <c>rolled_back</c>; <c>adopted</c> when
-    /// imported from another tool's history and <c>baselined</c> when recorded by a baseline (both applied, not run by the
-    /// library); <c>missing</c> when applied but its file is gone; <c>changed</c> when applied but its file differs.
+    /// Gets the script's state: pending, running, completed, failed or rolled back; adopted when imported from another tool's
+    /// history and baselined when recorded by a baseline (both applied, not run by the library); missing when applied but its
+    /// file is gone; changed when applied but its file differs.
     /// </summary>
-    public required string Status { get; init; }
+    public required MigrationState Status { get; init; }
 
     /// <summary>Gets the checksum of the file, or of the applied script when the file is gone.</summary>
     public required string Checksum { get; init; }

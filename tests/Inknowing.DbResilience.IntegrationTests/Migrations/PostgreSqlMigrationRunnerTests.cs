@@ -456,7 +456,7 @@ public sealed class PostgreSqlMigrationRunnerTests
         third.Executions.Select(e => e.Key).Should().Equal("A:view");
         (await context.ScalarAsync<long>("SELECT count(*) FROM a")).Should().Be(1);
         (await context.ScalarAsync<long>("SELECT count(*) FROM tracking.schema_migrations")).Should().Be(4);
-        status.Select(s => (s.Version, s.Status)).Should().Equal(("1", "completed"), ("2", "completed"), ("A:view", "completed"), ("S1", "completed"));
+        status.Select(s => (s.Version, s.Status)).Should().Equal(("1", MigrationState.Completed), ("2", MigrationState.Completed), ("A:view", MigrationState.Completed), ("S1", MigrationState.Completed));
     }
 
     [Test]

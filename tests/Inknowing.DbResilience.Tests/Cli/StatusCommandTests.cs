@@ -14,7 +14,7 @@ public sealed class StatusCommandTests
 
         StatusCommand.Summary(entries).Should().Be("7 script(s), 1 pending: 1 completed, 2 adopted, 1 baselined, 1 pending, 1 failed, 1 rolled back.");
         StatusCommand.ExitCode(entries).Should().Be(ExitCodes.Failure);
-        StatusCommand.ExitCode(entries.Where(e => e.Status != "failed").ToArray()).Should().Be(ExitCodes.Pending);
+        StatusCommand.ExitCode(entries.Where(e => e.Status != MigrationState.Failed).ToArray()).Should().Be(ExitCodes.Pending);
         StatusCommand.ExitCode([Entry("1", "adopted"), Entry("2", "baselined"), Entry("3", "completed")]).Should().Be(ExitCodes.Success);
         StatusCommand.ExitCode([Entry("1", "adopted"), Entry("2", "rolled_back")]).Should().Be(ExitCodes.Pending, "migrate applies a rolled-back version again");
         StatusCommand.ExitCode([Entry("1", "changed")]).Should().Be(ExitCodes.Failure);
@@ -22,5 +22,5 @@ public sealed class StatusCommandTests
     }
 
     private static MigrationStatusEntry Entry(string version, string status)
-        => new() { Version = version, Name = "n", Status = status, Checksum = new string('0', 64), Kind = MigrationKind.Versioned };
+        => new() { Version = version, Name = "n", Status = Enum.Parse<MigrationState>(status.Replace("_", string.Empty, StringComparison.Ordinal), ignoreCase: true), Checksum = new string('0', 64), Kind = MigrationKind.Versioned };
 }

@@ -128,7 +128,7 @@ internal static partial class AdoptionPlanner
                     Name = file.Name,
                     File = file.Origin,
                     Match = MigrationAdoptionMatch.Rebased,
-                    Status = "completed",
+                    Status = MigrationAdoptionStatus.Completed,
                     Note = $"at or below {tool}'s baseline version {baseline}: recorded as applied",
                 }));
                 continue;
@@ -140,7 +140,7 @@ internal static partial class AdoptionPlanner
                 Name = file.Name,
                 File = file.Origin,
                 Match = MigrationAdoptionMatch.NotInHistory,
-                Status = "pending",
+                Status = MigrationAdoptionStatus.Pending,
                 Note = "no history row: the next migrate applies it",
             }));
         }
@@ -162,11 +162,11 @@ internal static partial class AdoptionPlanner
             if (file.Version <= version)
             {
                 records.Add(new AdoptedVersion(key, file.Name, "versioned", "completed", null, 0, file.Checksum, null, origin, null, file.Origin));
-                entries.Add(new MigrationAdoptionEntry { Version = key, Name = file.Name, File = file.Origin, Match = MigrationAdoptionMatch.Baselined, Status = "completed", Note = "recorded as applied without running" });
+                entries.Add(new MigrationAdoptionEntry { Version = key, Name = file.Name, File = file.Origin, Match = MigrationAdoptionMatch.Baselined, Status = MigrationAdoptionStatus.Completed, Note = "recorded as applied without running" });
             }
             else
             {
-                entries.Add(new MigrationAdoptionEntry { Version = key, Name = file.Name, File = file.Origin, Match = MigrationAdoptionMatch.NotInHistory, Status = "pending", Note = "the next migrate applies it" });
+                entries.Add(new MigrationAdoptionEntry { Version = key, Name = file.Name, File = file.Origin, Match = MigrationAdoptionMatch.NotInHistory, Status = MigrationAdoptionStatus.Pending, Note = "the next migrate applies it" });
             }
         }
 
@@ -287,7 +287,7 @@ internal static partial class AdoptionPlanner
         SourceKey = row.SourceKey,
         File = file,
         Match = match,
-        Status = status,
+        Status = MigrationStatusText.ToAdoptionStatus(status),
         AppliedAt = row.AppliedAt,
         ExecutionTimeMs = row.ExecutionTimeMs,
         Note = note,

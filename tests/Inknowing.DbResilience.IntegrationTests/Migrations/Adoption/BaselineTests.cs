@@ -24,11 +24,11 @@ public sealed class BaselineTests
 
         dry.Entries.Select(e => (e.Version, e.Match)).Should().Equal(
             ("1", MigrationAdoptionMatch.Baselined), ("2", MigrationAdoptionMatch.Baselined), ("3", MigrationAdoptionMatch.NotInHistory));
-        statusAfterDryRun.Select(s => s.Status).Should().Equal("pending", "pending", "pending");
+        statusAfterDryRun.Select(s => s.Status).Should().Equal(MigrationState.Pending, MigrationState.Pending, MigrationState.Pending);
         baseline.VersionsRecorded.Should().Be(2);
         again.Which.Message.Should().Contain("already has 2 row(s)");
         migrated.Executions.Select(e => e.Key).Should().Equal("3");
-        (await runner.GetStatusAsync()).Select(s => s.Status).Should().Equal("baselined", "baselined", "completed");
+        (await runner.GetStatusAsync()).Select(s => s.Status).Should().Equal(MigrationState.Baselined, MigrationState.Baselined, MigrationState.Completed);
         (await context.ScalarAsync<long>("SELECT count(*) FROM migration_history WHERE metadata->>'baseline' = '2' AND affected_rows = 0")).Should().Be(2);
     }
 

@@ -30,15 +30,15 @@ public sealed class SqlFrameworkAdoptionTests
         dry.DryRun.Should().BeTrue();
         dry.SourceTable.Should().Be("public.schema_migrations");
         dry.Entries.Select(e => (e.Version, e.Match, e.Status, e.SourceKey)).Should().Equal(
-            ("1", MigrationAdoptionMatch.Matched, "completed", "001"),
-            ("2", MigrationAdoptionMatch.Matched, "completed", "002"),
-            ("3", MigrationAdoptionMatch.Matched, "rolled_back", "003"),
-            ("4", MigrationAdoptionMatch.NotInHistory, "pending", null));
+            ("1", MigrationAdoptionMatch.Matched, MigrationAdoptionStatus.Completed, "001"),
+            ("2", MigrationAdoptionMatch.Matched, MigrationAdoptionStatus.Completed, "002"),
+            ("3", MigrationAdoptionMatch.Matched, MigrationAdoptionStatus.RolledBack, "003"),
+            ("4", MigrationAdoptionMatch.NotInHistory, MigrationAdoptionStatus.Pending, null));
         schemaAfterDryRun.Should().BeFalse("a dry run changes nothing");
         adopted.DryRun.Should().BeFalse();
         adopted.VersionsRecorded.Should().Be(3);
         adopted.HistoryRowsRecorded.Should().Be(4, "three applies and one rollback were recorded by the framework");
-        statusAfterAdopt.Select(s => (s.Version, s.Status)).Should().Equal(("1", "adopted"), ("2", "adopted"), ("3", "rolled_back"), ("4", "pending"));
+        statusAfterAdopt.Select(s => (s.Version, s.Status)).Should().Equal(("1", MigrationState.Adopted), ("2", MigrationState.Adopted), ("3", MigrationState.RolledBack), ("4", MigrationState.Pending));
         (await context.ScalarAsync<bool>("""
             SELECT bool_and(d.applied_at = s.applied_at::timestamptz AND d.execution_time_ms = s.execution_time_ms AND d.checksum = s.checksum)
             FROM dbresilience.schema_migrations d JOIN public.schema_migrations s ON s.version::int = d.version::int
@@ -56,7 +56,7 @@ public sealed class SqlFrameworkAdoptionTests
             .Should().BeFalse("version 2 was rolled back with the rollback SQL the framework stored");
         (await context.ScalarAsync<long>("SELECT count(*) FROM legacy_users")).Should().Be(50, "adopting and migrating never touched the data");
         (await context.ScalarAsync<string>("SELECT status FROM public.schema_migrations WHERE version = '002'")).Should().Be("completed", "the framework's tables are left in place");
-        (await runner.GetStatusAsync()).Select(s => (s.Version, s.Status)).Should().Equal(("1", "adopted"), ("2", "rolled_back"), ("3", "rolled_back"), ("4", "rolled_back"));
+        (await runner.GetStatusAsync()).Select(s => (s.Version, s.Status)).Should().Equal(("1", MigrationState.Adopted), ("2", MigrationState.RolledBack), ("3", MigrationState.RolledBack), ("4", MigrationState.RolledBack));
     }
 
     [Test]
@@ -126,6 +126,6 @@ public sealed class SqlFrameworkAdoptionTests
         (await context.ScalarAsync<long>("SELECT count(*) FROM public.schema_migrations_adopted")).Should().Be(2);
         (await context.ScalarAsync<long>("SELECT count(*) FROM public.migration_history WHERE metadata->>'adoptedFrom' = 'public.schema_migrations'")).Should().Be(2);
         migrated.Executions.Select(e => e.Key).Should().Equal("3");
-        (await runner.GetStatusAsync()).Select(s => s.Status).Should().Equal("adopted", "adopted", "completed");
+        (await runner.GetStatusAsync()).Select(s => s.Status).Should().Equal(MigrationState.Adopted, MigrationState.Adopted, MigrationState.Completed);
     }
 }

@@ -38,7 +38,7 @@ public sealed class ToolHistoryAdoptionTests
             ("3", MigrationAdoptionMatch.NotInHistory, null));
         adopted.Notes.Should().Contain(n => n.Contains("DbUp keeps no checksum", StringComparison.Ordinal));
         migrated.Executions.Select(e => e.Key).Should().Equal("3");
-        (await runner.GetStatusAsync()).Select(s => s.Status).Should().Equal("adopted", "adopted", "completed");
+        (await runner.GetStatusAsync()).Select(s => s.Status).Should().Equal(MigrationState.Adopted, MigrationState.Adopted, MigrationState.Completed);
         (await runner.ValidateAsync()).IsValid.Should().BeTrue();
     }
 
@@ -105,14 +105,14 @@ public sealed class ToolHistoryAdoptionTests
 
         refused.Which.Message.Should().Contain("public.flyway_schema_history (4 rows) looks like Flyway's schema history").And.Contain("adopt --from flyway");
         adopted.Entries.Select(e => (e.Version, e.Match, e.Status)).Should().Equal(
-            ("1", MigrationAdoptionMatch.Rebased, "completed"),
-            ("2", MigrationAdoptionMatch.Rebased, "completed"),
-            ("3", MigrationAdoptionMatch.Rebased, "failed"),
-            ("A:user_names", MigrationAdoptionMatch.ChecksumDiffers, "completed"));
+            ("1", MigrationAdoptionMatch.Rebased, MigrationAdoptionStatus.Completed),
+            ("2", MigrationAdoptionMatch.Rebased, MigrationAdoptionStatus.Completed),
+            ("3", MigrationAdoptionMatch.Rebased, MigrationAdoptionStatus.Failed),
+            ("A:user_names", MigrationAdoptionMatch.ChecksumDiffers, MigrationAdoptionStatus.Completed));
         adopted.Entries[0].AppliedAt.Should().NotBeNull();
         adopted.Entries[0].ExecutionTimeMs.Should().Be(14);
         adopted.Notes.Should().Contain(n => n.StartsWith("Checksums re-based: Flyway's checksums are CRC32", StringComparison.Ordinal));
-        statusAfterAdopt.Select(s => (s.Version, s.Status)).Should().Equal(("1", "adopted"), ("2", "adopted"), ("3", "failed"), ("A:user_names", "pending"));
+        statusAfterAdopt.Select(s => (s.Version, s.Status)).Should().Equal(("1", MigrationState.Adopted), ("2", MigrationState.Adopted), ("3", MigrationState.Failed), ("A:user_names", MigrationState.Pending));
         migrated.Executions.Select(e => e.Key).Should().Equal("3", "A:user_names");
         (await runner.MigrateAsync()).Executions.Should().BeEmpty("the repeatable is re-applied once, then tracked by its SHA-256");
         (await context.ScalarAsync<long>("SELECT count(*) FROM information_schema.columns WHERE table_name = 'user_names'")).Should().Be(2);
@@ -131,7 +131,7 @@ public sealed class ToolHistoryAdoptionTests
         var result = await context.Runner(m => m.IgnoreForeignHistories = true).MigrateAsync();
 
         result.Executions.Select(e => e.Key).Should().Equal("1");
-        (await context.Runner().GetStatusAsync()).Single().Status.Should().Be("completed", "once the library has a history of its own, the other one no longer stops it");
+        (await context.Runner().GetStatusAsync()).Single().Status.Should().Be(MigrationState.Completed, "once the library has a history of its own, the other one no longer stops it");
     }
 
     [Test]

@@ -76,7 +76,7 @@ public sealed class MigrationPlannerTests
         var status = MigrationPlanner.BuildStatus(catalog, tracked);
         var problems = MigrationPlanner.Validate(catalog, tracked, allowOutOfOrder: false);
 
-        status.Select(s => (s.Version, s.Status)).Should().Equal(("1", "completed"), ("2", "missing"));
+        status.Select(s => (s.Version, s.Status)).Should().Equal(("1", MigrationState.Completed), ("2", MigrationState.Missing));
         problems.Should().ContainSingle().Which.Kind.Should().Be(MigrationProblemKind.MissingScript);
     }
 
@@ -97,7 +97,7 @@ public sealed class MigrationPlannerTests
         var status = MigrationPlanner.BuildStatus(catalog, tracked);
 
         status.Select(s => (s.Version, s.Status)).Should().Equal(
-            ("1", "adopted"), ("2", "baselined"), ("3", "failed"), ("4", "rolled_back"), ("5", "changed"), ("6", "pending"));
+            ("1", MigrationState.Adopted), ("2", MigrationState.Baselined), ("3", MigrationState.Failed), ("4", MigrationState.RolledBack), ("5", MigrationState.Changed), ("6", MigrationState.Pending));
         MigrationPlanner.Plan(catalog, Tracked(tracked["1"], tracked["2"], tracked["3"], tracked["4"]), new MigrateRequest(), new MigrationOptions())
             .Select(p => p.Script.TrackingKey).Should().Equal("3", "4", "5", "6");
     }

@@ -25,10 +25,10 @@ public sealed class AdoptionPlannerTests
         var plan = AdoptionPlanner.Map(MigrationHistoryFormat.SqlFramework, "public.schema_migrations", rows, catalog, null);
 
         plan.Entries.Select(e => (e.Version, e.Match, e.Status)).Should().Equal(
-            ("1", MigrationAdoptionMatch.Matched, "completed"),
-            ("2", MigrationAdoptionMatch.Matched, "completed"),
-            ("3", MigrationAdoptionMatch.Matched, "rolled_back"),
-            ("4", MigrationAdoptionMatch.NotInHistory, "pending"));
+            ("1", MigrationAdoptionMatch.Matched, MigrationAdoptionStatus.Completed),
+            ("2", MigrationAdoptionMatch.Matched, MigrationAdoptionStatus.Completed),
+            ("3", MigrationAdoptionMatch.Matched, MigrationAdoptionStatus.RolledBack),
+            ("4", MigrationAdoptionMatch.NotInHistory, MigrationAdoptionStatus.Pending));
         plan.Records.Select(r => (r.Key, r.Status, r.RollbackSql, r.AppliedAt, r.SourceKey)).Should().Equal(
             ("1", "completed", "DROP TABLE users;", At, "001"),
             ("2", "completed", "ALTER TABLE users DROP COLUMN email;", At, "002"),
@@ -80,11 +80,11 @@ public sealed class AdoptionPlannerTests
         var plan = AdoptionPlanner.Map(MigrationHistoryFormat.Flyway, "public.flyway_schema_history", rows, catalog, MigrationVersion.Parse("1"));
 
         plan.Entries.Select(e => (e.Version, e.Match, e.Status)).Should().Equal(
-            ("1", MigrationAdoptionMatch.Rebased, "completed"),
-            ("2", MigrationAdoptionMatch.Rebased, "completed"),
-            ("3", MigrationAdoptionMatch.Rebased, "failed"),
-            ("4", MigrationAdoptionMatch.NotInHistory, "pending"),
-            ("A:views", MigrationAdoptionMatch.ChecksumDiffers, "completed"));
+            ("1", MigrationAdoptionMatch.Rebased, MigrationAdoptionStatus.Completed),
+            ("2", MigrationAdoptionMatch.Rebased, MigrationAdoptionStatus.Completed),
+            ("3", MigrationAdoptionMatch.Rebased, MigrationAdoptionStatus.Failed),
+            ("4", MigrationAdoptionMatch.NotInHistory, MigrationAdoptionStatus.Pending),
+            ("A:views", MigrationAdoptionMatch.ChecksumDiffers, MigrationAdoptionStatus.Completed));
         plan.Records.Single(r => r.Key == "2").Checksum.Should().Be(catalog.Migrations[1].Checksum);
         plan.Records.Single(r => r.Key == "A:views").Checksum.Should().Be("flyway:777").And.NotBe(views.Checksum);
         plan.Entries[0].Note.Should().Contain("baseline version 1");
@@ -139,7 +139,7 @@ public sealed class AdoptionPlannerTests
         var none = () => AdoptionPlanner.Baseline(catalog, MigrationVersion.Parse("0"));
 
         plan.Entries.Select(e => (e.Version, e.Match, e.Status)).Should().Equal(
-            ("1", MigrationAdoptionMatch.Baselined, "completed"), ("2", MigrationAdoptionMatch.Baselined, "completed"), ("3", MigrationAdoptionMatch.NotInHistory, "pending"));
+            ("1", MigrationAdoptionMatch.Baselined, MigrationAdoptionStatus.Completed), ("2", MigrationAdoptionMatch.Baselined, MigrationAdoptionStatus.Completed), ("3", MigrationAdoptionMatch.NotInHistory, MigrationAdoptionStatus.Pending));
         plan.Records.Should().OnlyContain(r => r.Origin == "baseline 2" && r.ExecutionTimeMs == 0);
         none.Should().Throw<MigrationException>().WithMessage("Nothing was recorded: no migration file has a version up to 0 (the first is 1)*");
     }
