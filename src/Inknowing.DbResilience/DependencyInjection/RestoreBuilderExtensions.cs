@@ -8,7 +8,7 @@ namespace Inknowing.DbResilience.DependencyInjection;
 /// <summary>Adds your own restore strategies to a <see cref="DbResilienceBuilder"/>.</summary>
 /// <remarks>
 /// Restores and drills pick the first strategy whose <see cref="IRestoreStrategy.CanRestore"/> accepts the backup, asking
-/// the application's strategies (in the order added) before the built-in ones (pg_restore, psql), whatever the order of the
+/// the application's strategies (in the order added) before the built-in ones (pg_restore, psql, point-in-time), whatever the order of the
 /// builder calls: a strategy added here for a format wins over the built-in one for that format.
 /// </remarks>
 public static class RestoreBuilderExtensions
