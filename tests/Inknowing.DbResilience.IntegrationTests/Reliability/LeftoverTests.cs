@@ -91,6 +91,49 @@ public sealed class LeftoverTests : StorageDirectoryTests
     }
 
     [Test]
+    public async Task Drill_Succeeds_LeavesNothingInTheTemporaryDirectory()
+    {
+        var temporary = NewTemporary();
+
+        var (exitCode, output, error) = await ReliabilityCli.RunAsync(_connectionString, _directoryStorage, temporary, "drill");
+
+        exitCode.Should().Be(0, output + error);
+        Leftovers(temporary).Should().BeEmpty("a drill of a directory backup removes the dump it extracted");
+        (await DrillDatabasesAsync()).Should().BeEmpty("the drill drops its scratch database");
+    }
+
+    [Test]
+    public async Task Drill_DamagedBackup_ExitsOneAndLeavesNothing()
+    {
+        var storage = CopyOf(_directoryStorage);
+        var tar = Directory.EnumerateFiles(storage, "data.tar", SearchOption.AllDirectories).Single();
+        FlipByte(tar, new FileInfo(tar).Length / 2);
+        var temporary = NewTemporary();
+
+        var (exitCode, output, error) = await ReliabilityCli.RunAsync(_connectionString, storage, temporary, "drill");
+
+        exitCode.Should().Be(1, output + error);
+        Leftovers(temporary).Should().BeEmpty("a refused backup's half-extracted dump is removed");
+        (await DrillDatabasesAsync()).Should().BeEmpty();
+    }
+
+    [Test]
+    public async Task Drill_Interrupted_ExitsOneHundredThirtyAndLeavesNothing()
+    {
+        var temporary = NewTemporary();
+        using var cli = ReliabilityCli.Start(_connectionString, _directoryStorage, temporary, "drill");
+
+        var restoring = await cli.WaitUntilAsync(() => cli.ChildCommandLines().Any(c => c.Contains("pg_restore", StringComparison.Ordinal) && !c.Contains("--list", StringComparison.Ordinal)), TimeSpan.FromMinutes(1));
+        cli.Signal("INT");
+        var (exitCode, output, error) = await cli.WaitAsync();
+
+        restoring.Should().BeTrue("the drill restores the backup with pg_restore: " + output + error);
+        exitCode.Should().Be(130, output + error);
+        Leftovers(temporary).Should().BeEmpty("an interrupted drill removes its extracted dump");
+        (await DrillDatabasesAsync()).Should().BeEmpty("an interrupted drill drops its half-restored scratch database");
+    }
+
+    [Test]
     public async Task RestoreTable_Killed_NextRunDropsTheScratchDatabase()
     {
         var temporary = NewTemporary();
@@ -172,6 +215,9 @@ public sealed class LeftoverTests : StorageDirectoryTests
         Leftovers(temporary).Should().BeEquivalentTo([owned, owned + ".owner"]);
     }
 
+    private async Task<string> DrillDatabasesAsync() =>
+        await BackupTestDatabase.ScalarAsync<string>(_connectionString, "SELECT coalesce(string_agg(datname, ', '), '') FROM pg_database WHERE datname LIKE 'dbresilience\\_scratch\\_drill\\_%'");
+
     private async Task<bool> DatabaseExistsAsync(string database) =>
         await BackupTestDatabase.ScalarAsync<bool>(_connectionString, $"SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = '{database}')");
 
@@ -204,16 +250,18 @@ public sealed class LeftoverTests : StorageDirectoryTests
         return path;
     }
 
-    private string CopyOf(string storage)
+    private string CopyOf(string storage) => CopyTree(storage, NewStorage());
+
+    /// <summary>Copies every file under <paramref name="from"/> to <paramref name="to"/>; returns <paramref name="to"/>.</summary>
+    internal static string CopyTree(string from, string to)
     {
-        var copy = NewStorage();
-        foreach (var file in Directory.EnumerateFiles(storage, "*", SearchOption.AllDirectories))
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
         {
-            var target = Path.Combine(copy, Path.GetRelativePath(storage, file));
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             File.Copy(file, target);
         }
 
-        return copy;
+        return to;
     }
 }
