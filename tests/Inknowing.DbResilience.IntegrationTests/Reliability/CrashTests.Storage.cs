@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Inknowing.DbResilience.IntegrationTests.Backups;
+using Inknowing.DbResilience.IntegrationTests.Infrastructure;
 
 namespace Inknowing.DbResilience.IntegrationTests.Reliability;
 
@@ -125,6 +126,33 @@ public sealed partial class CrashTests
     }
 
     [Test]
+    public async Task BaseBackup_KilledAtRandomInstants_EveryListedBaseBackupVerifiesAndTheNextRunSucceeds()
+    {
+        // A server of its own, of the suite's kind (a container, else a local cluster): a base backup copies the whole cluster,
+        // and the suite's server holds every test's databases.
+        await using var server = await FreshServerAsync();
+        var replication = server.ConnectionString;
+        var storage = NewStorage();
+        var random = ReliabilityTrials.NewRandom("basebackup");
+        var duration = await TimeAsync(() => ReliabilityCli.RunAsync(replication, NewStorage(), _temporary, "basebackup"));
+        var interrupted = 0;
+        for (var trial = 0; trial < ReliabilityTrials.Count; trial++)
+        {
+            interrupted += await KillOnDatabaseAtRandomAsync(random, duration, replication, storage, "basebackup") ? 1 : 0;
+        }
+
+        var failed = await FailingVerificationAsync(storage, await ListedAsync(storage));
+        var next = await ReliabilityCli.RunAsync(replication, storage, _temporary, "basebackup");
+        var listed = await ListedAsync(storage);
+        failed.AddRange(await FailingVerificationAsync(storage, listed));
+
+        ReliabilityTrials.Record("crash/base-backup", ReliabilityTrials.Count, interrupted, failed.Count, $"pg_basebackup of a fresh server; {listed.Count} listed base backup(s) verified");
+        failed.Should().BeEmpty("a base backup listed as complete verifies");
+        next.ExitCode.Should().Be(0, next.Output + next.Error);
+        listed.Should().NotBeEmpty();
+    }
+
+    [Test]
     public async Task WalPush_KilledAtRandomInstants_SegmentIsAbsentOrWholeAndARetrySucceeds()
     {
         // wal-push stores the bytes it is given (the page checks are wal-fetch's): random bytes under a segment's name stand for
@@ -176,6 +204,26 @@ public sealed partial class CrashTests
         }
 
         return problems;
+    }
+
+    private static async Task<FreshServer> FreshServerAsync()
+    {
+        if (TestServers.Container is not null)
+        {
+            var container = await TestServers.StartContainerAsync(TestServers.ContainerImage!);
+            var replication = new Npgsql.NpgsqlConnectionStringBuilder(container.GetConnectionString()) { Database = "postgres", Pooling = false, Username = "replicator" };
+            return new FreshServer(replication.ConnectionString, container);
+        }
+
+        var cluster = await Inknowing.DbResilience.PostgreSql.Clusters.LocalPostgreSqlCluster.StartNewAsync(
+            new Inknowing.DbResilience.PostgreSql.Clusters.LocalClusterOptions { ReplicationRole = "replicator" });
+        return new FreshServer(cluster.ConnectionString, cluster);
+    }
+
+    /// <summary>A server started for one test, stopped at its end.</summary>
+    private sealed record FreshServer(string ConnectionString, IAsyncDisposable Server) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => Server.DisposeAsync();
     }
 
     /// <summary>Returns the ids that a <c>prune --dry-run</c> keeps.</summary>
