@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Inknowing.DbResilience.Cli.Commands;
 using Inknowing.DbResilience.DependencyInjection;
 using Inknowing.DbResilience.PostgreSql.DependencyInjection;
@@ -23,7 +24,26 @@ internal static class CliApplication
             return ExitCodes.UsageError;
         }
 
-        return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        // Ctrl+C (SIGINT) and SIGTERM cancel the command's token, and the command then cleans up (kills its child tools,
+        // drops a half-restored database, removes its scratch files) however long that takes: System.CommandLine's own
+        // handling would exit after two seconds, in the middle of that cleanup. A second signal exits at once.
+        using var cancellation = new CancellationTokenSource();
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => Cancel(context, cancellation));
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => Cancel(context, cancellation));
+        return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null }, cancellation.Token);
+    }
+
+    /// <summary>Cancels the command on the first signal; lets a second one end the process as the signal's default does.</summary>
+    private static void Cancel(PosixSignalContext context, CancellationTokenSource cancellation)
+    {
+        if (cancellation.IsCancellationRequested)
+        {
+            return;
+        }
+
+        context.Cancel = true;
+        Console.Error.WriteLine("cancelling: cleaning up (send the signal again to exit at once)...");
+        cancellation.Cancel();
     }
 
     public static RootCommand CreateRootCommand()

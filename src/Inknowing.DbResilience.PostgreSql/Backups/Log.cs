@@ -10,4 +10,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 5051, Level = LogLevel.Debug, Message = "Backup catalog table {Table} is ready")]
     public static partial void CatalogReady(ILogger logger, string table);
+
+    [LoggerMessage(EventId = 5052, Level = LogLevel.Information, Message = "Dropped scratch database {Database}, left by a run of this host whose process is gone")]
+    public static partial void AbandonedScratchDatabaseDropped(ILogger logger, string database);
 }

@@ -215,7 +215,11 @@ internal sealed class PgDumpBackupTarget(
             Pooling = false,
         };
         var scratch = "dbresilience_verify_" + Convert.ToHexString(RandomNumberGenerator.GetBytes(4)).ToLowerInvariant();
-        await ExecuteAsync(maintenance, $"CREATE DATABASE \"{scratch}\" TEMPLATE template0", cancellationToken).ConfigureAwait(false);
+        foreach (var abandoned in await ScratchDatabase.CreateAsync(maintenance.ConnectionString, scratch, cancellationToken).ConfigureAwait(false))
+        {
+            Log.AbandonedScratchDatabaseDropped(logger, abandoned);
+        }
+
         var target = new NpgsqlConnectionStringBuilder(maintenance.ConnectionString) { Database = scratch };
         ScratchDirectory? directory = null;
         try
@@ -261,7 +265,7 @@ internal sealed class PgDumpBackupTarget(
         {
             directory?.Dispose();
 
-            await ExecuteAsync(maintenance, $"DROP DATABASE IF EXISTS \"{scratch}\" WITH (FORCE)", CancellationToken.None).ConfigureAwait(false);
+            await ScratchDatabase.DropAsync(maintenance.ConnectionString, scratch, CancellationToken.None).ConfigureAwait(false);
         }
     }
 

@@ -52,7 +52,7 @@ internal sealed class ScratchDirectory : IDisposable
         var path = System.IO.Path.Combine(parent, Prefix + kind + "-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(6)));
         using (var record = PrivateFiles.CreateFile(path + OwnerSuffix))
         {
-            record.Write(System.Text.Encoding.ASCII.GetBytes(OwnerRecord(Environment.ProcessId) + "\n"));
+            record.Write(System.Text.Encoding.ASCII.GetBytes(OwnerProcess.Current() + "\n"));
         }
 
         if (create)
@@ -86,7 +86,7 @@ internal sealed class ScratchDirectory : IDisposable
                 continue;
             }
 
-            if (IsAlive(text))
+            if (OwnerProcess.IsAlive(text))
             {
                 continue;
             }
@@ -182,56 +182,6 @@ internal sealed class ScratchDirectory : IDisposable
         catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
         {
             // Already gone.
-        }
-    }
-
-    /// <summary>"PID STARTTIME": the start time tells a reused process id from the owner.</summary>
-    private static string OwnerRecord(int pid) => pid.ToString(CultureInfo.InvariantCulture) + " " + (StartTimeOf(pid) ?? "0");
-
-    private static bool IsAlive(string record)
-    {
-        var parts = record.Split(' ');
-        if (parts.Length != 2 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
-        {
-            // Not a record this code wrote: leave the directory alone.
-            return true;
-        }
-
-        if (OperatingSystem.IsLinux())
-        {
-            return StartTimeOf(pid) is { } started && (parts[1] == "0" || parts[1] == started);
-        }
-
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-    }
-
-    /// <summary>The process's start time in clock ticks since boot (field 22 of /proc/PID/stat), or null when it is gone.</summary>
-    private static string? StartTimeOf(int pid)
-    {
-        if (!OperatingSystem.IsLinux())
-        {
-            return null;
-        }
-
-        try
-        {
-            var stat = File.ReadAllText("/proc/" + pid.ToString(CultureInfo.InvariantCulture) + "/stat");
-
-            // The command name (field 2) is in parentheses and may hold spaces: count fields after its closing one.
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return fields.Length > 19 ? fields[19] : null;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return null;
         }
     }
 }

@@ -10,6 +10,11 @@ internal sealed class DatabaseAdmin(string connectionString, string maintenanceD
 
     public string ConnectionStringFor(string database) => PostgreSqlConnections.WithDatabase(ConnectionString, database);
 
+    /// <summary>Drops the scratch databases killed runs of this host left, then creates one with this process's owner record.</summary>
+    /// <returns>The abandoned databases dropped.</returns>
+    public Task<IReadOnlyList<string>> CreateScratchAsync(string database, CancellationToken cancellationToken)
+        => ScratchDatabase.CreateAsync(ConnectionStringFor(maintenanceDatabase), database, cancellationToken);
+
     /// <summary>Returns the server's version (what a restore checks its tools against before it changes anything).</summary>
     public async Task<Version> GetServerVersionAsync(CancellationToken cancellationToken)
     {

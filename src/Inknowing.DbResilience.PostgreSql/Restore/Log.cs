@@ -16,4 +16,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 6003, Level = LogLevel.Warning, Message = "Could not record the recovery in the recovery_history table: {Reason}")]
     public static partial void HistoryNotRecorded(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 6004, Level = LogLevel.Information, Message = "Dropped scratch database {Database}, left by a run of this host whose process is gone")]
+    public static partial void AbandonedScratchDatabaseDropped(ILogger logger, string database);
 }

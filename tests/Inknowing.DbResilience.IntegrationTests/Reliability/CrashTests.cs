@@ -11,7 +11,7 @@ namespace Inknowing.DbResilience.IntegrationTests.Reliability;
 /// and the next run succeeds.
 /// </summary>
 [Category("Reliability")]
-public sealed class CrashTests : StorageDirectoryTests
+public sealed partial class CrashTests : StorageDirectoryTests
 {
     private const string OrdersDigest = "SELECT md5(string_agg(o::text, ',' ORDER BY id)) FROM shop.orders o";
 

@@ -74,24 +74,110 @@ public sealed class LeftoverTests : StorageDirectoryTests
     [Test]
     public async Task RestoreParallel_Interrupted_ExitsOneHundredThirtyAndLeavesNothing()
     {
-        // A small restore can finish between the copy appearing and the signal arriving: then it is tried again.
-        var interrupted = false;
-        for (var attempt = 0; attempt < 5 && !interrupted; attempt++)
+        // The signal lands at a known phase, seen from outside: while pg_restore -j 2 loads the rows from the local copy (its
+        // process a child of the CLI), seconds before the restore could end.
+        var temporary = NewTemporary();
+        var database = NewDatabase();
+        using var cli = ReliabilityCli.Start(_connectionString, _storage, temporary, "restore", "--target-database", database, "-j", "2");
+
+        var restoring = await cli.WaitUntilAsync(() => cli.ChildCommandLines().Any(c => c.Contains("pg_restore", StringComparison.Ordinal) && c.Contains(" -j 2 ", StringComparison.Ordinal)), TimeSpan.FromMinutes(1));
+        cli.Signal("INT");
+        var (exitCode, output, error) = await cli.WaitAsync();
+
+        restoring.Should().BeTrue("the restore runs pg_restore -j 2 from its local copy: " + output + error);
+        exitCode.Should().Be(130, output + error);
+        Leftovers(temporary).Should().BeEmpty("an interrupted restore removes its local copy");
+        (await DatabaseExistsAsync(database)).Should().BeFalse("the half-restored database is dropped");
+    }
+
+    [Test]
+    public async Task Drill_Succeeds_LeavesNothingInTheTemporaryDirectory()
+    {
+        var temporary = NewTemporary();
+
+        var (exitCode, output, error) = await ReliabilityCli.RunAsync(_connectionString, _directoryStorage, temporary, "drill");
+
+        exitCode.Should().Be(0, output + error);
+        Leftovers(temporary).Should().BeEmpty("a drill of a directory backup removes the dump it extracted");
+        (await DrillDatabasesAsync()).Should().BeEmpty("the drill drops its scratch database");
+    }
+
+    [Test]
+    public async Task Drill_DamagedBackup_ExitsOneAndLeavesNothing()
+    {
+        var storage = CopyOf(_directoryStorage);
+        var tar = Directory.EnumerateFiles(storage, "data.tar", SearchOption.AllDirectories).Single();
+        FlipByte(tar, new FileInfo(tar).Length / 2);
+        var temporary = NewTemporary();
+
+        var (exitCode, output, error) = await ReliabilityCli.RunAsync(_connectionString, storage, temporary, "drill");
+
+        exitCode.Should().Be(1, output + error);
+        Leftovers(temporary).Should().BeEmpty("a refused backup's half-extracted dump is removed");
+        (await DrillDatabasesAsync()).Should().BeEmpty();
+    }
+
+    [Test]
+    public async Task Drill_Interrupted_ExitsOneHundredThirtyAndLeavesNothing()
+    {
+        var temporary = NewTemporary();
+        using var cli = ReliabilityCli.Start(_connectionString, _directoryStorage, temporary, "drill");
+
+        var restoring = await cli.WaitUntilAsync(() => cli.ChildCommandLines().Any(c => c.Contains("pg_restore", StringComparison.Ordinal) && !c.Contains("--list", StringComparison.Ordinal)), TimeSpan.FromMinutes(1));
+        cli.Signal("INT");
+        var (exitCode, output, error) = await cli.WaitAsync();
+
+        restoring.Should().BeTrue("the drill restores the backup with pg_restore: " + output + error);
+        exitCode.Should().Be(130, output + error);
+        Leftovers(temporary).Should().BeEmpty("an interrupted drill removes its extracted dump");
+        (await DrillDatabasesAsync()).Should().BeEmpty("an interrupted drill drops its half-restored scratch database");
+    }
+
+    [Test]
+    public async Task RestoreTable_Killed_NextRunDropsTheScratchDatabase()
+    {
+        var temporary = NewTemporary();
+        string? scratch = null;
+        using (var cli = ReliabilityCli.Start(_connectionString, _storage, temporary, "restore-table", "--table", "shop.orders"))
         {
-            var temporary = NewTemporary();
-            using var cli = ReliabilityCli.Start(_connectionString, _storage, temporary, "restore", "--target-database", NewDatabase(), "-j", "2");
+            for (var waited = System.Diagnostics.Stopwatch.StartNew(); scratch is null && waited.Elapsed < TimeSpan.FromMinutes(1); await Task.Delay(20))
+            {
+                scratch = await BackupTestDatabase.ScalarAsync<string>(
+                    _connectionString,
+                    $"SELECT coalesce(max(datname), '') FROM pg_database WHERE shobj_description(oid, 'pg_database') LIKE 'dbresilience scratch host=% owner={cli.Id} %'");
+                scratch = scratch.Length == 0 ? null : scratch;
+            }
 
-            var copying = await cli.WaitUntilAsync(() => Leftovers(temporary).Count > 0, TimeSpan.FromMinutes(1));
-            cli.Signal("INT");
-            var (exitCode, output, error) = await cli.WaitAsync();
-
-            copying.Should().BeTrue("the restore makes a local copy for pg_restore -j");
-            exitCode.Should().BeOneOf([130, 0], "130 when interrupted, 0 when it finished before the signal: " + output + error);
-            Leftovers(temporary).Should().BeEmpty();
-            interrupted = exitCode == 130;
+            cli.Signal("KILL");
+            (await cli.WaitAsync()).ExitCode.Should().Be(137);
         }
 
-        interrupted.Should().BeTrue("one of five restores is interrupted while it copies");
+        scratch.Should().NotBeNull("the table restore creates a scratch database whose comment names its owner");
+        (await DatabaseExistsAsync(scratch!)).Should().BeTrue("a killed run cannot drop its scratch database");
+
+        var (exitCode, _, error) = await ReliabilityCli.RunAsync(_connectionString, _storage, temporary, "restore-table", "--table", "shop.orders");
+
+        exitCode.Should().Be(0, error);
+        (await DatabaseExistsAsync(scratch!)).Should().BeFalse("the next run drops a scratch database whose owner process is gone");
+    }
+
+    [Test]
+    public async Task VerifyRestoreTest_ScratchDatabasesOfOthers_DropsOnlyThoseOfGoneProcessesOnThisHost()
+    {
+        // The CLI runs on this host; 4194305 is above the kernel's largest process id, so no process has it.
+        var host = Environment.MachineName;
+        var gone = await CreateScratchAsync($"dbresilience scratch host={host} owner=4194305 1");
+        var alive = await CreateScratchAsync($"dbresilience scratch host={host} owner={Environment.ProcessId} 0");
+        var elsewhere = await CreateScratchAsync("dbresilience scratch host=another-host.example owner=4194305 1");
+        var unrecorded = await CreateScratchAsync("a database an operator made");
+
+        var (exitCode, _, error) = await ReliabilityCli.RunAsync(_connectionString, _storage, NewTemporary(), "verify", "latest", "--restore-test");
+
+        exitCode.Should().Be(0, error);
+        (await DatabaseExistsAsync(gone)).Should().BeFalse("its owner process is gone from this host");
+        (await DatabaseExistsAsync(alive)).Should().BeTrue("its owner (this test process) is alive");
+        (await DatabaseExistsAsync(elsewhere)).Should().BeTrue("another host's processes cannot be seen from here");
+        (await DatabaseExistsAsync(unrecorded)).Should().BeTrue("a database without an owner record is not a scratch database");
     }
 
     [Test]
@@ -129,6 +215,20 @@ public sealed class LeftoverTests : StorageDirectoryTests
         Leftovers(temporary).Should().BeEquivalentTo([owned, owned + ".owner"]);
     }
 
+    private async Task<string> DrillDatabasesAsync() =>
+        await BackupTestDatabase.ScalarAsync<string>(_connectionString, "SELECT coalesce(string_agg(datname, ', '), '') FROM pg_database WHERE datname LIKE 'dbresilience\\_scratch\\_drill\\_%'");
+
+    private async Task<bool> DatabaseExistsAsync(string database) =>
+        await BackupTestDatabase.ScalarAsync<bool>(_connectionString, $"SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = '{database}')");
+
+    private async Task<string> CreateScratchAsync(string comment)
+    {
+        var database = "dbresilience_scratch_" + Guid.NewGuid().ToString("N")[..12];
+        await BackupTestDatabase.ExecuteAsync(_connectionString, $"CREATE DATABASE {database}");
+        await BackupTestDatabase.ExecuteAsync(_connectionString, $"COMMENT ON DATABASE {database} IS '{comment}'");
+        return database;
+    }
+
     internal static List<string> Leftovers(string temporary) =>
         Directory.Exists(temporary) ? Directory.EnumerateFileSystemEntries(temporary, "dbresilience-*").ToList() : [];
 
@@ -150,16 +250,18 @@ public sealed class LeftoverTests : StorageDirectoryTests
         return path;
     }
 
-    private string CopyOf(string storage)
+    private string CopyOf(string storage) => CopyTree(storage, NewStorage());
+
+    /// <summary>Copies every file under <paramref name="from"/> to <paramref name="to"/>; returns <paramref name="to"/>.</summary>
+    internal static string CopyTree(string from, string to)
     {
-        var copy = NewStorage();
-        foreach (var file in Directory.EnumerateFiles(storage, "*", SearchOption.AllDirectories))
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
         {
-            var target = Path.Combine(copy, Path.GetRelativePath(storage, file));
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             File.Copy(file, target);
         }
 
-        return copy;
+        return to;
     }
 }

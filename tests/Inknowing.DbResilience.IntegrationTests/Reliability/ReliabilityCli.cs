@@ -90,6 +90,32 @@ internal sealed class ReliabilityCli : IDisposable
         return false;
     }
 
+    /// <summary>Returns the command lines (arguments joined by spaces) of the CLI's child processes, read from /proc.</summary>
+    public List<string> ChildCommandLines()
+    {
+        var children = new List<string>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+
+                // Field 4, the parent's id, comes after the command name in parentheses (which may hold spaces).
+                var parent = stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1];
+                if (parent == Id.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                {
+                    children.Add(File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ').Trim());
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or IndexOutOfRangeException or ArgumentOutOfRangeException)
+            {
+                // Not a process directory, or the process ended meanwhile.
+            }
+        }
+
+        return children;
+    }
+
     public void Dispose()
     {
         if (!_process.HasExited)
