@@ -413,6 +413,8 @@ public sealed partial class S3StorageProvider : IStorageProvider, IDisposable
             ? $"{service.ErrorCode ?? ((int)service.StatusCode).ToString(CultureInfo.InvariantCulture)}: {service.Message}"
             : ex.Message;
         var operation = ex.Data[OperationDataKey] is string name ? name + " " : string.Empty;
-        return new StorageException(Name, key, $"{what} ({operation}{detail}).", ex, IsTransient(ex));
+        // An OperationCanceledException reaches here only when the caller did not cancel: a request that timed out, which the
+        // retry pipeline treats as transient too.
+        return new StorageException(Name, key, $"{what} ({operation}{detail}).", ex, IsTransient(ex) || ex is OperationCanceledException);
     }
 }

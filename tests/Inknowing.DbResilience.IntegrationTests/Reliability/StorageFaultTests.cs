@@ -192,7 +192,7 @@ public sealed class StorageFaultTests
 
         var error = (await write.Should().ThrowAsync<StorageException>()).Which;
         var elapsed = clock.Elapsed;
-        error.IsTransient.Should().BeTrue();
+        error.IsTransient.Should().BeTrue(error.ToString());
         error.Message.Should().Contain(storage.Name).And.Contain("down/k").And.NotContain(S3TestServer.SecretKey);
         // The part's two retries from 100 ms give up long before the 12 s outage ends; the abort's retries are spread over 30 s
         // (15 s apart here), so its second attempt, after the outage, removes the parts.
