@@ -79,7 +79,10 @@ public sealed class S3StorageOptions
     /// <summary>Gets or sets the first delay before trying again; it doubles each time, with jitter. The default value is 500 milliseconds.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>Gets or sets the timeout of one HTTP request. The default value is 5 minutes.</summary>
+    /// <summary>
+    /// Gets or sets the timeout of one HTTP request, and the longest a download waits for its next bytes (a stalled download then
+    /// fails with a transient <see cref="Storage.StorageException"/> instead of hanging). The default value is 5 minutes.
+    /// </summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Lists every problem with these options, each naming the property to fix; empty when they are valid.</summary>

@@ -213,13 +213,15 @@ public sealed partial class S3StorageProvider
     {
         try
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            // Not the caller's token: a cancelled upload is still aborted. The retries are spread over AbortPatience (the upload
+            // may have failed because the server is down), the whole bounded by 30 seconds more.
+            using var timeout = new CancellationTokenSource(AbortPatience + TimeSpan.FromSeconds(30));
             await ExecuteAsync("AbortMultipartUpload", key, ct => _client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest
             {
                 BucketName = BucketName,
                 Key = objectKey,
                 UploadId = uploadId,
-            }, ct), timeout.Token).ConfigureAwait(false);
+            }, ct), timeout.Token, abort: true).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is AmazonServiceException or HttpRequestException or IOException or OperationCanceledException or SocketException)
         {

@@ -60,6 +60,7 @@ public sealed partial class S3StorageProvider : IStorageProvider, IDisposable
     private readonly IAmazonS3 _client;
     private readonly bool _ownsClient;
     private readonly ResiliencePipeline _pipeline;
+    private readonly ResiliencePipeline _abortPipeline;
     private readonly ILogger _logger;
     private readonly string _prefix;
     private readonly ServerSideEncryptionMethod? _encryption;
@@ -98,7 +99,8 @@ public sealed partial class S3StorageProvider : IStorageProvider, IDisposable
         Name = DisplayName(_options);
         _encryption = _options.ServerSideEncryption is { } sse ? ServerSideEncryptionMethod.FindValue(sse) : null;
         _storageClass = _options.StorageClass is { } storageClass ? S3StorageClass.FindValue(storageClass) : null;
-        _pipeline = CreatePipeline();
+        _pipeline = CreatePipeline(abort: false);
+        _abortPipeline = CreatePipeline(abort: true);
     }
 
     /// <inheritdoc />
@@ -106,6 +108,13 @@ public sealed partial class S3StorageProvider : IStorageProvider, IDisposable
 
     /// <summary>Gets the most parts one upload may have: S3's 10,000 (lowered by tests, which cannot send 10,001 parts).</summary>
     internal int MaxParts { get; init; } = MaxPartCount;
+
+    /// <summary>
+    /// Gets how long the abort of a failed multipart upload keeps trying: its retries are spread over this window, so that an
+    /// outage that outlasted the upload's retries (the reason it failed) can end before the abort gives up and leaves the parts
+    /// behind. 30 seconds; lowered by tests that count retries against a server that never comes back.
+    /// </summary>
+    internal TimeSpan AbortPatience { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Gets the S3 client (for tests that prepare buckets).</summary>
     internal IAmazonS3 Client => _client;
@@ -132,7 +141,7 @@ public sealed partial class S3StorageProvider : IStorageProvider, IDisposable
         try
         {
             var response = await ExecuteAsync("GetObject", key, ct => GetWholeObjectAsync(objectKey, ct), cancellationToken).ConfigureAwait(false);
-            return new S3ResponseStream(response);
+            return new S3ResponseStream(response, _options.RequestTimeout, Name, key);
         }
         catch (AmazonS3Exception ex) when (IsNotFound(ex))
         {
@@ -298,7 +307,7 @@ public sealed partial class S3StorageProvider : IStorageProvider, IDisposable
 
     private static string Sha256Hex(IncrementalHash hash) => Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();
 
-    private ResiliencePipeline CreatePipeline()
+    private ResiliencePipeline CreatePipeline(bool abort)
     {
         var builder = new ResiliencePipelineBuilder();
         if (_options.MaxRetryAttempts > 0)
@@ -309,6 +318,9 @@ public sealed partial class S3StorageProvider : IStorageProvider, IDisposable
                 Delay = _options.RetryDelay,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
+                DelayGenerator = abort
+                    ? _ => ValueTask.FromResult<TimeSpan?>(TimeSpan.FromTicks(Math.Max(_options.RetryDelay.Ticks, AbortPatience.Ticks / _options.MaxRetryAttempts)))
+                    : null,
                 ShouldHandle = args => ValueTask.FromResult(
                     args.Outcome.Exception is { } ex && !args.Context.CancellationToken.IsCancellationRequested
                     && (IsTransient(ex) || ex is OperationCanceledException)),
@@ -329,14 +341,14 @@ public sealed partial class S3StorageProvider : IStorageProvider, IDisposable
     private static readonly ResiliencePropertyKey<string> KeyKey = new("dbresilience.s3.key");
     private const string OperationDataKey = "dbresilience.s3.operation";
 
-    private async Task<T> ExecuteAsync<T>(string operation, string key, Func<CancellationToken, Task<T>> action, CancellationToken cancellationToken)
+    private async Task<T> ExecuteAsync<T>(string operation, string key, Func<CancellationToken, Task<T>> action, CancellationToken cancellationToken, bool abort = false)
     {
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(OperationKey, operation);
         context.Properties.Set(KeyKey, key);
         try
         {
-            return await _pipeline.ExecuteAsync(static async (ctx, state) => await state(ctx.CancellationToken).ConfigureAwait(false), context, action)
+            return await (abort ? _abortPipeline : _pipeline).ExecuteAsync(static async (ctx, state) => await state(ctx.CancellationToken).ConfigureAwait(false), context, action)
                 .ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -401,6 +413,8 @@ public sealed partial class S3StorageProvider : IStorageProvider, IDisposable
             ? $"{service.ErrorCode ?? ((int)service.StatusCode).ToString(CultureInfo.InvariantCulture)}: {service.Message}"
             : ex.Message;
         var operation = ex.Data[OperationDataKey] is string name ? name + " " : string.Empty;
-        return new StorageException(Name, key, $"{what} ({operation}{detail}).", ex, IsTransient(ex));
+        // An OperationCanceledException reaches here only when the caller did not cancel: a request that timed out, which the
+        // retry pipeline treats as transient too.
+        return new StorageException(Name, key, $"{what} ({operation}{detail}).", ex, IsTransient(ex) || ex is OperationCanceledException);
     }
 }
