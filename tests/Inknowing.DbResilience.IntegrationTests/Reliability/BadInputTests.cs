@@ -71,10 +71,14 @@ public sealed class BadInputTests : StorageDirectoryTests
         _backupId = Directory.GetDirectories(Path.Combine(_storage, "backups")).Select(Path.GetFileName).Single()!;
     }
 
+    /// <summary>Records the catalogue: "lost" counts the cases that were not refused as documented (run, but not passed).</summary>
     [OneTimeTearDown]
     public void Summarise()
-        => ReliabilityTrials.Record("bad-input/catalogue", CliCases().Count() + ConfigurationCases().Count(), 0, 0,
+    {
+        var cases = CliCases().Count() + ConfigurationCases().Count();
+        ReliabilityTrials.Record("bad-input/catalogue", cases, 0, cases - s_passed,
             $"{CliCases().Count()} CLI cases and {ConfigurationCases().Count()} configuration cases; {s_passed} passed: exit code, a message naming the input and the fix, nothing changed");
+    }
 
     public static IEnumerable<BadInput> CliCases()
     {
