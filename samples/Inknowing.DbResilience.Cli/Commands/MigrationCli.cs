@@ -21,11 +21,11 @@ internal static class MigrationCli
         Description = $"Schema of the schema_migrations and migration_history tables, the same as --library-schema (default: ${GlobalOptions.SchemaVariable}, else {DbResilienceOptions.DefaultSchema}).",
     };
 
-    public static Option<int> LockTimeoutSeconds { get; } = new("--lock-timeout")
+    public static Option<int> LockTimeoutSeconds { get; } = WithPositiveValue(new("--lock-timeout")
     {
         Description = "Seconds to wait for another process's migration lock before failing.",
         DefaultValueFactory = _ => 300,
-    };
+    });
 
     public static Option<bool> IgnoreForeignHistory { get; } = new("--ignore-foreign-history")
     {
@@ -126,5 +126,18 @@ internal static class MigrationCli
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{(result.DryRun ? "dry run: " : string.Empty)}{result.Executions.Count} script(s) in {result.Duration.TotalSeconds:F2} s"));
+    }
+
+    /// <summary>Refuses a value below 1 at parse time, naming the option (exit 2), rather than later in the library's terms.</summary>
+    private static Option<int> WithPositiveValue(Option<int> option)
+    {
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 1)
+            {
+                result.AddError($"{option.Name} must be a positive number of seconds, not {result.GetValueOrDefault<int>()}.");
+            }
+        });
+        return option;
     }
 }

@@ -33,6 +33,22 @@ internal static class RestoreCommand
                 result.AddError("--schema-only and --data-only exclude each other; choose one.");
             }
         });
+        target.Validators.Add(result =>
+        {
+            // PostgreSQL would cut a longer name to 63 bytes: the restore would land in a database of another name.
+            var name = result.GetValueOrDefault<string>() ?? string.Empty;
+            if (name.Length == 0 || name.Contains('\0', StringComparison.Ordinal) || System.Text.Encoding.UTF8.GetByteCount(name) > 63)
+            {
+                result.AddError($"--target-database '{name}' is not a database name PostgreSQL keeps as given: give 1 to 63 bytes without NUL.");
+            }
+        });
+        jobs.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 1)
+            {
+                result.AddError($"--jobs must be 1 or more, not {result.GetValueOrDefault<int>()}: 1 streams the backup into pg_restore, more restores in parallel.");
+            }
+        });
         command.SetAction(CliApplication.Handle(async (parse, cancellationToken) =>
         {
             var request = new RestoreRequest

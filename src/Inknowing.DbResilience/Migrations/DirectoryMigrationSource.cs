@@ -1,8 +1,17 @@
+using System.Text;
+
 namespace Inknowing.DbResilience.Migrations;
 
-/// <summary>Loads the <c>*.sql</c> scripts of a directory (not its subdirectories); other files are ignored.</summary>
+/// <summary>
+/// Loads the <c>*.sql</c> scripts of a directory (not its subdirectories); other files are ignored. Scripts must be UTF-8
+/// (a byte order mark is allowed): a file in another encoding is refused rather than run with its characters replaced, and an
+/// empty file (or one of blanks only) is refused rather than recorded as applied.
+/// </summary>
 public sealed class DirectoryMigrationSource : IMigrationSource
 {
+    // Strict: an invalid byte throws instead of becoming U+FFFD, which would store different text than the author wrote.
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     /// <summary>Initializes a new instance of the <see cref="DirectoryMigrationSource"/> class.</summary>
     /// <param name="path">The directory.</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> is <see langword="null"/> or empty.</exception>
@@ -19,6 +28,9 @@ public sealed class DirectoryMigrationSource : IMigrationSource
     public string Description => "directory " + Path;
 
     /// <inheritdoc />
+    /// <exception cref="DbResilienceConfigurationException">
+    /// The directory does not exist, or a file has a name that is not a migration's, is not UTF-8 or is empty (every such file is listed).
+    /// </exception>
     public async Task<IReadOnlyList<MigrationScript>> LoadAsync(CancellationToken cancellationToken = default)
     {
         if (!Directory.Exists(Path))
@@ -37,7 +49,25 @@ public sealed class DirectoryMigrationSource : IMigrationSource
                 continue;
             }
 
-            var sql = await File.ReadAllTextAsync(file, cancellationToken).ConfigureAwait(false);
+            string sql;
+            try
+            {
+                sql = await File.ReadAllTextAsync(file, StrictUtf8, cancellationToken).ConfigureAwait(false);
+            }
+            catch (DecoderFallbackException ex)
+            {
+                var at = ex.Index >= 0 && ex.BytesUnknown is { Length: > 0 } bytes ? $" (byte 0x{bytes[0]:X2} near character {ex.Index})" : string.Empty;
+                errors.Add($"'{file}' is not UTF-8 text{at}: save it as UTF-8, for example with iconv -f LATIN1 -t UTF-8, before it is applied.");
+                continue;
+            }
+
+            if (string.IsNullOrWhiteSpace(sql))
+            {
+                // Most often a save that went wrong; applying it would record the version as done with nothing done.
+                errors.Add($"'{file}' is empty: write its SQL (only a comment, such as '-- nothing to do', if it is empty on purpose), or delete it.");
+                continue;
+            }
+
             if (MigrationFileName.TryCreate(fileName, file, sql, out var script, out var error))
             {
                 scripts.Add(script!);

@@ -39,15 +39,7 @@ public sealed class LoadTests : StorageDirectoryTests
                 var restored = new NpgsqlConnectionStringBuilder(database) { Database = copy }.ConnectionString;
                 var history = await BackupTestDatabase.ScalarAsync<long>(restored, "SELECT count(*) FROM pgbench_history");
                 history.Should().BeGreaterThan(0, "pgbench had written before the backup");
-                foreach (var (table, column) in new[] { ("pgbench_accounts", "abalance"), ("pgbench_branches", "bbalance"), ("pgbench_tellers", "tbalance") })
-                {
-                    var sum = await BackupTestDatabase.ScalarAsync<long>(restored, $"SELECT coalesce(sum({column}), 0)::bigint FROM {table}");
-                    var deltas = await BackupTestDatabase.ScalarAsync<long>(restored, "SELECT coalesce(sum(delta), 0)::bigint FROM pgbench_history");
-                    if (sum != deltas)
-                    {
-                        broken.Add($"trial {trial}: sum({table}.{column}) = {sum}, sum(pgbench_history.delta) = {deltas} ({history} history rows)");
-                    }
-                }
+                broken.AddRange((await BalanceProblemsAsync(restored)).Select(p => $"trial {trial}: {p} ({history} history rows)"));
             }
 
             pgbench.HasExited.Should().BeFalse("pgbench must be writing all along");
@@ -59,7 +51,28 @@ public sealed class LoadTests : StorageDirectoryTests
         broken.Should().BeEmpty();
     }
 
-    private static Process StartPgbench(string connectionString, params string[] arguments)
+    /// <summary>
+    /// Returns what breaks pgbench's invariant in a database: for accounts, branches and tellers, a sum of balances that is not
+    /// the sum of the history's deltas (empty when it holds).
+    /// </summary>
+    internal static async Task<List<string>> BalanceProblemsAsync(string connectionString)
+    {
+        var problems = new List<string>();
+        var deltas = await BackupTestDatabase.ScalarAsync<long>(connectionString, "SELECT coalesce(sum(delta), 0)::bigint FROM pgbench_history");
+        foreach (var (table, column) in new[] { ("pgbench_accounts", "abalance"), ("pgbench_branches", "bbalance"), ("pgbench_tellers", "tbalance") })
+        {
+            var sum = await BackupTestDatabase.ScalarAsync<long>(connectionString, $"SELECT coalesce(sum({column}), 0)::bigint FROM {table}");
+            if (sum != deltas)
+            {
+                problems.Add($"sum({table}.{column}) = {sum}, sum(pgbench_history.delta) = {deltas}");
+            }
+        }
+
+        return problems;
+    }
+
+    /// <summary>Starts pgbench against the connection string's database, its password in PGPASSWORD.</summary>
+    internal static Process StartPgbench(string connectionString, params string[] arguments)
     {
         var connection = new NpgsqlConnectionStringBuilder(connectionString);
         var start = new ProcessStartInfo(ToolLocator.FindServerTool("pgbench", null)) { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -74,7 +87,8 @@ public sealed class LoadTests : StorageDirectoryTests
         return process;
     }
 
-    private static async Task RunPgbenchAsync(string connectionString, params string[] arguments)
+    /// <summary>Runs pgbench to its end and asserts that it succeeded.</summary>
+    internal static async Task RunPgbenchAsync(string connectionString, params string[] arguments)
     {
         using var process = StartPgbench(connectionString, arguments);
         var error = await process.StandardError.ReadToEndAsync();
