@@ -9,7 +9,9 @@
 # 17 and 18: the integration tests inside a container of the Debian release that ships that major (trixie, forky), with
 # its PostgreSQL server and client tools, this machine's .NET SDK and Node.js mounted read-only, and the Docker socket, so
 # that their server is a container of the same major (and the cross-version tests reach a 15 server too). The unit tests
-# do not touch PostgreSQL: they run once, with 15.
+# do not touch PostgreSQL: they run once, with 15. The reliability scenarios run their full default count (3 trials, a
+# 30 s S3 outage) with 15 and once each (a 10 s outage) with the other majors, unless DBRESILIENCE_RELIABILITY_TRIALS and
+# DBRESILIENCE_RELIABILITY_OUTAGE_SECONDS say otherwise: the trials repeat the library's logic, the majors differ in servers.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 results=artifacts/test-results
@@ -93,6 +95,8 @@ run_in_container() {
     -v /var/run/docker.sock:/var/run/docker.sock \
     -e CI -e TESTCONTAINERS_RYUK_DISABLED -e DOCKER_API_VERSION -e "TESTCONTAINERS_HOST_OVERRIDE=$gateway" -e MSBUILDDISABLENODEREUSE=1 \
     -e "DBRESILIENCE_CONTAINER_OWNER=${DBRESILIENCE_CONTAINER_OWNER:-$$}" \
+    -e "DBRESILIENCE_RELIABILITY_TRIALS=${DBRESILIENCE_RELIABILITY_TRIALS:-1}" \
+    -e "DBRESILIENCE_RELIABILITY_OUTAGE_SECONDS=${DBRESILIENCE_RELIABILITY_OUTAGE_SECONDS:-10}" \
     -e "DBRESILIENCE_TEST_PG_IMAGE=$server" -e DBRESILIENCE_TEST_PG15_IMAGE -e DBRESILIENCE_TEST_PG17_IMAGE -e DBRESILIENCE_TEST_PG18_IMAGE \
     "$runner" \
     dotnet test "tests/$name/$name.csproj" -c Release --no-build --nologo \
