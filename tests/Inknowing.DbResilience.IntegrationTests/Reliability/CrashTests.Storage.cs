@@ -11,7 +11,7 @@ namespace Inknowing.DbResilience.IntegrationTests.Reliability;
 // complete, or refused by the next run without <c>--force</c>; and the next run of each succeeds.
 public sealed partial class CrashTests
 {
-    private const string BulkDigest = "SELECT md5(string_agg(b::text, ',' ORDER BY id)) FROM public.bulk b";
+    private const string BulkDigest = "SELECT coalesce(md5(string_agg(b::text, ',' ORDER BY id)), 'no rows') FROM public.bulk b";
 
     [Test]
     public async Task Prune_KilledAtRandomInstants_KeptBackupsStayAndEveryListedBackupVerifies()

@@ -81,7 +81,9 @@ public sealed class LeftoverTests : StorageDirectoryTests
         using var cli = ReliabilityCli.Start(_connectionString, _storage, temporary, "restore", "--target-database", database, "-j", "2");
 
         var restoring = await cli.WaitUntilAsync(() => cli.ChildCommandLines().Any(c => c.Contains("pg_restore", StringComparison.Ordinal) && c.Contains(" -j 2 ", StringComparison.Ordinal)), TimeSpan.FromMinutes(1));
-        cli.Signal("INT");
+        // SIGTERM, which the CLI handles as it does Ctrl+C: a shell that starts a job in the background (nohup, `&`, as a CI
+        // runner may start the suite) starts it with SIGINT ignored, and an ignored signal stays ignored in its children.
+        cli.Signal("TERM");
         var (exitCode, output, error) = await cli.WaitAsync();
 
         restoring.Should().BeTrue("the restore runs pg_restore -j 2 from its local copy: " + output + error);
@@ -124,7 +126,9 @@ public sealed class LeftoverTests : StorageDirectoryTests
         using var cli = ReliabilityCli.Start(_connectionString, _directoryStorage, temporary, "drill");
 
         var restoring = await cli.WaitUntilAsync(() => cli.ChildCommandLines().Any(c => c.Contains("pg_restore", StringComparison.Ordinal) && !c.Contains("--list", StringComparison.Ordinal)), TimeSpan.FromMinutes(1));
-        cli.Signal("INT");
+        // SIGTERM, which the CLI handles as it does Ctrl+C: a shell that starts a job in the background (nohup, `&`, as a CI
+        // runner may start the suite) starts it with SIGINT ignored, and an ignored signal stays ignored in its children.
+        cli.Signal("TERM");
         var (exitCode, output, error) = await cli.WaitAsync();
 
         restoring.Should().BeTrue("the drill restores the backup with pg_restore: " + output + error);
