@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace Inknowing.DbResilience.IntegrationTests.Reliability;
 
 /// <summary>
-/// How many trials each reliability scenario runs (3 by default; <c>DBRESILIENCE_RELIABILITY_TRIALS</c> for the long mode), the
+/// How many trials each reliability scenario runs (2 by default; <c>DBRESILIENCE_RELIABILITY_TRIALS</c> for the long mode), the
 /// random instants they use (seeded, the seed printed so a failure can be replayed with <c>DBRESILIENCE_RELIABILITY_SEED</c>),
 /// and the results file each scenario adds a line to (<c>reliability-results.jsonl</c> in the test output directory).
 /// </summary>
@@ -20,7 +20,7 @@ internal static class ReliabilityTrials
 
     /// <summary>Gets the number of trials per scenario.</summary>
     public static int Count =>
-        int.TryParse(Environment.GetEnvironmentVariable(TrialsVariable), NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count > 0 ? count : 3;
+        int.TryParse(Environment.GetEnvironmentVariable(TrialsVariable), NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count > 0 ? count : 2;
 
     /// <summary>Gets the results file.</summary>
     public static string ResultsPath => Path.Combine(TestContext.CurrentContext.WorkDirectory, "reliability-results.jsonl");
