@@ -125,12 +125,14 @@ public sealed partial class CrashTests : StorageDirectoryTests
         half.Should().BeEmpty();
     }
 
-    private static List<string> CompletedBackups(string storage) =>
+    /// <summary>Lists the backups of a file storage that have a manifest.</summary>
+    internal static List<string> CompletedBackups(string storage) =>
         Directory.Exists(Path.Combine(storage, "backups"))
             ? Directory.EnumerateFiles(Path.Combine(storage, "backups"), "manifest.json", SearchOption.AllDirectories).Select(f => Path.GetFileName(Path.GetDirectoryName(f)!)).ToList()
             : [];
 
-    private static async Task<TimeSpan> TimeAsync(Func<Task<(int ExitCode, string Output, string Error)>> run)
+    /// <summary>Times a run that must succeed.</summary>
+    internal static async Task<TimeSpan> TimeAsync(Func<Task<(int ExitCode, string Output, string Error)>> run)
     {
         var stopwatch = Stopwatch.StartNew();
         var (exitCode, _, error) = await run();
@@ -138,14 +140,15 @@ public sealed partial class CrashTests : StorageDirectoryTests
         return stopwatch.Elapsed;
     }
 
-    private static async Task<List<string>> AppliedAsync(string database) =>
+    /// <summary>Lists the versions recorded as completed.</summary>
+    internal static async Task<List<string>> AppliedAsync(string database) =>
         (await BackupTestDatabase.ScalarAsync<string>(
             database,
             "SELECT coalesce((SELECT string_agg(version::text, ',' ORDER BY version) FROM dbresilience.schema_migrations WHERE status = 'completed'), '')"))
             .Split(',', StringSplitOptions.RemoveEmptyEntries).ToList();
 
-    /// <summary>Every version recorded as applied has its table, and every table has its version recorded.</summary>
-    private static async Task<List<string>> CompareHistoryAsync(string database, int versions)
+    /// <summary>Every version recorded as applied has its table (named <paramref name="tablePrefix"/> and the version), and every table has its version recorded.</summary>
+    internal static async Task<List<string>> CompareHistoryAsync(string database, int versions, string tablePrefix = "crash_step_")
     {
         // The killed client's server backend may still be finishing (and committing) its transaction: wait for it to end, or
         // the two reads below could see the database before and after that commit.
@@ -164,7 +167,7 @@ public sealed partial class CrashTests : StorageDirectoryTests
         var exists = await BackupTestDatabase.ScalarAsync<bool>(database, "SELECT to_regclass('dbresilience.schema_migrations') IS NOT NULL");
         var applied = exists ? await AppliedAsync(database) : [];
         var tables = (await BackupTestDatabase.ScalarAsync<string>(
-            database, "SELECT coalesce(string_agg(substr(relname, 12), ',' ORDER BY relname), '') FROM pg_class WHERE relname LIKE 'crash\\_step\\_%' AND relkind = 'r'"))
+            database, $"SELECT coalesce(string_agg(substr(relname, {tablePrefix.Length + 1}), ',' ORDER BY relname), '') FROM pg_class WHERE starts_with(relname, '{tablePrefix}') AND relkind = 'r'"))
             .Split(',', StringSplitOptions.RemoveEmptyEntries).ToList();
         var problems = new List<string>();
         for (var version = 1; version <= versions; version++)

@@ -43,7 +43,7 @@ public sealed class DatabaseFaultTests : StorageDirectoryTests
         await BackupTestDatabase.ExecuteAsync(
             database, "CREATE TABLE bulk AS SELECT g AS id, md5(g::text) || md5((g * 3)::text) AS payload FROM generate_series(1, 300000) g");
         var storage = NewStorage();
-        var duration = await TimeAsync(() => ReliabilityCli.RunAsync(database, storage, _temporary, "backup"));
+        var duration = await CrashTests.TimeAsync(() => ReliabilityCli.RunAsync(database, storage, _temporary, "backup"));
         var random = ReliabilityTrials.NewRandom($"database/restart-{mode}/logical-backup");
         var interrupted = 0;
         var unclear = new List<string>();
@@ -68,7 +68,7 @@ public sealed class DatabaseFaultTests : StorageDirectoryTests
         }
 
         var failed = new List<string>();
-        foreach (var id in CompletedBackups(storage))
+        foreach (var id in CrashTests.CompletedBackups(storage))
         {
             var verify = await ReliabilityCli.RunAsync(database, storage, _temporary, "verify", id);
             if (verify.ExitCode != 0)
@@ -80,7 +80,7 @@ public sealed class DatabaseFaultTests : StorageDirectoryTests
         var next = await ReliabilityCli.RunAsync(database, storage, _temporary, "backup");
         var last = await ReliabilityCli.RunAsync(database, storage, _temporary, "verify", "latest");
         ReliabilityTrials.Record($"database/restart-{mode}/logical-backup", ReliabilityTrials.Count, interrupted, failed.Count,
-            $"pg_ctl stop -m {mode} and start during a backup of 300,000 rows; {CompletedBackups(storage).Count} stored backup(s) verified; exit 1 with the cause when interrupted");
+            $"pg_ctl stop -m {mode} and start during a backup of 300,000 rows; {CrashTests.CompletedBackups(storage).Count} stored backup(s) verified; exit 1 with the cause when interrupted");
         unclear.Should().BeEmpty("an interrupted backup exits 1 with a message, without a stack trace");
         failed.Should().BeEmpty("a backup whose manifest is stored is complete");
         next.ExitCode.Should().Be(0, next.Error);
@@ -101,7 +101,7 @@ public sealed class DatabaseFaultTests : StorageDirectoryTests
                 $"CREATE TABLE fault_step_{version} (id int PRIMARY KEY);\nINSERT INTO fault_step_{version} SELECT generate_series(1, 20000);\nSELECT pg_sleep(0.2);\n");
         }
 
-        var duration = await TimeAsync(async () => await ReliabilityCli.RunAsync(await CreateDatabaseAsync("migrate"), migrations, _temporary, "migrate", "--migrations", migrations));
+        var duration = await CrashTests.TimeAsync(async () => await ReliabilityCli.RunAsync(await CreateDatabaseAsync("migrate"), migrations, _temporary, "migrate", "--migrations", migrations));
         var random = ReliabilityTrials.NewRandom($"database/restart-{mode}/migration");
         var interrupted = 0;
         var mismatches = new List<string>();
@@ -114,12 +114,12 @@ public sealed class DatabaseFaultTests : StorageDirectoryTests
             var run = await cli.WaitAsync();
             interrupted += run.ExitCode == 1 ? 1 : 0;
             run.ExitCode.Should().BeOneOf([0, 1], run.Error);
-            mismatches.AddRange((await CompareHistoryAsync(database, Versions)).Select(p => $"trial {trial}: {p}"));
+            mismatches.AddRange((await CrashTests.CompareHistoryAsync(database, Versions, "fault_step_")).Select(p => $"trial {trial}: {p}"));
 
             var rerun = await ReliabilityCli.RunAsync(database, migrations, _temporary, "migrate", "--migrations", migrations);
             rerun.ExitCode.Should().Be(0, rerun.Error);
-            (await CompareHistoryAsync(database, Versions)).Should().BeEmpty();
-            (await AppliedAsync(database)).Should().HaveCount(Versions);
+            (await CrashTests.CompareHistoryAsync(database, Versions, "fault_step_")).Should().BeEmpty();
+            (await CrashTests.AppliedAsync(database)).Should().HaveCount(Versions);
         }
 
         ReliabilityTrials.Record($"database/restart-{mode}/migration", ReliabilityTrials.Count, interrupted, mismatches.Count,
@@ -177,45 +177,6 @@ public sealed class DatabaseFaultTests : StorageDirectoryTests
             "ALTER TABLE behind another session's lock, lock_timeout 1 s: exit 1 naming V2 and SQLSTATE 55P03; nothing recorded; schema unchanged; succeeds once released");
     }
 
-    private static List<string> CompletedBackups(string storage) =>
-        Directory.Exists(Path.Combine(storage, "backups"))
-            ? Directory.EnumerateFiles(Path.Combine(storage, "backups"), "manifest.json", SearchOption.AllDirectories).Select(f => Path.GetFileName(Path.GetDirectoryName(f)!)).ToList()
-            : [];
-
-    private static async Task<TimeSpan> TimeAsync(Func<Task<(int ExitCode, string Output, string Error)>> run)
-    {
-        var stopwatch = Stopwatch.StartNew();
-        var (exitCode, _, error) = await run();
-        exitCode.Should().Be(0, error);
-        return stopwatch.Elapsed;
-    }
-
-    private static async Task<List<string>> AppliedAsync(string database) =>
-        (await BackupTestDatabase.ScalarAsync<string>(
-            database,
-            "SELECT coalesce((SELECT string_agg(version::text, ',' ORDER BY version) FROM dbresilience.schema_migrations WHERE status = 'completed'), '')"))
-            .Split(',', StringSplitOptions.RemoveEmptyEntries).ToList();
-
-    private static async Task<List<string>> CompareHistoryAsync(string database, int versions)
-    {
-        var exists = await BackupTestDatabase.ScalarAsync<bool>(database, "SELECT to_regclass('dbresilience.schema_migrations') IS NOT NULL");
-        var applied = exists ? await AppliedAsync(database) : [];
-        var tables = (await BackupTestDatabase.ScalarAsync<string>(
-            database, "SELECT coalesce(string_agg(substr(relname, 12), ',' ORDER BY relname), '') FROM pg_class WHERE relname LIKE 'fault\\_step\\_%' AND relkind = 'r'"))
-            .Split(',', StringSplitOptions.RemoveEmptyEntries).ToList();
-        var problems = new List<string>();
-        for (var version = 1; version <= versions; version++)
-        {
-            var text = version.ToString(CultureInfo.InvariantCulture);
-            if (applied.Contains(text) != tables.Contains(text))
-            {
-                problems.Add($"version {version}: recorded {applied.Contains(text)}, committed {tables.Contains(text)}");
-            }
-        }
-
-        return problems;
-    }
-
     private static async Task<bool> ColumnExistsAsync(string database) => await BackupTestDatabase.ScalarAsync<bool>(
         database, "SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'fault_target' AND column_name = 'added')");
 
@@ -223,7 +184,7 @@ public sealed class DatabaseFaultTests : StorageDirectoryTests
     {
         failed.ExitCode.Should().Be(1, failed.Output + failed.Error);
         (failed.Output + failed.Error).Should().Contain("V2__add_column.sql").And.Contain(sqlState);
-        (await AppliedAsync(database)).Should().Equal("1");
+        (await CrashTests.AppliedAsync(database)).Should().Equal("1");
         (await BackupTestDatabase.ScalarAsync<long>(database, "SELECT count(*) FROM dbresilience.schema_migrations WHERE version = '2' AND status = 'completed'"))
             .Should().Be(0);
         (await ColumnExistsAsync(database)).Should().BeFalse("the failed migration's transaction was rolled back");
