@@ -163,6 +163,9 @@ main() {
     passed=$((passed + $(count passed)))
     failed=$((failed + $(count failed) + $(count error) + $(count timeout)))
     skipped=$((skipped + $(count notExecuted)))
+    # Name each failed test, so a log that only keeps its end still says what failed.
+    grep -o '<UnitTestResult [^>]*outcome="\(Failed\|Error\|Timeout\)"[^>]*>' "$trx" \
+      | grep -o ' testName="[^"]*"' | sed "s|^ testName=|failed in $(basename "$trx"): |" || true
   done
   echo "tests: $passed passed, $failed failed, $skipped skipped"
   if [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then status=1; fi
