@@ -6,7 +6,8 @@ using System.Text;
 namespace Inknowing.DbResilience.Testing;
 
 /// <summary>
-/// An S3-compatible server from npm (s3rver or fauxqs, installed in eng/test-services), started on a free 127.0.0.1 port.
+/// A storage server from npm (the S3-compatible s3rver or fauxqs, or the Azure Blob emulator azurite, installed in
+/// eng/test-services), started on a free 127.0.0.1 port.
 /// Shared by the integration tests and the benchmarks (linked into both projects).
 /// </summary>
 public sealed class S3TestServer : IAsyncDisposable
@@ -74,6 +75,34 @@ public sealed class S3TestServer : IAsyncDisposable
         start.Environment["NODE_OPTIONS"] = "--openssl-legacy-provider";
         return StartAsync("s3rver", start, port, data, requiresCompatibilityMode: true, tls: tlsCertificatePath is not null && tlsKeyPath is not null);
     }
+
+    /// <summary>Starts azurite's Blob service, persisting to a temporary directory removed on dispose; see <see cref="BlobEndpoint"/>.</summary>
+    public static Task<S3TestServer> StartAzuriteAsync()
+    {
+        var data = Path.Combine(Path.GetTempPath(), "dbresilience-azurite-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(data);
+        var port = FreePort();
+        var start = NodeStartInfo(Path.Combine(TestServices, "node_modules", "azurite", "dist", "src", "blob", "main.js"));
+        foreach (var argument in new[] { "--blobHost", "127.0.0.1", "--blobPort", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--location", data, "--silent", "--skipApiVersionCheck" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        return StartAsync("azurite", start, port, data, requiresCompatibilityMode: false);
+    }
+
+    /// <summary>Gets azurite's well-known development account.</summary>
+    public static string AzuriteAccount => "devstoreaccount1";
+
+    /// <summary>Gets the published key of azurite's development account (not a secret; tests check it never appears in output).</summary>
+    public static string AzuriteKey => "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+    /// <summary>Gets the account's Blob endpoint on azurite, path-style: <c>http://127.0.0.1:PORT/devstoreaccount1</c>.</summary>
+    public Uri BlobEndpoint => new($"http://127.0.0.1:{Port}/{AzuriteAccount}");
+
+    /// <summary>Gets a connection string for azurite's development account.</summary>
+    public string AzuriteConnectionString
+        => $"DefaultEndpointsProtocol=http;AccountName={AzuriteAccount};AccountKey={AzuriteKey};BlobEndpoint={BlobEndpoint};";
 
     public static Task<S3TestServer> StartFauxqsAsync()
     {

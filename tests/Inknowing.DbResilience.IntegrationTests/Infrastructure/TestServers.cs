@@ -8,7 +8,7 @@ using Testcontainers.PostgreSql;
 namespace Inknowing.DbResilience.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// The real servers of the test run: one PostgreSQL server, s3rver and fauxqs. Started once before the first test, stopped
+/// The real servers of the test run: one PostgreSQL server, s3rver, fauxqs and azurite (Azure Blob). Started once before the first test, stopped
 /// after the last, even when tests fail.
 /// </summary>
 /// <remarks>
@@ -33,6 +33,8 @@ public static class TestServers
     private static S3TestServer? s_s3rver;
     private static S3TestServer? s_fauxqs;
     private static string? s_s3Problem;
+    private static S3TestServer? s_azurite;
+    private static string? s_azuriteProblem;
 
     /// <summary>Gets the connection string of the superuser on the test server's <c>postgres</c> database.</summary>
     public static string PostgreSqlConnectionString => s_postgreSqlConnectionString ?? Unavailable(s_postgreSqlProblem);
@@ -54,6 +56,9 @@ public static class TestServers
 
     /// <summary>Gets the fauxqs instance (AWS SDK defaults).</summary>
     public static S3TestServer Fauxqs => s_fauxqs ?? Unavailable<S3TestServer>(s_s3Problem);
+
+    /// <summary>Gets the azurite instance (the Azure Blob emulator): see <see cref="S3TestServer.BlobEndpoint"/>.</summary>
+    public static S3TestServer Azurite => s_azurite ?? Unavailable<S3TestServer>(s_azuriteProblem);
 
     /// <summary>Gets both S3 servers, for test cases that run against each.</summary>
     public static IEnumerable<S3TestServer> S3Servers => new[] { S3rver, Fauxqs };
@@ -153,6 +158,18 @@ public static class TestServers
                 + "(it installs Node.js packages in eng/test-services). " + ex.Message;
             TestContext.Progress.WriteLine(s_s3Problem);
         }
+
+        try
+        {
+            s_azurite = await S3TestServer.StartAzuriteAsync();
+            TestContext.Progress.WriteLine($"Azure Blob test server: azurite on {s_azurite.BlobEndpoint}");
+        }
+        catch (Exception ex)
+        {
+            s_azuriteProblem = "The Azure Blob test server (azurite) could not start. Run eng/install-prerequisites.sh "
+                + "(it installs Node.js packages in eng/test-services). " + ex.Message;
+            TestContext.Progress.WriteLine(s_azuriteProblem);
+        }
     }
 
     internal static async Task StopAsync()
@@ -175,6 +192,11 @@ public static class TestServers
         if (s_fauxqs is not null)
         {
             await s_fauxqs.DisposeAsync();
+        }
+
+        if (s_azurite is not null)
+        {
+            await s_azurite.DisposeAsync();
         }
     }
 
