@@ -18,7 +18,9 @@ internal static class GlobalOptions
     {
         Description = $"Where backups live; repeat for more copies (default: ${StorageVariable}, ';'-separated). "
             + "file:///abs/path or s3://bucket/prefix?endpoint=http://127.0.0.1:9000&region=us-east-1&pathStyle=true "
-            + "(also compatibility=true, partSizeMiB=N, storageClass=C; S3 credentials from the standard AWS environment variables).",
+            + "(also compatibility=true, partSizeMiB=N, storageClass=C; S3 credentials from the standard AWS environment variables) "
+            + "or azblob://container/prefix?endpoint=https://ACCOUNT.blob.core.windows.net (also blockSizeMiB=N; Azure credentials "
+            + "from AZURE_STORAGE_CONNECTION_STRING, or AZURE_STORAGE_ACCOUNT and AZURE_STORAGE_KEY; never in the URI).",
         Recursive = true,
         AllowMultipleArgumentsPerToken = false,
     };

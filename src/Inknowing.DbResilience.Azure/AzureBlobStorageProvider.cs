@@ -288,11 +288,10 @@ public sealed partial class AzureBlobStorageProvider : IStorageProvider
     private static BlobServiceClient CreateServiceClient(AzureBlobStorageOptions options, RetryLoggingPolicy retryLog)
     {
         var clientOptions = new BlobClientOptions();
-        clientOptions.Retry.Mode = RetryMode.Exponential;
+        var maxDelay = TimeSpan.FromTicks(Math.Max(options.RetryDelay.Ticks * 16, TimeSpan.FromSeconds(1).Ticks));
         clientOptions.Retry.MaxRetries = options.MaxRetryAttempts;
-        clientOptions.Retry.Delay = options.RetryDelay;
-        clientOptions.Retry.MaxDelay = TimeSpan.FromTicks(Math.Max(options.RetryDelay.Ticks * 16, TimeSpan.FromSeconds(1).Ticks));
         clientOptions.Retry.NetworkTimeout = options.RequestTimeout;
+        clientOptions.RetryPolicy = new TransientRetryPolicy(options.MaxRetryAttempts, options.RetryDelay, maxDelay);
         clientOptions.AddPolicy(retryLog, HttpPipelinePosition.PerRetry);
         if (options.ConnectionString is { } connectionString)
         {

@@ -99,7 +99,18 @@ internal sealed class FaultyTcpProxy : IAsyncDisposable
     {
         foreach (var client in _open.Keys)
         {
-            client.Client.LingerState = new LingerOption(true, 0);
+            // A connection closing at this very moment has no socket any more (TcpClient.Client is null once disposed).
+            try
+            {
+                if (client.Client is { } socket)
+                {
+                    socket.LingerState = new LingerOption(true, 0);
+                }
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+
             client.Dispose();
         }
     }
