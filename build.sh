@@ -6,7 +6,7 @@
 #                                     of the Debian release that ships it), --pg all runs 15, 17 and 18 (what CI runs)
 # and, for docs/benchmarks.md:
 #   ./build.sh bench [NAME...]   the benchmark harness (benchmarks/), against the raw tools and the peers
-#   ./build.sh pack [DIR]        the NuGet packages (three libraries and the dbresilience .NET tool, with symbols) in
+#   ./build.sh pack [DIR]        the NuGet packages (the libraries and the dbresilience .NET tool, with symbols) in
 #                                artifacts/packages (or DIR); VERSION_SUFFIX=rc.1 gives 0.1.0-rc.1
 #   ./build.sh publish [--rid RID] [--readytorun] [DIR]
 #                                the CLI as operators install it: one NativeAOT binary for this machine's architecture
@@ -111,7 +111,7 @@ case "${1:-}" in
     # commit on the GitHub remote 'origin'. The version is VersionPrefix in Directory.Build.props.
     suffix=()
     [ -z "${VERSION_SUFFIX:-}" ] || suffix=(--version-suffix "$VERSION_SUFFIX")
-    for project in src/Inknowing.DbResilience src/Inknowing.DbResilience.PostgreSql src/Inknowing.DbResilience.S3 \
+    for project in src/Inknowing.DbResilience src/Inknowing.DbResilience.PostgreSql src/Inknowing.DbResilience.S3 src/Inknowing.DbResilience.Azure \
                    src/Inknowing.DbResilience.Email samples/Inknowing.DbResilience.Cli; do
       dotnet pack "$project" -c Release -o "$output" -p:ContinuousIntegrationBuild=true "${suffix[@]}" \
         -v quiet -nologo -clp:NoSummary

@@ -61,6 +61,7 @@ public sealed class PackagesTests
     [TestCase("Inknowing.DbResilience")]
     [TestCase("Inknowing.DbResilience.PostgreSql")]
     [TestCase("Inknowing.DbResilience.S3")]
+    [TestCase("Inknowing.DbResilience.Azure")]
     public void Pack_Library_CarriesReadmeDocsSymbolsLicenceAndVersion(string id)
     {
         var package = Path.Combine(_packages, $"{id}.{_version}.nupkg");
