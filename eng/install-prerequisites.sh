@@ -29,7 +29,7 @@ fi
 
 if [ ! -f eng/test-services/node_modules/.package-lock.json ] \
    || [ eng/test-services/package-lock.json -nt eng/test-services/node_modules/.package-lock.json ]; then
-  echo "==> npm ci (s3rver, fauxqs) in eng/test-services"
+  echo "==> npm ci (s3rver, fauxqs, azurite) in eng/test-services"
   (cd eng/test-services && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
