@@ -1,0 +1,115 @@
+using Inknowing.DbResilience.PostgreSql.Clusters;
+
+namespace Inknowing.DbResilience.IntegrationTests.Reliability;
+
+// Leftovers of point-in-time restores (pitr restore), on a cluster of their own whose WAL wal-receive streams: a restore
+// started with --start leaves its server running on purpose, and with it only that server's log and socket directory, which
+// other runs leave alone while the server runs; a refused restore and a cancelled one leave no scratch directory, no target
+// directory and no server.
+public sealed partial class LeftoverTests
+{
+    private LocalPostgreSqlCluster? _pitrCluster;
+    private string? _pitrStorage;
+
+    [OneTimeTearDown]
+    public async Task StopPitrClusterAsync()
+    {
+        if (_pitrCluster is not null)
+        {
+            await _pitrCluster.DisposeAsync();
+        }
+    }
+
+    [Test]
+    public async Task PitrRestore_SucceedsWithoutStart_LeavesNothingInTheTemporaryDirectory()
+    {
+        var (cluster, storage) = await PitrArchiveAsync();
+        var temporary = NewTemporary();
+        var target = Path.Combine(NewStorage(), "restored");
+
+        var (exitCode, output, error) = await ReliabilityCli.RunAsync(cluster.ConnectionString, storage, temporary, "pitr", "restore", "--latest", "--target-dir", target);
+
+        exitCode.Should().Be(0, output + error);
+        Leftovers(temporary).Should().BeEmpty();
+        Directory.Exists(target + "-wal").Should().BeTrue("restore_command reads the staged WAL when the operator starts the server");
+        WalStreaming.ServersOf(target).Should().BeEmpty("nothing was started");
+    }
+
+    [Test]
+    public async Task PitrRestore_StartedServers_KeepTheirLogAndSocketDirectoriesWhileTheyRun()
+    {
+        var (cluster, storage) = await PitrArchiveAsync();
+        var temporary = NewTemporary();
+        var first = Path.Combine(NewStorage(), "first");
+        var second = Path.Combine(NewStorage(), "second");
+
+        var one = await ReliabilityCli.RunAsync(cluster.ConnectionString, storage, temporary, "pitr", "restore", "--latest", "--start", "--target-dir", first, "--json");
+        one.ExitCode.Should().Be(0, one.Output + one.Error);
+        var kept = Leftovers(temporary).Single(e => !e.EndsWith(".owner", StringComparison.Ordinal));
+        var postmaster = File.ReadLines(Path.Combine(first, "postmaster.pid")).First();
+
+        // Before the fix, the second run's clean-up took the first server's directory for a killed run's (its owner record
+        // named the CLI, which had ended): the log and the socket of a server still running were deleted.
+        var two = await ReliabilityCli.RunAsync(cluster.ConnectionString, storage, temporary, "pitr", "restore", "--latest", "--start", "--target-dir", second, "--json");
+        two.ExitCode.Should().Be(0, two.Output + two.Error);
+        var keptAfterSecond = Directory.Exists(kept);
+        var firstDigest = await WalStreaming.DigestOfRestoredAsync(cluster, one.Output, first);
+        var secondDigest = await WalStreaming.DigestOfRestoredAsync(cluster, two.Output, second);
+
+        (await File.ReadAllTextAsync(kept + ".owner")).Should().StartWith(postmaster + " ", "the running server owns its directory");
+        keptAfterSecond.Should().BeTrue("another run leaves the directory of a running server alone");
+        secondDigest.Should().Be(firstDigest);
+        WalStreaming.ServersOf(first).Should().BeEmpty();
+        WalStreaming.ServersOf(second).Should().BeEmpty();
+    }
+
+    [TestCase("1999-01-01T00:00:00Z")]
+    [TestCase("2999-01-01T00:00:00Z")]
+    public async Task PitrRestore_TimeOutsideTheWindow_ExitsOneAndLeavesNothing(string time)
+    {
+        var (cluster, storage) = await PitrArchiveAsync();
+        var temporary = NewTemporary();
+        var target = Path.Combine(NewStorage(), "restored");
+
+        var (exitCode, output, error) = await ReliabilityCli.RunAsync(cluster.ConnectionString, storage, temporary, "pitr", "restore", "--time", time, "--start", "--target-dir", target);
+
+        exitCode.Should().Be(1, output + error);
+        Leftovers(temporary).Should().BeEmpty();
+        Directory.Exists(target).Should().BeFalse("a refused restore removes the directory it created");
+        Directory.Exists(target + "-wal").Should().BeFalse();
+        WalStreaming.ServersOf(target).Should().BeEmpty();
+    }
+
+    [Test]
+    public async Task PitrRestore_InterruptedWhileTheServerReplays_ExitsOneHundredThirtyAndLeavesNothing()
+    {
+        var (cluster, storage) = await PitrArchiveAsync();
+        var temporary = NewTemporary();
+        var target = Path.Combine(NewStorage(), "restored");
+        using var cli = ReliabilityCli.Start(cluster.ConnectionString, storage, temporary, "pitr", "restore", "--latest", "--start", "--target-dir", target);
+
+        var serving = await cli.WaitUntilAsync(() => WalStreaming.ServersOf(target).Count > 0, TimeSpan.FromMinutes(1));
+        cli.Signal("TERM");
+        var (exitCode, output, error) = await cli.WaitAsync();
+
+        serving.Should().BeTrue("the restore starts a server over the target: " + output + error);
+        exitCode.Should().Be(130, output + error);
+        Leftovers(temporary).Should().BeEmpty("an interrupted restore removes its server's log and socket directory");
+        WalStreaming.ServersOf(target).Should().BeEmpty("an interrupted restore stops its server");
+        Directory.Exists(target).Should().BeFalse("an interrupted restore removes the directory it created");
+        Directory.Exists(target + "-wal").Should().BeFalse();
+    }
+
+    /// <summary>Returns the fixture's archiving cluster and the storage that holds its base backup and WAL, made on first use.</summary>
+    private async Task<(LocalPostgreSqlCluster Cluster, string Storage)> PitrArchiveAsync()
+    {
+        if (_pitrCluster is null)
+        {
+            _pitrCluster = await WalStreaming.StartClusterAsync();
+            _pitrStorage = NewStorage();
+            await WalStreaming.ArchiveRowsAsync(_pitrCluster, _pitrStorage, NewTemporary());
+        }
+
+        return (_pitrCluster, _pitrStorage!);
+    }
+}
