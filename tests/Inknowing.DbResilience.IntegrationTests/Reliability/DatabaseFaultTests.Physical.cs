@@ -18,6 +18,7 @@ public sealed partial class DatabaseFaultTests
         var random = ReliabilityTrials.NewRandom($"database/restart-{mode}/base-backup");
         var interrupted = 0;
         var unclear = new List<string>();
+        var cause = "none";
         for (var trial = 0; trial < ReliabilityTrials.Count; trial++)
         {
             using var cli = ReliabilityCli.Start(database, storage, _temporary, "basebackup");
@@ -25,6 +26,7 @@ public sealed partial class DatabaseFaultTests
             await RestartAsync(cluster, mode);
             var (exitCode, output, error) = await cli.WaitAsync();
             interrupted += exitCode == 1 ? 1 : 0;
+            cause = exitCode == 1 && cause == "none" ? Cause(error) : cause;
             unclear.AddRange(Unclear(trial, exitCode, output, error, finishedFirstIsFine: true));
         }
 
@@ -33,7 +35,7 @@ public sealed partial class DatabaseFaultTests
         var listed = await CrashTests.ListedAsync(database, storage, _temporary);
         failed.AddRange(await CrashTests.FailingVerificationAsync(database, storage, _temporary, listed));
         ReliabilityTrials.Record($"database/restart-{mode}/base-backup", ReliabilityTrials.Count, interrupted, failed.Count,
-            $"pg_ctl stop -m {mode} and start during a base backup of a fresh cluster with 200,000 rows; {listed.Count} listed base backup(s) verified; exit 1 with the cause when interrupted");
+            $"pg_ctl stop -m {mode} and start during a base backup of a fresh cluster with 200,000 rows; {listed.Count} listed base backup(s) verified; exit 1 with the cause when interrupted ({cause})");
         unclear.Should().BeEmpty("an interrupted base backup exits 1 with a message, without a stack trace");
         failed.Should().BeEmpty("a base backup listed as complete verifies");
         next.ExitCode.Should().Be(0, next.Output + next.Error);
@@ -50,6 +52,7 @@ public sealed partial class DatabaseFaultTests
         var random = ReliabilityTrials.NewRandom($"database/restart-{mode}/wal-receive");
         var interrupted = 0;
         var unclear = new List<string>();
+        var cause = "none";
         string first;
         string last;
         await using (var writer = new WalStreaming.Writer(database))
@@ -68,6 +71,7 @@ public sealed partial class DatabaseFaultTests
                 await RestartAsync(cluster, mode);
                 var (exitCode, output, error) = await receiver.WaitAsync();
                 interrupted += exitCode == 1 ? 1 : 0;
+                cause = exitCode == 1 && cause == "none" ? Cause(error) : cause;
                 unclear.AddRange(Unclear(trial, exitCode, output, error, finishedFirstIsFine: false));
             }
 
@@ -86,11 +90,18 @@ public sealed partial class DatabaseFaultTests
         var restored = await WalStreaming.RestoreLatestDigestAsync(cluster, storage, _temporary, Path.Combine(NewStorage(), "restored"));
         var lost = gaps.Count + (restored == committed ? 0 : 1);
         ReliabilityTrials.Record($"database/restart-{mode}/wal-receive", ReliabilityTrials.Count, interrupted, lost,
-            $"pg_ctl stop -m {mode} and start while wal-receive streams under writes; the next wal-receive resumes from its slot; segments {first} to {last} stored whole, pitr window verified; restore to latest: {restored}, source: {committed}");
+            $"pg_ctl stop -m {mode} and start while wal-receive streams under writes: exit 1 ({cause}); the next wal-receive resumes from its slot; segments {first} to {last} stored whole, pitr window verified; restore to latest: {restored}, source: {committed}");
         unclear.Should().BeEmpty("wal-receive exits 1 with a message naming the cause when its server goes away, never 0 as if stopped on purpose");
         gaps.Should().BeEmpty();
         window.ExitCode.Should().Be(0, window.Output + window.Error);
         restored.Should().Be(committed, "a restore to latest holds every row the source committed");
+    }
+
+    /// <summary>Returns the start of the error line a run wrote, as the results show it.</summary>
+    private static string Cause(string error)
+    {
+        var line = error.Split('\n').FirstOrDefault(l => l.StartsWith("error: ", StringComparison.Ordinal))?.Trim() ?? error.Trim();
+        return line.Length > 140 ? line[..140] + "..." : line;
     }
 
     /// <summary>Returns a problem unless a run ended with 1 and an error without a stack trace (or with 0, when it may have finished first).</summary>

@@ -100,6 +100,32 @@ public sealed partial class LeftoverTests
         Directory.Exists(target + "-wal").Should().BeFalse();
     }
 
+    [Test]
+    public async Task PitrRestore_KilledWhileTheServerReplays_NextRunStopsThatServerAndRemovesItsDirectory()
+    {
+        var (cluster, storage) = await PitrArchiveAsync();
+        var temporary = NewTemporary();
+        var target = Path.Combine(NewStorage(), "killed");
+        using (var cli = ReliabilityCli.Start(cluster.ConnectionString, storage, temporary, "pitr", "restore", "--latest", "--start", "--target-dir", target))
+        {
+            (await cli.WaitUntilAsync(() => File.Exists(Path.Combine(target, "postmaster.pid")), TimeSpan.FromMinutes(1))).Should().BeTrue("the restore starts a server over the target");
+            cli.Signal("KILL");
+            (await cli.WaitAsync()).ExitCode.Should().Be(137);
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var orphaned = WalStreaming.ServersOf(target);
+        var next = Path.Combine(NewStorage(), "next");
+
+        var (exitCode, output, error) = await ReliabilityCli.RunAsync(cluster.ConnectionString, storage, temporary, "pitr", "restore", "--latest", "--start", "--target-dir", next, "--json");
+
+        exitCode.Should().Be(0, output + error);
+        await WalStreaming.DigestOfRestoredAsync(cluster, output, next);
+        orphaned.Should().NotBeEmpty("a killed run cannot stop the server it started");
+        WalStreaming.ServersOf(target).Should().BeEmpty("the next run stops the server of a run whose process is gone");
+        Leftovers(temporary).Where(e => !e.EndsWith(".owner", StringComparison.Ordinal)).Should().ContainSingle("only the next run's server directory is left, and that server has stopped");
+    }
+
     /// <summary>Returns the fixture's archiving cluster and the storage that holds its base backup and WAL, made on first use.</summary>
     private async Task<(LocalPostgreSqlCluster Cluster, string Storage)> PitrArchiveAsync()
     {
