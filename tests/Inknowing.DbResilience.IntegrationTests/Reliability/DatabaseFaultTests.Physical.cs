@@ -73,6 +73,11 @@ public sealed partial class DatabaseFaultTests
                 interrupted += exitCode == 1 ? 1 : 0;
                 cause = exitCode == 1 && cause == "none" ? Cause(error) : cause;
                 unclear.AddRange(Unclear(trial, exitCode, output, error, finishedFirstIsFine: false));
+                if (exitCode == 1 && !error.Contains("replication stream from the server ended", StringComparison.Ordinal))
+                {
+                    // Before the fix: "NpgsqlException: Received backend message CommandComplete while expecting CopyDataMessage. Please file a bug."
+                    unclear.Add($"trial {trial}: the error does not say the server ended the stream and what to do: {error}");
+                }
             }
 
             using var final = await WalStreaming.StartReceiverAsync(database, storage, _temporary, "fault_slot");
