@@ -232,14 +232,17 @@ public sealed partial class PointInTimeRestorer
         if (occupied.Count > 0)
         {
             // --force, and the plan holds: only now is what the earlier restore left replaced.
-            ScratchDirectory.StopServer(target);
-            foreach (var entry in Directory.EnumerateFileSystemEntries(target))
+            if (Directory.Exists(target))
             {
-                TryDelete(entry);
+                ScratchDirectory.StopServer(target);
+                foreach (var entry in Directory.EnumerateFileSystemEntries(target))
+                {
+                    TryDelete(entry);
+                }
             }
 
             TryDelete(staging);
-            if (Directory.EnumerateFileSystemEntries(target).Any() || Directory.Exists(staging))
+            if ((Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any()) || Directory.Exists(staging))
             {
                 throw new PointInTimeException($"--force could not empty '{target}' and remove '{staging}': remove them by hand (stop a server running in '{target}' first).");
             }

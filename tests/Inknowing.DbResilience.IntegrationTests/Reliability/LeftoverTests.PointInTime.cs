@@ -126,6 +126,25 @@ public sealed partial class LeftoverTests
         Leftovers(temporary).Where(e => !e.EndsWith(".owner", StringComparison.Ordinal)).Should().ContainSingle("only the next run's server directory is left, and that server has stopped");
     }
 
+    [Test]
+    public async Task PitrRestore_StagingLeftWithoutTarget_IsRefusedNamingForceAndReplacedWithIt()
+    {
+        var (cluster, storage) = await PitrArchiveAsync();
+        var target = Path.Combine(NewStorage(), "restored");
+        Directory.CreateDirectory(target + "-wal");
+        var stale = Path.Combine(target + "-wal", "000000010000000000000001");
+        await File.WriteAllTextAsync(stale, "a killed restore's staged WAL");
+
+        var refused = await ReliabilityCli.RunAsync(cluster.ConnectionString, storage, NewTemporary(), "pitr", "restore", "--latest", "--target-dir", target);
+        var forced = await ReliabilityCli.RunAsync(cluster.ConnectionString, storage, NewTemporary(), "pitr", "restore", "--latest", "--target-dir", target, "--force");
+
+        refused.ExitCode.Should().Be(2, refused.Output + refused.Error);
+        refused.Error.Should().Contain(target + "-wal").And.Contain("--force");
+        forced.ExitCode.Should().Be(0, forced.Output + forced.Error);
+        File.Exists(stale).Should().BeFalse("--force replaces what the killed restore staged");
+        File.Exists(Path.Combine(target, "PG_VERSION")).Should().BeTrue();
+    }
+
     /// <summary>Returns the fixture's archiving cluster and the storage that holds its base backup and WAL, made on first use.</summary>
     private async Task<(LocalPostgreSqlCluster Cluster, string Storage)> PitrArchiveAsync()
     {
