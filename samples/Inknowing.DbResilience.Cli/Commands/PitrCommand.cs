@@ -55,7 +55,7 @@ internal static class PitrCommand
 
     private static Command CreateRestore()
     {
-        var targetDir = new Option<string>("--target-dir") { Description = "The new data directory to restore into (must not exist or be empty).", Required = true };
+        var targetDir = new Option<string>("--target-dir") { Description = "The new data directory to restore into (must not exist or be empty, unless --force).", Required = true };
         var time = new Option<string?>("--time") { Description = "Recover to this time (ISO 8601; UTC unless an offset is given)." };
         var lsn = new Option<string?>("--lsn") { Description = "Recover to this WAL location, such as 0/3000100." };
         var xid = new Option<ulong?>("--xid") { Description = "Recover until this transaction id has committed." };
@@ -70,12 +70,17 @@ internal static class PitrCommand
             Description = "With --latest, --xid or --name: when a WAL file is missing or damaged, recover up to the last consistent point before it "
                 + "instead of refusing, and report where recovery stopped and what was not replayed.",
         };
+        var force = new Option<bool>("--force")
+        {
+            Description = "Replace a target directory that is not empty (such as one a killed restore left) and its -wal staging directory: "
+                + "a server running in it is stopped and everything in both is deleted, once the restore's plan has been checked.",
+        };
         var command = new Command(
             "restore",
             "Restore a base backup into a new data directory and replay WAL to a point. Exactly one of --time, --lsn, --xid, --name, --latest, --immediate. "
             + "Every WAL file the target needs is checked before anything starts; a gap or a damaged file is refused (exit 1, naming it) unless --allow-early-stop. "
             + "With --start, where replay ended is compared with the target: a restore short of it fails.");
-        foreach (var option in new Option[] { targetDir, time, lsn, xid, name, latest, immediate, backup, start, port, allowEarlyStop, GlobalOptions.Json })
+        foreach (var option in new Option[] { targetDir, time, lsn, xid, name, latest, immediate, backup, start, port, allowEarlyStop, force, GlobalOptions.Json })
         {
             command.Options.Add(option);
         }
@@ -93,6 +98,7 @@ internal static class PitrCommand
                 StartServer = parse.GetValue(start),
                 Port = parse.GetValue(port),
                 AllowEarlyStop = parse.GetValue(allowEarlyStop),
+                Force = parse.GetValue(force),
             };
             var restored = await host.GetRequiredService<IRestoreService>().RestoreAsync(request, cancellationToken);
             var result = (restored as BaseBackupRestoreResult)?.PointInTime

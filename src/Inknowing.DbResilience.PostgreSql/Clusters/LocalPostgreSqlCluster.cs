@@ -295,6 +295,21 @@ public sealed partial class LocalPostgreSqlCluster : IAsyncDisposable
         _running = false;
     }
 
+    /// <summary>
+    /// Makes the running server the owner of the cluster's directory (its log and sockets), for a cluster left running when this
+    /// process ends, as <c>pitr restore --start</c> leaves the restored one: other runs leave the directory alone while the server
+    /// runs and remove it once it has stopped. Disposing still stops the server and removes the directory.
+    /// </summary>
+    internal void HandOverToServer()
+    {
+        var pidFile = Path.Combine(DataDirectory, "postmaster.pid");
+        if (_scratch is not null && File.Exists(pidFile)
+            && int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+        {
+            _scratch.HandOverTo(pid);
+        }
+    }
+
     /// <summary>Runs one SQL command on the <c>postgres</c> database as the superuser.</summary>
     /// <param name="sql">The command.</param>
     /// <param name="cancellationToken">Cancels the command.</param>

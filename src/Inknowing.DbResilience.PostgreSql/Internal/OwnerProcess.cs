@@ -40,6 +40,11 @@ internal static class OwnerProcess
         }
     }
 
+    /// <summary>Returns "PID STARTTIME" for process <paramref name="pid"/>.</summary>
+    /// <param name="pid">The process id.</param>
+    /// <returns>The record.</returns>
+    public static string Of(int pid) => Describe(pid);
+
     private static string Describe(int pid) => pid.ToString(CultureInfo.InvariantCulture) + " " + (StartTimeOf(pid) ?? "0");
 
     /// <summary>The process's start time in clock ticks since boot (field 22 of /proc/PID/stat), or null when it is gone.</summary>

@@ -101,6 +101,24 @@ internal sealed class ScratchDirectory : IDisposable
         return removed;
     }
 
+    /// <summary>
+    /// Makes the server <paramref name="pid"/> the directory's owner (a restored cluster left running on purpose, whose log and
+    /// sockets live here): the directory stays while that server runs, and the next run removes it once the server has stopped.
+    /// </summary>
+    /// <param name="pid">The server's process id.</param>
+    public void HandOverTo(int pid)
+    {
+        var record = Path + OwnerSuffix;
+        var next = record + ".next";
+        File.Delete(next);
+        using (var file = PrivateFiles.CreateFile(next))
+        {
+            file.Write(System.Text.Encoding.ASCII.GetBytes(OwnerProcess.Of(pid) + "\n"));
+        }
+
+        File.Move(next, record, overwrite: true);
+    }
+
     /// <summary>Removes the directory, its siblings that start with its name, then the owner record.</summary>
     public void Dispose()
     {
@@ -126,6 +144,7 @@ internal sealed class ScratchDirectory : IDisposable
                 {
                     StopServer(entry);
                     StopServer(System.IO.Path.Combine(entry, "data"));
+                    StopSocketOwner(entry);
                     Directory.Delete(entry, recursive: true);
                 }
                 else
@@ -144,8 +163,24 @@ internal sealed class ScratchDirectory : IDisposable
         }
     }
 
+    /// <summary>
+    /// Kills a server whose sockets are in <paramref name="directory"/> (a cluster started over a data directory elsewhere, such as
+    /// a point-in-time restore's target, by a run killed since): its socket lock file names its process and data directory.
+    /// </summary>
+    private static void StopSocketOwner(string directory)
+    {
+        foreach (var lockFile in Directory.EnumerateFiles(directory, ".s.PGSQL.*.lock"))
+        {
+            var lines = File.ReadLines(lockFile).Take(2).ToList();
+            if (lines.Count == 2 && int.TryParse(lines[0].Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var pid) && pid != 0)
+            {
+                Kill(Math.Abs(pid), lines[1].Trim());
+            }
+        }
+    }
+
     /// <summary>Kills a server left running in <paramref name="dataDirectory"/> by a killed run, if its pid file names one.</summary>
-    private static void StopServer(string dataDirectory)
+    internal static void StopServer(string dataDirectory)
     {
         var pidFile = System.IO.Path.Combine(dataDirectory, "postmaster.pid");
         if (!File.Exists(pidFile)
@@ -154,6 +189,12 @@ internal sealed class ScratchDirectory : IDisposable
             return;
         }
 
+        Kill(pid, dataDirectory);
+    }
+
+    /// <summary>Kills process <paramref name="pid"/> and its children if it is the postmaster of <paramref name="dataDirectory"/>.</summary>
+    private static void Kill(int pid, string dataDirectory)
+    {
         // Only the postmaster of this data directory: the pid may have been reused by another process since.
         if (OperatingSystem.IsLinux())
         {

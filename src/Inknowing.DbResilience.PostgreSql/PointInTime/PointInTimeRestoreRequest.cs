@@ -32,6 +32,13 @@ public sealed record PointInTimeRestoreRequest
     /// </summary>
     public bool AllowEarlyStop { get; init; }
 
+    /// <summary>
+    /// Gets a value indicating whether to replace a target directory (and its <c>-wal</c> staging directory) that is not empty,
+    /// such as one a restore killed before it finished left: a server running in it is stopped and everything in both is deleted,
+    /// once the restore's plan has been checked. The default value is <see langword="false"/>: such a directory is refused.
+    /// </summary>
+    public bool Force { get; init; }
+
     /// <summary>Gets more server settings for the restored cluster, such as <c>fsync = off</c> for a throwaway drill.</summary>
     public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
 }

@@ -59,6 +59,7 @@ internal sealed class PointInTimeRestoreStrategy(PointInTimeRestorer restorer) :
             Port = request.Port,
             Start = request.StartServer,
             AllowEarlyStop = request.AllowEarlyStop,
+            Force = request.Force,
             Settings = new Dictionary<string, string>(request.ServerSettings, StringComparer.Ordinal),
         };
     }

@@ -140,9 +140,11 @@ public sealed partial class PointInTimeRestorer
     /// <param name="cancellationToken">Cancels the restore; a partly written directory is removed.</param>
     /// <returns>What was restored.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="request"/> is <see langword="null"/>.</exception>
-    /// <exception cref="DbResilienceConfigurationException">The target directory exists and is not empty.</exception>
+    /// <exception cref="DbResilienceConfigurationException">
+    /// The target directory or its <c>-wal</c> staging directory exists and is not empty, and <see cref="PointInTimeRestoreRequest.Force"/> is not set.
+    /// </exception>
     /// <exception cref="PointInTimeException">
-    /// No usable base backup, the target is outside the window, WAL the target needs is missing or damaged (unless
+    /// No usable base backup, <see cref="PointInTimeRestoreRequest.Force"/> could not empty the target directory, the target is outside the window, WAL the target needs is missing or damaged (unless
     /// <see cref="PointInTimeRestoreRequest.AllowEarlyStop"/> allows stopping before it), the backup is damaged, or recovery did not
     /// reach the target.
     /// </exception>
@@ -190,10 +192,14 @@ public sealed partial class PointInTimeRestorer
     {
         var stopwatch = Stopwatch.StartNew();
         var target = Path.GetFullPath(request.TargetDirectory);
-        if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any())
+        var staging = target.TrimEnd(Path.DirectorySeparatorChar) + "-wal";
+        var occupied = new[] { target, staging }.Where(d => Directory.Exists(d) && Directory.EnumerateFileSystemEntries(d).Any()).ToList();
+        if (occupied.Count > 0 && !request.Force)
         {
             throw new DbResilienceConfigurationException(
-                $"The target directory '{target}' is not empty. Restore into a new or empty directory; nothing was written.");
+                $"The target directory '{target}'{(occupied.Contains(staging) ? $" or its WAL staging directory '{staging}'" : string.Empty)} is not empty; nothing was written. "
+                + "A restore killed before it finished leaves its half-restored directory there, and may have left its server running in it. "
+                + "Restore into a new or empty directory, or re-run with --force (PointInTimeRestoreRequest.Force) to stop a server running in it and replace it.");
         }
 
         var listing = await ListArchiveAsync(cancellationToken).ConfigureAwait(false);
@@ -223,7 +229,25 @@ public sealed partial class PointInTimeRestorer
                 + "to recover up to the last consistent point before it knowingly.");
         }
 
-        var staging = target.TrimEnd(Path.DirectorySeparatorChar) + "-wal";
+        if (occupied.Count > 0)
+        {
+            // --force, and the plan holds: only now is what the earlier restore left replaced.
+            if (Directory.Exists(target))
+            {
+                ScratchDirectory.StopServer(target);
+                foreach (var entry in Directory.EnumerateFileSystemEntries(target))
+                {
+                    TryDelete(entry);
+                }
+            }
+
+            TryDelete(staging);
+            if ((Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any()) || Directory.Exists(staging))
+            {
+                throw new PointInTimeException($"--force could not empty '{target}' and remove '{staging}': remove them by hand (stop a server running in '{target}' first).");
+            }
+        }
+
         Log.RestoreStarted(_logger, backup.Id, target, request.Target.ToString());
         var createdTarget = !Directory.Exists(target);
         LocalPostgreSqlCluster? cluster = null;
@@ -308,6 +332,9 @@ public sealed partial class PointInTimeRestorer
             var (replayed, lastCommit) = await ReadReplayPositionAsync(cluster, cancellationToken).ConfigureAwait(false);
             CheckReachedTarget(request.Target, expected, replayed, stop, earlyStop);
             TryDelete(staging);
+
+            // The server outlives this run (the caller owns it now): its log and sockets stay while it runs.
+            cluster.HandOverToServer();
             return result with
             {
                 Cluster = cluster,

@@ -62,8 +62,10 @@ public sealed class WalReceiver : IDisposable
     /// </summary>
     /// <param name="cancellationToken">Stops the stream; the segment being written is stored as <c>.partial</c> first.</param>
     /// <returns>A task that completes when cancelled.</returns>
-    /// <exception cref="NpgsqlException">The connection failed (the hosted service reconnects).</exception>
-    /// <exception cref="PointInTimeException">The server sent WAL out of order.</exception>
+    /// <exception cref="NpgsqlException">The connection could not be opened (the hosted service reconnects).</exception>
+    /// <exception cref="PointInTimeException">
+    /// The server sent WAL out of order, or the stream ended or broke before cancellation (the hosted service reconnects).
+    /// </exception>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var builder = new NpgsqlConnectionStringBuilder(_postgreSql.ConnectionString) { ApplicationName = _options.ApplicationName };
@@ -119,6 +121,11 @@ public sealed class WalReceiver : IDisposable
             {
                 // Stopping: store what has arrived below.
             }
+            catch (NpgsqlException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                // A server shutting down ends the stream in ways Npgsql reports as protocol errors: say what happened.
+                throw StreamEnded(ex.Message, ex);
+            }
             finally
             {
                 await stop.CancelAsync().ConfigureAwait(false);
@@ -126,8 +133,17 @@ public sealed class WalReceiver : IDisposable
             }
 
             await FlushPartialAsync(connection, CancellationToken.None).ConfigureAwait(false);
+            if (!cancellationToken.IsCancellationRequested)
+            {
+                throw StreamEnded("the server closed it", null);
+            }
         }
     }
+
+    private PointInTimeException StreamEnded(string reason, Exception? innerException) => new(
+        $"The replication stream from the server ended after everything up to {StoredLsn} was stored ({reason}): the server shut down or "
+        + $"restarted, or the connection broke. Run wal-receive again: it resumes from slot '{_options.SlotName}' without a gap, the server keeping the WAL until it is stored.",
+        innerException);
 
     /// <summary>
     /// Reads the server's timeline history file: with TIMELINE_HISTORY, or, where Npgsql cannot read that answer (PostgreSQL

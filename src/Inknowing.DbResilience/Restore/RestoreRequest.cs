@@ -21,7 +21,8 @@ public sealed class RestoreRequest
     /// <summary>
     /// Gets or sets a value indicating whether an existing target database may be replaced (dropped and created again, the
     /// effect of <c>pg_restore --clean --create --if-exists</c>). Without it, an existing target is refused before anything
-    /// is read. The default value is <see langword="false"/>.
+    /// is read. For a base backup, whether a target data directory that is not empty (such as one a killed restore left) may be
+    /// replaced, a server running in it stopped first. The default value is <see langword="false"/>.
     /// </summary>
     public bool Force { get; set; }
 

@@ -274,9 +274,12 @@ public sealed partial class CrashTests
     }
 
     /// <summary>Returns the ids <c>backups list --json</c> shows as complete.</summary>
-    private async Task<List<string>> ListedAsync(string storage)
+    private Task<List<string>> ListedAsync(string storage) => ListedAsync(_connectionString, storage, _temporary);
+
+    /// <summary>Returns the ids <c>backups list --json</c> shows as complete, with the CLI on a given database.</summary>
+    internal static async Task<List<string>> ListedAsync(string connectionString, string storage, string temporary)
     {
-        var (exitCode, output, error) = await RunAsync(storage, "backups", "list", "--json");
+        var (exitCode, output, error) = await ReliabilityCli.RunAsync(connectionString, storage, temporary, "backups", "list", "--json");
         exitCode.Should().Be(0, error);
         using var json = JsonDocument.Parse(output);
         return json.RootElement.EnumerateArray()
@@ -285,12 +288,15 @@ public sealed partial class CrashTests
             .ToList();
     }
 
-    private async Task<List<string>> FailingVerificationAsync(string storage, List<string> ids)
+    private Task<List<string>> FailingVerificationAsync(string storage, List<string> ids) => FailingVerificationAsync(_connectionString, storage, _temporary, ids);
+
+    /// <summary>Returns a problem for each of <paramref name="ids"/> that <c>verify ID</c> fails.</summary>
+    internal static async Task<List<string>> FailingVerificationAsync(string connectionString, string storage, string temporary, List<string> ids)
     {
         var failed = new List<string>();
         foreach (var id in ids)
         {
-            var verify = await RunAsync(storage, "verify", id);
+            var verify = await ReliabilityCli.RunAsync(connectionString, storage, temporary, "verify", id);
             if (verify.ExitCode != 0)
             {
                 failed.Add($"{id} is listed but fails verification: {verify.Output}{verify.Error}");

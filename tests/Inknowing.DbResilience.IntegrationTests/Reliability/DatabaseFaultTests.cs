@@ -13,7 +13,7 @@ namespace Inknowing.DbResilience.IntegrationTests.Reliability;
 /// ones, and the next run succeeds.
 /// </summary>
 [Category("Reliability")]
-public sealed class DatabaseFaultTests : StorageDirectoryTests
+public sealed partial class DatabaseFaultTests : StorageDirectoryTests
 {
     private LocalPostgreSqlCluster _cluster = null!;
     private string _temporary = null!;
@@ -210,25 +210,11 @@ public sealed class DatabaseFaultTests : StorageDirectoryTests
     }
 
     /// <summary>Stops the cluster with <c>pg_ctl stop -m MODE</c> (as its OS user when this process is root) and starts it again.</summary>
-    private async Task RestartAsync(string mode)
+    private Task RestartAsync(string mode) => RestartAsync(_cluster, mode);
+
+    private static async Task RestartAsync(LocalPostgreSqlCluster cluster, string mode)
     {
-        var pgCtl = Path.Combine(_cluster.BinDirectory, "pg_ctl");
-        var info = Environment.UserName == "root" ? new ProcessStartInfo("runuser") { ArgumentList = { "-u", "postgres", "--", pgCtl } } : new ProcessStartInfo(pgCtl);
-        foreach (var argument in new[] { "stop", "-w", "-m", mode, "-D", _cluster.DataDirectory })
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        info.RedirectStandardOutput = true;
-        info.RedirectStandardError = true;
-        using (var stop = Process.Start(info)!)
-        {
-            var error = stop.StandardError.ReadToEndAsync();
-            await stop.StandardOutput.ReadToEndAsync();
-            await stop.WaitForExitAsync();
-            stop.ExitCode.Should().Be(0, await error);
-        }
-
-        await _cluster.StartAsync();
+        await WalStreaming.PgCtlAsync(cluster.BinDirectory, "stop", "-w", "-m", mode, "-D", cluster.DataDirectory);
+        await cluster.StartAsync();
     }
 }
