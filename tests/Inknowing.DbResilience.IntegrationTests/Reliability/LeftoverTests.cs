@@ -8,7 +8,7 @@ namespace Inknowing.DbResilience.IntegrationTests.Reliability;
 /// nothing is left after a success, a failure or a cancellation, and a killed run's leftovers are removed by the next run.
 /// </summary>
 [Category("Reliability")]
-public sealed class LeftoverTests : StorageDirectoryTests
+public sealed partial class LeftoverTests : StorageDirectoryTests
 {
     private string _connectionString = null!;
     private string _storage = null!;
