@@ -1,4 +1,6 @@
 using System.Globalization;
+using Amazon.Runtime;
+using Amazon.Runtime.Credentials;
 using Inknowing.DbResilience.Azure;
 using Inknowing.DbResilience.Azure.DependencyInjection;
 using Inknowing.DbResilience.DependencyInjection;
@@ -85,8 +87,21 @@ internal sealed record StorageUri
     }
 
     /// <summary>Sets S3 options from this URI; credentials come from the standard AWS chain (AWS_ACCESS_KEY_ID, AWS_PROFILE, roles).</summary>
+    /// <exception cref="DbResilienceConfigurationException">The AWS chain finds no credentials (a usage error, exit 2).</exception>
     public void Configure(S3StorageOptions options)
     {
+        try
+        {
+            // Resolved once, here: a missing credential is a configuration to fix, not a storage operation that failed.
+            options.Credentials = DefaultAWSCredentialsIdentityResolver.GetCredentials(null);
+        }
+        catch (AmazonClientException)
+        {
+            throw new DbResilienceConfigurationException(
+                $"S3 storage s3://{Bucket}/{Prefix}: no AWS credentials were found. Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
+                + "(and AWS_SESSION_TOKEN for temporary ones) in the environment, or AWS_PROFILE naming a profile of ~/.aws/credentials, or run where an instance or container role applies.");
+        }
+
         options.BucketName = Bucket;
         options.Prefix = Prefix ?? string.Empty;
         options.ServiceUrl = Endpoint;

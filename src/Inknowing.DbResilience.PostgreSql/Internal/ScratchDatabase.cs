@@ -5,7 +5,7 @@ using Npgsql;
 namespace Inknowing.DbResilience.PostgreSql;
 
 /// <summary>
-/// Creates the throwaway databases that a table-level restore and a restore test work in, each with an owner record in its
+/// Creates the throwaway databases that a table-level restore, a restore test and a drill work in, each with an owner record in its
 /// comment (<c>dbresilience scratch host=HOST owner=PID STARTTIME</c>), and drops those that a killed run left behind.
 /// </summary>
 /// <remarks>
@@ -13,12 +13,15 @@ namespace Inknowing.DbResilience.PostgreSql;
 /// scratch databases whose record names this host and a process that is gone; a database of another host (whose processes
 /// this host cannot see) or of a live process (another run at work) is never touched, and neither is one without a record.
 /// The comment is set right after <c>CREATE DATABASE</c> (which cannot share a transaction with it): a run killed between
-/// the two leaves a database without a record, which stays for an operator to drop.
+/// the two leaves a database without a record, which stays for an operator to drop. A drill restores over its own scratch
+/// database: the restore drops and creates it again and writes the record back (see <see cref="IsOwnAsync"/>).
 /// </remarks>
 internal static partial class ScratchDatabase
 {
     /// <summary>The start of every owner record.</summary>
     public const string CommentPrefix = "dbresilience scratch ";
+
+    private static string OwnRecord => CommentPrefix + "host=" + Environment.MachineName + " owner=" + OwnerProcess.Current();
 
     /// <summary>Drops abandoned scratch databases, then creates <paramref name="database"/> with this process's owner record.</summary>
     /// <param name="maintenanceConnectionString">A connection string to a maintenance database of the server.</param>
@@ -29,11 +32,26 @@ internal static partial class ScratchDatabase
     public static async Task<IReadOnlyList<string>> CreateAsync(string maintenanceConnectionString, string database, CancellationToken cancellationToken)
     {
         var dropped = await DropAbandonedAsync(maintenanceConnectionString, cancellationToken).ConfigureAwait(false);
-        var quoted = TableName.QuoteIdentifier(database);
-        await ExecuteAsync(maintenanceConnectionString, $"CREATE DATABASE {quoted} TEMPLATE template0", cancellationToken).ConfigureAwait(false);
-        var record = CommentPrefix + "host=" + Environment.MachineName + " owner=" + OwnerProcess.Current();
-        await ExecuteAsync(maintenanceConnectionString, $"COMMENT ON DATABASE {quoted} IS '{record.Replace("'", "''", StringComparison.Ordinal)}'", cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(maintenanceConnectionString, $"CREATE DATABASE {TableName.QuoteIdentifier(database)} TEMPLATE template0", cancellationToken).ConfigureAwait(false);
+        await MarkAsync(maintenanceConnectionString, database, cancellationToken).ConfigureAwait(false);
         return dropped;
+    }
+
+    /// <summary>Writes this process's owner record into the comment of <paramref name="database"/>.</summary>
+    public static Task MarkAsync(string maintenanceConnectionString, string database, CancellationToken cancellationToken)
+        => ExecuteAsync(
+            maintenanceConnectionString,
+            $"COMMENT ON DATABASE {TableName.QuoteIdentifier(database)} IS '{OwnRecord.Replace("'", "''", StringComparison.Ordinal)}'",
+            cancellationToken);
+
+    /// <summary>Tells whether <paramref name="database"/> exists and carries this process's owner record (a scratch database of this run).</summary>
+    public static async Task<bool> IsOwnAsync(string maintenanceConnectionString, string database, CancellationToken cancellationToken)
+    {
+        await using var connection = await PostgreSqlConnections.OpenAsync(maintenanceConnectionString, cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = $1", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = database });
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string comment
+            && string.Equals(comment, OwnRecord, StringComparison.Ordinal);
     }
 
     /// <summary>Drops a scratch database, ending its sessions; nothing when it is already gone.</summary>

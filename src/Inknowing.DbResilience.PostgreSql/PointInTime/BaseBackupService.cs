@@ -86,6 +86,15 @@ public sealed partial class BaseBackupService
             try
             {
                 copies = await _storages.WriteAllAsync(dataKey, process.StandardOutput, cancellationToken).ConfigureAwait(false);
+                if (!copies.Any(c => c.Succeeded))
+                {
+                    // Before waiting for pg_basebackup: nobody reads its output any more, so it would block on a full pipe
+                    // forever (a full disk hung the command). Disposing the process below stops it.
+                    throw new StorageException(
+                        $"Base backup {id} could not be stored anywhere: " + string.Join("; ", copies.Select(c => $"{c.Storage.Name}: {c.Error?.Message}")),
+                        copies.Count > 0 ? copies[0].Error : null);
+                }
+
                 await process.WaitForSuccessAsync(cancellationToken).ConfigureAwait(false);
             }
             catch
@@ -99,14 +108,6 @@ public sealed partial class BaseBackupService
 
         var stopTime = _timeProvider.GetUtcNow();
         var good = copies.Where(c => c.Succeeded).ToList();
-        if (good.Count == 0)
-        {
-            await DeleteEverywhereAsync(dataKey).ConfigureAwait(false);
-            throw new StorageException(
-                $"Base backup {id} could not be stored anywhere: " + string.Join("; ", copies.Select(c => $"{c.Storage.Name}: {c.Error?.Message}")),
-                copies.Count > 0 ? copies[0].Error : null);
-        }
-
         var startMatch = StartPointPattern().Match(standardError);
         var stopMatch = EndPointPattern().Match(standardError);
         if (!startMatch.Success || !stopMatch.Success)

@@ -15,6 +15,14 @@ internal sealed class DatabaseAdmin(string connectionString, string maintenanceD
     public Task<IReadOnlyList<string>> CreateScratchAsync(string database, CancellationToken cancellationToken)
         => ScratchDatabase.CreateAsync(ConnectionStringFor(maintenanceDatabase), database, cancellationToken);
 
+    /// <summary>Tells whether <paramref name="database"/> is a scratch database of this process (its owner record names it).</summary>
+    public Task<bool> IsOwnScratchAsync(string database, CancellationToken cancellationToken)
+        => ScratchDatabase.IsOwnAsync(ConnectionStringFor(maintenanceDatabase), database, cancellationToken);
+
+    /// <summary>Writes this process's owner record on <paramref name="database"/> again (after a drop and create, or restored properties).</summary>
+    public Task MarkScratchAsync(string database, CancellationToken cancellationToken)
+        => ScratchDatabase.MarkAsync(ConnectionStringFor(maintenanceDatabase), database, cancellationToken);
+
     /// <summary>Returns the server's version (what a restore checks its tools against before it changes anything).</summary>
     public async Task<Version> GetServerVersionAsync(CancellationToken cancellationToken)
     {

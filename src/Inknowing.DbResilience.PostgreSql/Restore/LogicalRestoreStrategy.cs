@@ -82,6 +82,10 @@ internal abstract class LogicalRestoreStrategy(
             }
 
             var replace = exists && !selective;
+
+            // A scratch database of this process (a drill's) keeps its owner record through the drop and create, and after the
+            // restored database properties (which may hold a comment), so that a killed run's copy is still dropped by the next.
+            var scratch = replace && await admin.IsOwnScratchAsync(target, cancellationToken).ConfigureAwait(false);
             if (replace)
             {
                 await admin.DropAsync(target, cancellationToken).ConfigureAwait(false);
@@ -95,7 +99,16 @@ internal abstract class LogicalRestoreStrategy(
 
             try
             {
+                if (scratch)
+                {
+                    await admin.MarkScratchAsync(target, cancellationToken).ConfigureAwait(false);
+                }
+
                 await RunToolAsync(source, request, copy, admin.ConnectionStringFor(target), selective && exists, cancellationToken).ConfigureAwait(false);
+                if (scratch)
+                {
+                    await admin.MarkScratchAsync(target, cancellationToken).ConfigureAwait(false);
+                }
             }
             catch (Exception ex) when (created && ex is ExternalToolException or RestoreException or IOException or OperationCanceledException)
             {

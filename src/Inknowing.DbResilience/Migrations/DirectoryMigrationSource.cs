@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Inknowing.DbResilience.Migrations;
 
 /// <summary>
@@ -9,9 +7,6 @@ namespace Inknowing.DbResilience.Migrations;
 /// </summary>
 public sealed class DirectoryMigrationSource : IMigrationSource
 {
-    // Strict: an invalid byte throws instead of becoming U+FFFD, which would store different text than the author wrote.
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
     /// <summary>Initializes a new instance of the <see cref="DirectoryMigrationSource"/> class.</summary>
     /// <param name="path">The directory.</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> is <see langword="null"/> or empty.</exception>
@@ -49,22 +44,17 @@ public sealed class DirectoryMigrationSource : IMigrationSource
                 continue;
             }
 
-            string sql;
-            try
+            string? sql;
+            string? unreadable;
+            var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 4096, useAsync: true);
+            await using (stream.ConfigureAwait(false))
             {
-                sql = await File.ReadAllTextAsync(file, StrictUtf8, cancellationToken).ConfigureAwait(false);
-            }
-            catch (DecoderFallbackException ex)
-            {
-                var at = ex.Index >= 0 && ex.BytesUnknown is { Length: > 0 } bytes ? $" (byte 0x{bytes[0]:X2} near character {ex.Index})" : string.Empty;
-                errors.Add($"'{file}' is not UTF-8 text{at}: save it as UTF-8, for example with iconv -f LATIN1 -t UTF-8, before it is applied.");
-                continue;
+                (sql, unreadable) = await MigrationScriptText.ReadAsync(stream, file, cancellationToken).ConfigureAwait(false);
             }
 
-            if (string.IsNullOrWhiteSpace(sql))
+            if (sql is null)
             {
-                // Most often a save that went wrong; applying it would record the version as done with nothing done.
-                errors.Add($"'{file}' is empty: write its SQL (only a comment, such as '-- nothing to do', if it is empty on purpose), or delete it.");
+                errors.Add(unreadable!);
                 continue;
             }
 

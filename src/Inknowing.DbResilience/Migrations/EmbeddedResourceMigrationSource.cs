@@ -4,7 +4,8 @@ namespace Inknowing.DbResilience.Migrations;
 
 /// <summary>
 /// Loads the <c>*.sql</c> embedded resources of an assembly whose names start with a prefix, such as
-/// <c>MyApp.Migrations.V1__init.sql</c>. The file name is the part after the prefix.
+/// <c>MyApp.Migrations.V1__init.sql</c>. The file name is the part after the prefix. Scripts must be UTF-8 (a byte order mark
+/// is allowed) and not empty, as for <see cref="DirectoryMigrationSource"/>.
 /// </summary>
 public sealed class EmbeddedResourceMigrationSource : IMigrationSource
 {
@@ -27,6 +28,9 @@ public sealed class EmbeddedResourceMigrationSource : IMigrationSource
     public string Description => $"embedded resources '{_prefix}*.sql' of {_assembly.GetName().Name}";
 
     /// <inheritdoc />
+    /// <exception cref="DbResilienceConfigurationException">
+    /// A resource has a name that is not a migration's, is not UTF-8 or is empty (every such resource is listed).
+    /// </exception>
     public async Task<IReadOnlyList<MigrationScript>> LoadAsync(CancellationToken cancellationToken = default)
     {
         var scripts = new List<MigrationScript>();
@@ -38,12 +42,18 @@ public sealed class EmbeddedResourceMigrationSource : IMigrationSource
                 continue;
             }
 
-            string sql;
+            string? sql;
+            string? unreadable;
             var stream = _assembly.GetManifestResourceStream(resource)!;
             await using (stream.ConfigureAwait(false))
             {
-                using var reader = new StreamReader(stream);
-                sql = await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+                (sql, unreadable) = await MigrationScriptText.ReadAsync(stream, resource, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (sql is null)
+            {
+                errors.Add(unreadable!);
+                continue;
             }
 
             var fileName = FileNameOf(resource[_prefix.Length..]);

@@ -14,7 +14,8 @@ namespace Inknowing.DbResilience.Storage;
 /// A write streams into a temporary file <c>.dbr-tmp-*</c> in the target's directory, computing the SHA-256 on the way
 /// (with an fsync started on another thread every 64 MiB, so that the disk works while the next bytes are hashed),
 /// flushes it to disk (fsync), then renames it over the final name and flushes the directory, so a crash or a cancellation
-/// never leaves a partial file under the final key.
+/// never leaves a partial file under the final key. A full disk (ENOSPC, or a quota) removes the temporary file and fails
+/// at once, not as a transient error to retry, with a message that says so and what to do.
 /// </para>
 /// <para>
 /// The SHA-256 and size are kept in a sidecar file <c>.dbr-sha256.NAME</c> beside the object; listings hide every
@@ -125,6 +126,17 @@ public sealed class FileSystemStorageProvider : IStorageProvider
             if (ex is OperationCanceledException || readingSource)
             {
                 throw;
+            }
+
+            if (NoSpace.Is(ex))
+            {
+                // Not transient: retrying at once fills the disk again. The partial temporary file is gone (above).
+                throw new StorageException(
+                    Name,
+                    key,
+                    $"no space left on the device that holds {_root}; nothing was stored under this key. Free space there (dbresilience prune deletes what retention no longer keeps) or move the storage to a larger disk, then run again.",
+                    ex,
+                    isTransient: false);
             }
 
             throw new StorageException(Name, key, "could not write the object: " + ex.Message, ex, IsTransient(ex));

@@ -116,7 +116,7 @@ public sealed class BadInputTests : StorageDirectoryTests
         yield return new("storage: S3 endpoint not http", ["backups", "list", "--storage", "s3://bucket/p?endpoint=ftp://127.0.0.1:1"], 2, ["endpoint", "ftp://127.0.0.1:1", "http"]);
         yield return new("storage: S3 part size too small", ["backups", "list", "--storage", "s3://bucket/p?partSizeMiB=1"], 2, ["partSizeMiB", "5"]);
         yield return new("storage: S3 unknown parameter", ["backups", "list", "--storage", "s3://bucket/p?bucketz=1"], 2, ["bucketz"]);
-        yield return new("storage: S3 credentials missing", ["backups", "list", "--storage", "s3://bucket/p?endpoint=http://127.0.0.1:9&region=us-east-1&pathStyle=true"], 1, ["s3://bucket/p", "AWS_ACCESS_KEY_ID", "credentials"])
+        yield return new("storage: S3 credentials missing", ["backups", "list", "--storage", "s3://bucket/p?endpoint=http://127.0.0.1:9&region=us-east-1&pathStyle=true"], 2, ["s3://bucket/p", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "credentials"])
         {
             Environment =
             {
