@@ -32,6 +32,7 @@ internal static class RestoreSources
                 SizeBytes = globals.ContentSizeBytes,
                 OpenAsync = cancellationToken => backups.OpenContentAsync(manifest, globals, cancellationToken),
             },
+            Tables = manifest.Tables.Select(t => new TableName(t.Schema, t.Name)).ToList(),
             TableRowCounts = manifest.Tables.Where(t => t.DataIncluded)
                 .ToDictionary(t => new TableName(t.Schema, t.Name).Quoted, t => t.Rows, StringComparer.Ordinal),
         };
