@@ -61,7 +61,9 @@ internal sealed partial class PgRestoreStrategy(
 
         if (selectedSchemas.Count > 0 && !request.DataOnly)
         {
-            await CreateSelectedSchemasAsync(source, selectedSchemas, targetConnectionString, cancellationToken).ConfigureAwait(false);
+            // A schema the manifest does not list is left alone, so that the check after the restore still sees it missing.
+            var held = source.Tables.Select(t => t.Schema).ToHashSet(StringComparer.Ordinal);
+            await CreateSchemasAsync(selectedSchemas.Where(s => source.Tables.Count == 0 || held.Contains(s)), targetConnectionString, cancellationToken).ConfigureAwait(false);
         }
 
         foreach (var table in request.Tables)
@@ -225,26 +227,6 @@ internal sealed partial class PgRestoreStrategy(
                 BackupId = source.BackupId,
             };
         }
-    }
-
-    /// <summary>
-    /// Creates the selected schemas the backup holds tables in, when the target lacks them: pg_restore's <c>-n</c> selects
-    /// the objects in a schema but not the schema itself, so in a new database their <c>CREATE TABLE</c> would fail. The
-    /// schema is owned by the restoring role; its comment and privileges are not restored.
-    /// </summary>
-    private static async Task CreateSelectedSchemasAsync(RestoreSource source, IReadOnlyCollection<string> schemas, string targetConnectionString, CancellationToken cancellationToken)
-    {
-        // A schema the manifest does not list is left alone, so that the check after the restore still sees it missing.
-        var held = source.Tables.Select(t => t.Schema).ToHashSet(StringComparer.Ordinal);
-        var create = schemas.Where(s => source.Tables.Count == 0 || held.Contains(s)).ToList();
-        if (create.Count == 0)
-        {
-            return;
-        }
-
-        await using var connection = await PostgreSqlConnections.OpenAsync(targetConnectionString, cancellationToken).ConfigureAwait(false);
-        await using var command = new Npgsql.NpgsqlCommand(string.Concat(create.Select(s => $"CREATE SCHEMA IF NOT EXISTS {TableName.QuoteIdentifier(s)};")), connection);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

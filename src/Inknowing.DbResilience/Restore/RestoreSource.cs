@@ -42,6 +42,12 @@ public sealed class RestoreSource
     /// </summary>
     public IReadOnlyCollection<TableName> Tables { get; init; } = [];
 
+    /// <summary>
+    /// Gets the schemas of the backup's tables that its archive does not create: a backup of chosen tables (pg_dump
+    /// <c>--table</c>) holds the tables without their schemas, so a restore creates these first when they are missing.
+    /// </summary>
+    public IReadOnlyCollection<string> SchemasToCreate { get; init; } = [];
+
     /// <summary>Gets when the backup was completed, when known.</summary>
     public DateTimeOffset? CompletedAt { get; init; }
 }

@@ -79,6 +79,28 @@ public sealed class IdentifierTests : StorageDirectoryTests
     }
 
     [Test]
+    public async Task Backup_OddNamesAsPgDumpPatterns_DumpOnlyThoseWithTheirRows()
+    {
+        // Patterns as pg_dump reads them: double quotes keep the dot, the capitals and the quote (doubled) literal.
+        var lost = new List<string>();
+        foreach (var (option, pattern, table) in new[] { ("--schema", "\"dot.ted\"", Plain[1]), ("--table", "\"we\"\"ird\".\"ta\"\"ble\"", Plain[0]) })
+        {
+            var storage = NewStorage();
+            var backup = await ReliabilityCli.RunAsync(_connectionString, storage, _temporary, "backup", option, pattern);
+            backup.ExitCode.Should().Be(0, backup.Output + backup.Error);
+            var target = NewDatabaseName("idn_pattern");
+            var restore = await ReliabilityCli.RunAsync(_connectionString, storage, _temporary, "restore", "latest", "--target-database", target);
+            restore.ExitCode.Should().Be(0, restore.Output + restore.Error);
+            var restored = await SnapshotAsync(Connection(target));
+            lost.AddRange(LostTables(_source, restored, [table]));
+            restored.Keys.Where(k => k.StartsWith("table ", StringComparison.Ordinal)).Should().BeEquivalentTo(["table " + table.Quoted], $"backup {option} {pattern} holds that table only");
+        }
+
+        ReliabilityTrials.Record("identifiers/backup-patterns", 2, 0, lost.Count, "backup --schema '\"dot.ted\"' and --table '\"we\"\"ird\".\"ta\"\"ble\"' (pg_dump patterns), each restored whole: that table only, its rows and digest");
+        lost.Should().BeEmpty();
+    }
+
+    [Test]
     public async Task Restore_WholeDatabaseWithOddNames_EveryTableSequenceViewIndexAndKeyAsInTheSource()
     {
         // The target database's own name is odd too.
