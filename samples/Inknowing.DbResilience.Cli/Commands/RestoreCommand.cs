@@ -11,8 +11,8 @@ internal static class RestoreCommand
         var backup = new Argument<string>("backup") { Description = "The backup id, or 'latest'.", DefaultValueFactory = _ => "latest" };
         var target = new Option<string>("--target-database") { Description = "The database to restore into, on the configured server.", Required = true };
         var jobs = new Option<int>("--jobs", "-j") { Description = "Parallel pg_restore jobs; above 1 the backup is first copied to a local temporary file.", DefaultValueFactory = _ => 1 };
-        var tables = new Option<string[]>("--table") { Description = "Restore only this table (SCHEMA.TABLE, quote parts with capitals or spaces); repeatable." };
-        var schemas = new Option<string[]>("--schema") { Description = "Restore only this schema; repeatable." };
+        var tables = new Option<string[]>("--table") { Description = "Restore only this table (SCHEMA.TABLE as SQL spells it: double-quote parts with capitals, dots or spaces, '\"dot.ted\".\"My Table\"'); repeatable." };
+        var schemas = new Option<string[]>("--schema") { Description = "Restore only this schema, named exactly as stored, without quotes (--schema 'dot.ted'); repeatable." };
         var schemaOnly = new Option<bool>("--schema-only") { Description = "Restore definitions only, no rows." };
         var dataOnly = new Option<bool>("--data-only") { Description = "Restore rows only, into existing tables (needs --force)." };
         var force = new Option<bool>("--force") { Description = "Allow replacing an existing target database (whole restore) or its selected objects." };

@@ -104,6 +104,11 @@ internal abstract class LogicalRestoreStrategy(
                     await admin.MarkScratchAsync(target, cancellationToken).ConfigureAwait(false);
                 }
 
+                if (!request.DataOnly)
+                {
+                    await CreateSchemasAsync(source.SchemasToCreate, admin.ConnectionStringFor(target), cancellationToken).ConfigureAwait(false);
+                }
+
                 await RunToolAsync(source, request, copy, admin.ConnectionStringFor(target), selective && exists, cancellationToken).ConfigureAwait(false);
                 if (scratch)
                 {
@@ -141,6 +146,23 @@ internal abstract class LogicalRestoreStrategy(
             Log.RestoreCompleted(logger, source.BackupId, target, result.Duration.TotalSeconds);
             return result;
         }
+    }
+
+    /// <summary>
+    /// Creates the schemas the target lacks, owned by the restoring role (their comments and privileges are not restored):
+    /// pg_restore's <c>-n</c> selects a schema's objects but not the schema, and a backup of chosen tables has no schemas.
+    /// </summary>
+    protected static async Task CreateSchemasAsync(IEnumerable<string> schemas, string targetConnectionString, CancellationToken cancellationToken)
+    {
+        var statements = string.Concat(schemas.Select(s => $"CREATE SCHEMA IF NOT EXISTS {TableName.QuoteIdentifier(s)};"));
+        if (statements.Length == 0)
+        {
+            return;
+        }
+
+        await using var connection = await PostgreSqlConnections.OpenAsync(targetConnectionString, cancellationToken).ConfigureAwait(false);
+        await using var command = new Npgsql.NpgsqlCommand(statements, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Gets the client tool that restores (pg_restore or psql), checked against the target server before anything changes.</summary>

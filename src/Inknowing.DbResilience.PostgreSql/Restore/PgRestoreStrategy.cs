@@ -53,9 +53,17 @@ internal sealed partial class PgRestoreStrategy(
             start.Arguments.AddRange(["--no-owner", "--no-privileges"]);
         }
 
-        foreach (var schema in request.Schemas.Concat(request.Tables.Select(t => t.Schema)).Distinct(StringComparer.Ordinal))
+        var selectedSchemas = request.Schemas.Concat(request.Tables.Select(t => t.Schema)).Distinct(StringComparer.Ordinal).ToList();
+        foreach (var schema in selectedSchemas)
         {
             start.Arguments.AddRange(["-n", schema]);
+        }
+
+        if (selectedSchemas.Count > 0 && !request.DataOnly)
+        {
+            // A schema the manifest does not list is left alone, so that the check after the restore still sees it missing.
+            var held = source.Tables.Select(t => t.Schema).ToHashSet(StringComparer.Ordinal);
+            await CreateSchemasAsync(selectedSchemas.Where(s => source.Tables.Count == 0 || held.Contains(s)), targetConnectionString, cancellationToken).ConfigureAwait(false);
         }
 
         foreach (var table in request.Tables)
@@ -86,6 +94,11 @@ internal sealed partial class PgRestoreStrategy(
             start.Arguments.AddRange(["-F", "c"]);
             await using var tool = ToolProcess.Start(start);
             await StreamIntoAsync(tool, source, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!overExisting)
+        {
+            await EnsureSelectionRestoredAsync(source, request, targetConnectionString, cancellationToken).ConfigureAwait(false);
         }
 
         if (!RestoreChecks.IsSelective(request) && !request.SkipDatabaseProperties)
@@ -210,6 +223,49 @@ internal sealed partial class PgRestoreStrategy(
                 $"The database properties of backup {source.BackupId} (settings, comment, owner, privileges) could not be applied to '{request.TargetDatabase}': {ex.MessageText} (SQLSTATE {ex.SqlState}). "
                 + "Create the backup's roles first (--roles), leave ownership and privileges out (--no-owner), or leave the database properties out (--no-database-properties).",
                 ex)
+            {
+                BackupId = source.BackupId,
+            };
+        }
+    }
+
+    /// <summary>
+    /// Refuses a selective restore into a new database that lacks a selected table, or a selected schema with something in
+    /// it: pg_restore matches names exactly and restores nothing, successfully, for a name the backup does not hold.
+    /// </summary>
+    /// <exception cref="RestoreException">A selected table or schema is not in the restored database.</exception>
+    private static async Task EnsureSelectionRestoredAsync(RestoreSource source, RestoreRequest request, string targetConnectionString, CancellationToken cancellationToken)
+    {
+        if (request.Tables.Count == 0 && request.Schemas.Count == 0)
+        {
+            return;
+        }
+
+        await using var connection = await PostgreSqlConnections.OpenAsync(targetConnectionString, cancellationToken).ConfigureAwait(false);
+        await using var command = new Npgsql.NpgsqlCommand(
+            "SELECT 'schema ' || quote_ident(s) FROM unnest($1::text[]) s WHERE NOT EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspname = s "
+            + "AND (EXISTS (SELECT 1 FROM pg_class WHERE relnamespace = n.oid) OR EXISTS (SELECT 1 FROM pg_proc WHERE pronamespace = n.oid) OR EXISTS (SELECT 1 FROM pg_type WHERE typnamespace = n.oid))) "
+            + "UNION ALL SELECT 'table ' || quote_ident(t.n) || '.' || quote_ident(t.r) FROM unnest($2::text[], $3::text[]) t(n, r) "
+            + "WHERE NOT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = t.n AND c.relname = t.r)",
+            connection);
+        command.Parameters.AddWithValue(request.Schemas.ToArray());
+        command.Parameters.AddWithValue(request.Tables.Select(t => t.Schema).ToArray());
+        command.Parameters.AddWithValue(request.Tables.Select(t => t.Name).ToArray());
+        var missing = new List<string>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                missing.Add(reader.GetString(0));
+            }
+        }
+
+        if (missing.Count > 0)
+        {
+            throw new RestoreException(
+                $"Backup {source.BackupId} holds no {string.Join(", no ", missing)}, so the selective restore would have restored nothing for it. "
+                + "Give --table as SCHEMA.TABLE with double quotes around a part that has capitals, dots or spaces (public.\"Order Lines\"), "
+                + "and --schema exactly as the schema is named, without quotes; 'pg_restore --list' of the backup shows its names.")
             {
                 BackupId = source.BackupId,
             };

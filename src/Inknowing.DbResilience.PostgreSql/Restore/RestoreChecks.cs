@@ -89,6 +89,7 @@ internal static class RestoreChecks
             problems.Add($"backup {source.BackupId} is plain SQL, which can only be restored whole; take a custom-format backup for selective restores");
         }
 
+        problems.AddRange(MisspelledSelections(source, request));
         if (problems.Count > 0)
         {
             throw new RestoreException($"Restore of backup {source.BackupId} refused: {string.Join("; ", problems)}.")
@@ -96,6 +97,36 @@ internal static class RestoreChecks
                 BackupId = source.BackupId,
                 NothingChanged = true,
             };
+        }
+    }
+
+    /// <summary>
+    /// Names each selected table and schema that the backup's manifest does not hold but holds in another spelling (another
+    /// case, or a schema given in double quotes): pg_restore matches names exactly, so it would restore nothing for it and
+    /// succeed. A name the manifest does not hold in any spelling (a view, a partitioned table, which it does not list) is
+    /// left to pg_restore and checked in the restored database afterwards.
+    /// </summary>
+    private static IEnumerable<string> MisspelledSelections(RestoreSource source, RestoreRequest request)
+    {
+        var tables = source.Tables.ToHashSet();
+        foreach (var table in request.Tables.Where(t => !tables.Contains(t)))
+        {
+            var near = source.Tables.Where(t => string.Equals(t.Schema, table.Schema, StringComparison.OrdinalIgnoreCase) && string.Equals(t.Name, table.Name, StringComparison.OrdinalIgnoreCase)).ToList();
+            if (near.Count > 0)
+            {
+                yield return $"table {table.Quoted} is not in the backup, which holds {string.Join(", ", near.Select(t => t.Quoted))}: write SCHEMA.TABLE with double quotes around a part that has capitals, dots or spaces";
+            }
+        }
+
+        var schemas = source.Tables.Select(t => t.Schema).ToHashSet(StringComparer.Ordinal);
+        foreach (var schema in request.Schemas.Where(s => !schemas.Contains(s)))
+        {
+            var unquoted = schema.Length > 1 && schema[0] == '"' && schema[^1] == '"' ? schema[1..^1].Replace("\"\"", "\"", StringComparison.Ordinal) : schema;
+            var near = schemas.Where(s => string.Equals(s, unquoted, StringComparison.OrdinalIgnoreCase)).Order(StringComparer.Ordinal).ToList();
+            if (near.Count > 0)
+            {
+                yield return $"schema '{schema}' is not in the backup, which holds schema {string.Join(", ", near.Select(s => $"'{s}'"))}: give --schema exactly as the schema is named, without quotes";
+            }
         }
     }
 

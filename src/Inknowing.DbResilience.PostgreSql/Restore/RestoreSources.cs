@@ -32,6 +32,8 @@ internal static class RestoreSources
                 SizeBytes = globals.ContentSizeBytes,
                 OpenAsync = cancellationToken => backups.OpenContentAsync(manifest, globals, cancellationToken),
             },
+            Tables = manifest.Tables.Select(t => new TableName(t.Schema, t.Name)).ToList(),
+            SchemasToCreate = manifest.Content.Tables.Count == 0 ? [] : manifest.Tables.Where(t => t.DataIncluded && t.Schema != "public").Select(t => t.Schema).Distinct(StringComparer.Ordinal).ToList(),
             TableRowCounts = manifest.Tables.Where(t => t.DataIncluded)
                 .ToDictionary(t => new TableName(t.Schema, t.Name).Quoted, t => t.Rows, StringComparer.Ordinal),
         };

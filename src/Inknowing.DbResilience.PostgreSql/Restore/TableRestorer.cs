@@ -53,6 +53,11 @@ internal sealed partial class TableRestorer(
         var target = newTable
             ? request.NewTable ?? (string.IsNullOrEmpty(request.NewTableName) ? throw Refused(source, "new-table mode needs the new table's name (--mode new:NAME)") : new TableName(table.Schema, request.NewTableName))
             : table;
+        if (System.Text.Encoding.UTF8.GetByteCount(target.Name) > TableName.MaxIdentifierBytes)
+        {
+            throw Refused(source, $"the new table's name {TableName.QuoteIdentifier(target.Name)} is longer than PostgreSQL's {TableName.MaxIdentifierBytes} bytes, which would cut it to another name; choose a shorter one");
+        }
+
         var liveConnectionString = postgreSqlOptions.Value.ConnectionString!;
         await using var live = await PostgreSqlConnections.OpenAsync(liveConnectionString, cancellationToken).ConfigureAwait(false);
         var liveShape = await DescribeAsync(live, table, request.IncludeChildren, cancellationToken).ConfigureAwait(false)

@@ -36,6 +36,18 @@ public sealed class RestoreSource
     /// <summary>Gets the row count of each table at dump time, keyed by the quoted <c>"schema"."table"</c> name, when the manifest has them.</summary>
     public IReadOnlyDictionary<string, long> TableRowCounts { get; init; } = new Dictionary<string, long>(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Gets every table the backup's manifest lists, with its rows or without (schema-only, excluded data); empty when the
+    /// manifest lists none. A selected table or schema the backup holds only in another spelling is refused.
+    /// </summary>
+    public IReadOnlyCollection<TableName> Tables { get; init; } = [];
+
+    /// <summary>
+    /// Gets the schemas of the backup's tables that its archive does not create: a backup of chosen tables (pg_dump
+    /// <c>--table</c>) holds the tables without their schemas, so a restore creates these first when they are missing.
+    /// </summary>
+    public IReadOnlyCollection<string> SchemasToCreate { get; init; } = [];
+
     /// <summary>Gets when the backup was completed, when known.</summary>
     public DateTimeOffset? CompletedAt { get; init; }
 }

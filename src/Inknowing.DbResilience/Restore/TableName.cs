@@ -20,6 +20,9 @@ public readonly record struct TableName
         Name = name;
     }
 
+    /// <summary>The longest identifier PostgreSQL keeps as given, in bytes of UTF-8 (NAMEDATALEN - 1); a longer one is cut.</summary>
+    public const int MaxIdentifierBytes = 63;
+
     /// <summary>Gets the schema, unquoted.</summary>
     public string Schema { get; }
 
@@ -107,6 +110,12 @@ public readonly record struct TableName
             if (part.Length == 0)
             {
                 throw Invalid(value, "a name part is empty");
+            }
+
+            // PostgreSQL cuts a longer identifier to 63 bytes, which would name another table.
+            if (Encoding.UTF8.GetByteCount(part.ToString()) > MaxIdentifierBytes)
+            {
+                throw Invalid(value, $"the part '{part}' is {Encoding.UTF8.GetByteCount(part.ToString())} bytes long; PostgreSQL keeps names of up to {MaxIdentifierBytes} bytes and would cut it to another name");
             }
 
             parts.Add(part.ToString());

@@ -42,6 +42,25 @@ public sealed class TableNameTests
     }
 
     [Test]
+    public void Parse_PartOf63BytesOfMultiByteCharacters_KeepsIt()
+    {
+        var name = new string('表', 21);
+
+        TableName.Parse("\"ünïcødé\".\"" + name + "\"").Should().Be(new TableName("ünïcødé", name));
+    }
+
+    [TestCase("public.\"{0}\"")]
+    [TestCase("\"{0}\".t")]
+    [TestCase("{0}")]
+    public void Parse_PartLongerThan63Bytes_ThrowsFormatExceptionNamingTheLimit(string format)
+    {
+        // 22 three-byte characters: 66 bytes, which PostgreSQL would cut to 63, another name.
+        var parse = () => TableName.Parse(string.Format(System.Globalization.CultureInfo.InvariantCulture, format, new string('表', 22)));
+
+        parse.Should().Throw<FormatException>().WithMessage("*66 bytes*63 bytes*SCHEMA.TABLE*");
+    }
+
+    [Test]
     public void Quoted_AnySpelling_RoundTripsThroughParse()
     {
         var table = new TableName("Mixed \"Schema\"", "tä.ble");
