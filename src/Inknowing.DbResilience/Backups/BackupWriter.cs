@@ -178,7 +178,20 @@ internal sealed class BackupWriter(BackupStore store, IBackupTarget target, Time
                 }
             });
             var copies = await StreamPipe.PumpAsync(
-                reader => writer.Store.Storage.WriteAllAsync(BackupLayout.FileKey(BackupKind.Logical, id.Value, storedName), reader, cancellationToken),
+                async reader =>
+                {
+                    var results = await writer.Store.Storage.WriteAllAsync(BackupLayout.FileKey(BackupKind.Logical, id.Value, storedName), reader, cancellationToken)
+                        .ConfigureAwait(false);
+
+                    // Every copy failed: fail the pipe with the storages' own errors, so the producer (pg_dump and its
+                    // compressor) stops at its next write and the backup reports why, not a bare "stopped reading".
+                    if (!results.Any(r => r.Succeeded))
+                    {
+                        throw NoCopyStored(storedName, results.Select(r => (r.Storage, r.Error?.Message ?? "failed")), results.Select(r => r.Error).FirstOrDefault());
+                    }
+
+                    return results;
+                },
                 async pipe =>
                 {
                     Stream top = pipe;
@@ -233,8 +246,11 @@ internal sealed class BackupWriter(BackupStore store, IBackupTarget target, Time
 
             if (stored.File is null)
             {
-                throw new BackupException(id.Value, $"no storage could store {storedName}: " + string.Join("; ", stored.Errors.Select(e => $"{e.Key.Name}: {e.Value}")), null);
+                throw NoCopyStored(storedName, stored.Errors.Select(e => (e.Key, e.Value)), null);
             }
         }
+
+        private BackupException NoCopyStored(string storedName, IEnumerable<(IStorageProvider Storage, string Error)> errors, Exception? first)
+            => new(id.Value, $"no storage could store {storedName}: " + string.Join("; ", errors.Select(e => $"{e.Storage.Name}: {e.Error}")), first);
     }
 }

@@ -11,7 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Inknowing.DbResilience.IntegrationTests.Reliability;
 
 /// <summary>
-/// The archive file system full during a base backup and a WAL push. Where the platform allows (root, and
+/// The archive file system full during a logical backup, a base backup and a WAL push. Where the platform allows (root, and
 /// mount not refused), the storage is a small tmpfs the test mounts and the CLI runs as operators run it; where it does not
 /// (the container legs), a storage wrapper reports ENOSPC after the space left, and the library runs the same operations.
 /// Either way: the run fails naming "no space left"; nothing is listed as completed and no partial object sits under a final
@@ -35,6 +35,7 @@ public sealed class DiskFullTests : StorageDirectoryTests
         Directory.CreateDirectory(_temporary);
     }
 
+    [TestCase("logical-backup")]
     [TestCase("base-backup")]
     [TestCase("wal-push")]
     public async Task Operation_ArchiveFileSystemFull_FailsNamingNoSpaceKeepsWhatWasStoredAndSucceedsOnceFreed(string operation)
