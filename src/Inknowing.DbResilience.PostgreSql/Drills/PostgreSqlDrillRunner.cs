@@ -102,25 +102,12 @@ internal sealed class PostgreSqlDrillRunner(
                     TargetConnectionString = serverConnectionString,
                     Jobs = Math.Max(1, options.Jobs),
                     SkipOwnership = cluster is not null,
-
-                    // Over the scratch database created below with this process's owner record, which the restore keeps.
-                    Force = cluster is null,
                 };
                 var strategy = RestoreStrategySelector.Select(strategies, source, request, manifest.Format.ToString());
                 drill.RestoreStarted = timeProvider.GetTimestamp();
                 RestoreResult? result = null;
                 await drill.StepAsync("restore", async () =>
                 {
-                    if (cluster is null)
-                    {
-                        // Its comment names this host and process: the next run on this host drops it if this one is killed.
-                        var admin = new DatabaseAdmin(serverConnectionString, restoreOptions.Value.MaintenanceDatabase);
-                        foreach (var abandoned in await admin.CreateScratchAsync(database, cancellationToken).ConfigureAwait(false))
-                        {
-                            Log.AbandonedScratchDatabaseDropped(logger, abandoned);
-                        }
-                    }
-
                     result = await strategy.RestoreAsync(source, request, cancellationToken).ConfigureAwait(false);
                     return (true, string.Create(CultureInfo.InvariantCulture, $"Restored into '{database}' with {strategy.Name}, {result.Jobs} job(s), {result.BytesRead} bytes; SHA-256 {result.Sha256} verified in {result.VerificationDuration.TotalSeconds:F1} s before the restore."));
                 }).ConfigureAwait(false);
