@@ -20,7 +20,7 @@ internal static class ReliabilityTrials
 
     /// <summary>Gets the number of trials per scenario.</summary>
     public static int Count =>
-        int.TryParse(Environment.GetEnvironmentVariable(TrialsVariable), NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count > 0 ? count : 2;
+        int.TryParse(Environment.GetEnvironmentVariable(TrialsVariable), NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count > 0 ? count : 1;
 
     /// <summary>Gets the results file.</summary>
     public static string ResultsPath => Path.Combine(TestContext.CurrentContext.WorkDirectory, "reliability-results.jsonl");
