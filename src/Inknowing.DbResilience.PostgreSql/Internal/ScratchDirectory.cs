@@ -26,6 +26,11 @@ internal sealed class ScratchDirectory : IDisposable
     /// <summary>The end of an owner record's name.</summary>
     public const string OwnerSuffix = ".owner";
 
+    /// <summary>
+    /// The end of an owner record being written: <c>NAME.owner.PID-STARTTIME.pending</c>, renamed to <c>NAME.owner</c> once whole.
+    /// </summary>
+    public const string PendingSuffix = ".pending";
+
     private bool _disposed;
 
     private ScratchDirectory(string path) => Path = path;
@@ -50,10 +55,7 @@ internal sealed class ScratchDirectory : IDisposable
         // it to a cluster's directory, so it keeps the umask's mode; the scratch directory and the record are the private ones.
         Directory.CreateDirectory(parent);
         var path = System.IO.Path.Combine(parent, Prefix + kind + "-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(6)));
-        using (var record = PrivateFiles.CreateFile(path + OwnerSuffix))
-        {
-            record.Write(System.Text.Encoding.ASCII.GetBytes(OwnerProcess.Current() + "\n"));
-        }
+        WriteRecord(path + OwnerSuffix, OwnerProcess.Current(), replace: false);
 
         if (create)
         {
@@ -72,6 +74,18 @@ internal sealed class ScratchDirectory : IDisposable
         if (!Directory.Exists(parent))
         {
             return removed;
+        }
+
+        // A record a killed run was writing: its name says whose it was, so it goes once that process is gone.
+        foreach (var pending in Directory.EnumerateFiles(parent, Prefix + "*" + OwnerSuffix + ".*" + PendingSuffix))
+        {
+            var name = System.IO.Path.GetFileName(pending);
+            var start = name.LastIndexOf(OwnerSuffix + ".", StringComparison.Ordinal) + OwnerSuffix.Length + 1;
+            var owner = name[start..^PendingSuffix.Length].Replace('-', ' ');
+            if (!OwnerProcess.IsAlive(owner))
+            {
+                TryDelete(pending);
+            }
         }
 
         foreach (var record in Directory.EnumerateFiles(parent, Prefix + "*" + OwnerSuffix))
@@ -106,18 +120,7 @@ internal sealed class ScratchDirectory : IDisposable
     /// sockets live here): the directory stays while that server runs, and the next run removes it once the server has stopped.
     /// </summary>
     /// <param name="pid">The server's process id.</param>
-    public void HandOverTo(int pid)
-    {
-        var record = Path + OwnerSuffix;
-        var next = record + ".next";
-        File.Delete(next);
-        using (var file = PrivateFiles.CreateFile(next))
-        {
-            file.Write(System.Text.Encoding.ASCII.GetBytes(OwnerProcess.Of(pid) + "\n"));
-        }
-
-        File.Move(next, record, overwrite: true);
-    }
+    public void HandOverTo(int pid) => WriteRecord(Path + OwnerSuffix, OwnerProcess.Of(pid), replace: true);
 
     /// <summary>Removes the directory, its siblings that start with its name, then the owner record.</summary>
     public void Dispose()
@@ -129,6 +132,34 @@ internal sealed class ScratchDirectory : IDisposable
 
         _disposed = true;
         Remove(Path, Path + OwnerSuffix);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="owner"/> to <paramref name="record"/> whole or not at all: a run killed between creating a record and
+    /// writing it would leave an empty record, which names no owner, so nothing would ever remove it or what it guards. The text
+    /// goes first to a pending file whose name names the writer, then is renamed over the record.
+    /// </summary>
+    private static void WriteRecord(string record, string owner, bool replace)
+    {
+        var pending = record + "." + OwnerProcess.Current().Replace(' ', '-') + PendingSuffix;
+        using (var file = PrivateFiles.CreateFile(pending, FileMode.Create))
+        {
+            file.Write(System.Text.Encoding.ASCII.GetBytes(owner + "\n"));
+        }
+
+        File.Move(pending, record, replace);
+    }
+
+    private static void TryDelete(string file)
+    {
+        try
+        {
+            File.Delete(file);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Left for the next run.
+        }
     }
 
     /// <summary>Deletes a scratch directory and its siblings (stopping a server left in one), then its record; false if any is left.</summary>
