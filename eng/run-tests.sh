@@ -9,8 +9,8 @@
 # 17 and 18: the integration tests inside a container of the Debian release that ships that major (trixie, forky), with
 # its PostgreSQL server and client tools, this machine's .NET SDK and Node.js mounted read-only, and the Docker socket, so
 # that their server is a container of the same major (and the cross-version tests reach a 15 server too). The unit tests
-# do not touch PostgreSQL: they run once, with 15. The reliability scenarios run once each (a 30 s S3 outage) with 15
-# and once each (a 10 s outage) with the other majors, unless DBRESILIENCE_RELIABILITY_TRIALS and
+# do not touch PostgreSQL: they run once, with 15. The reliability scenarios run once each (a 10 s S3 outage) with every
+# major, unless DBRESILIENCE_RELIABILITY_TRIALS and
 # DBRESILIENCE_RELIABILITY_OUTAGE_SECONDS say otherwise: the trials repeat the library's logic, the majors differ in servers.
 set -uo pipefail
 cd "$(dirname "$0")/.."

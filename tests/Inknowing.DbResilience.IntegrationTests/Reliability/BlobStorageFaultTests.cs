@@ -15,6 +15,9 @@ namespace Inknowing.DbResilience.IntegrationTests.Reliability;
 /// afterwards no block list is committed under a failed key and every blob stored matches its recorded checksum.
 /// </summary>
 [Category("Reliability")]
+// Mostly waiting, and self-contained (its own blob containers and proxies on free ports): it runs beside StorageFaultTests,
+// never beside the rest (see docs/testing.md).
+[Parallelizable(ParallelScope.Self)]
 public sealed class BlobStorageFaultTests
 {
     private const int BlockSize = 5 * 1024 * 1024;

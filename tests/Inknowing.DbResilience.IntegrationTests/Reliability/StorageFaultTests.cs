@@ -21,9 +21,16 @@ namespace Inknowing.DbResilience.IntegrationTests.Reliability;
 /// naming the storage; afterwards no multipart upload is left pending and every object stored matches its recorded checksum.
 /// </summary>
 [Category("Reliability")]
+// Mostly waiting (outages, stalls, retries): it runs beside BlobStorageFaultTests, never beside the rest, which NUnit runs
+// one at a time. It shares nothing with it: its own database, buckets, proxies on free ports and CLI processes, and the
+// reliability results file is written under a lock.
+[Parallelizable(ParallelScope.Self)]
 public sealed class StorageFaultTests
 {
-    /// <summary>The environment variable that sets the long outage in seconds (30 by default).</summary>
+    /// <summary>
+    /// The environment variable that sets the long outage in seconds: 10 by default, which the exponential retries outlast
+    /// as they would 30 s (set 30 for the outage, 300 in the long mode); each second of it costs the run up to two.
+    /// </summary>
     public const string OutageVariable = "DBRESILIENCE_RELIABILITY_OUTAGE_SECONDS";
 
     private const int PartSize = S3StorageOptions.MinimumPartSize;
@@ -35,7 +42,7 @@ public sealed class StorageFaultTests
     public static IEnumerable<string> Servers => ["s3rver", "fauxqs"];
 
     private static int OutageSeconds =>
-        int.TryParse(Environment.GetEnvironmentVariable(OutageVariable), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds > 0 ? seconds : 30;
+        int.TryParse(Environment.GetEnvironmentVariable(OutageVariable), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds > 0 ? seconds : 10;
 
     [OneTimeSetUp]
     public async Task CreateDatabaseAsync()
@@ -144,6 +151,7 @@ public sealed class StorageFaultTests
         written.Sha256.Should().Be(PatternStream.Sha256Of(size));
         read.Should().Be(written.Sha256);
         elapsed.Should().BeGreaterThan(TimeSpan.FromSeconds(4), "the link was throttled to 4 MiB/s both ways");
+        proxy.BytesPerSecond = 0; // the bucket check reads everything again: at full speed, the scenario is over
         var problems = await CheckBucketAsync(server, storage, bucket);
         ReliabilityTrials.Record($"storage/slow-link/{serverName}", 1, 0, problems.Count,
             $"a 10 MiB multipart upload and its download at 4 MiB/s: {elapsed.TotalSeconds:0.0} s");
@@ -153,13 +161,15 @@ public sealed class StorageFaultTests
     [TestCaseSource(nameof(Servers))]
     public async Task WriteAsync_ServerDownThenBack_RetriesOutlastTheOutageAndSucceed(string serverName)
     {
-        // One long outage in the default run (fauxqs, DBRESILIENCE_RELIABILITY_OUTAGE_SECONDS, 30 s by default); s3rver's is short.
+        // The long outage on fauxqs (DBRESILIENCE_RELIABILITY_OUTAGE_SECONDS, 10 s by default); s3rver's is short. The retry after
+        // the outage ends comes up to one exponential delay later: a 30 s outage took 50 to 67 s.
         var server = ServerNamed(serverName);
         var outage = TimeSpan.FromSeconds(serverName == "fauxqs" ? OutageSeconds : 4);
         var bucket = await NewBucketAsync(server);
         await using var proxy = new FaultyTcpProxy(server.Port);
         var retries = (int)Math.Ceiling(Math.Log2(outage.TotalSeconds + 1)) + 2;
-        using var storage = NewStorage(server, proxy, bucket, maxRetries: retries, retryDelay: TimeSpan.FromSeconds(1));
+        var log = new RetryCountingLogger();
+        using var storage = NewStorage(server, proxy, bucket, maxRetries: retries, retryDelay: TimeSpan.FromSeconds(1), logger: log);
         var size = (3L * PartSize) + 11;
         var source = new PatternStream(size) { TriggerAt = 3L * PartSize, OnReached = () => proxy.RefuseFor(outage) };
         var clock = Stopwatch.StartNew();
@@ -172,8 +182,9 @@ public sealed class StorageFaultTests
         proxy.Refused.Should().BeGreaterThan(0, "the outage must have hit the upload");
         elapsed.Should().BeGreaterThan(outage);
         var problems = await CheckBucketAsync(server, storage, bucket);
+        var waits = string.Join(", ", log.Delays.Select(d => d.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)));
         ReliabilityTrials.Record($"storage/server-down-{outage.TotalSeconds:0}s/{serverName}", 1, proxy.Refused, problems.Count,
-            $"a 4-part upload with {retries} retries from 1 s: done in {elapsed.TotalSeconds:0.0} s");
+            $"a 4-part upload with {retries} retries from 1 s: done in {elapsed.TotalSeconds:0.0} s (retried after {waits} s)");
         problems.Should().BeEmpty();
     }
 
@@ -183,9 +194,13 @@ public sealed class StorageFaultTests
         var server = ServerNamed(serverName);
         var bucket = await NewBucketAsync(server);
         await using var proxy = new FaultyTcpProxy(server.Port);
-        using var storage = NewStorage(server, proxy, bucket, maxRetries: 2);
+        // The part's three retries from 100 ms give up within about 2 s, long before the outage ends; the abort's retries are
+        // spread over 30 s (10 s apart here), so its second attempt, after the outage, removes the parts.
+        const int retries = 3;
+        var outage = TimeSpan.FromSeconds(6);
+        using var storage = NewStorage(server, proxy, bucket, maxRetries: retries);
         var size = (3L * PartSize) + 11;
-        var source = new PatternStream(size) { TriggerAt = 3L * PartSize, OnReached = () => proxy.RefuseFor(TimeSpan.FromSeconds(12)) };
+        var source = new PatternStream(size) { TriggerAt = 3L * PartSize, OnReached = () => proxy.RefuseFor(outage) };
         var clock = Stopwatch.StartNew();
 
         var write = () => storage.WriteAsync("down/k", source);
@@ -194,14 +209,12 @@ public sealed class StorageFaultTests
         var elapsed = clock.Elapsed;
         error.IsTransient.Should().BeTrue(error.ToString());
         error.Message.Should().Contain(storage.Name).And.Contain("down/k").And.NotContain(S3TestServer.SecretKey);
-        // The part's two retries from 100 ms give up long before the 12 s outage ends; the abort's retries are spread over 30 s
-        // (15 s apart here), so its second attempt, after the outage, removes the parts.
         elapsed.Should().BeLessThan(TimeSpan.FromSeconds(45));
         proxy.RefuseFor(TimeSpan.Zero);
         (await storage.GetInfoAsync("down/k")).Should().BeNull("a failed upload leaves nothing under its final key");
         var problems = await CheckBucketAsync(server, storage, bucket);
         ReliabilityTrials.Record($"storage/server-down-past-retries/{serverName}", 1, proxy.Refused, problems.Count,
-            $"a 12 s outage, 2 retries: failed cleanly in {elapsed.TotalSeconds:0.0} s (the abort waits out the outage); no object under the key; {PendingUploadsNote(server)}");
+            $"a {outage.TotalSeconds:0} s outage, {retries} retries: failed cleanly in {elapsed.TotalSeconds:0.0} s (the abort waits out the outage); no object under the key; {PendingUploadsNote(server)}");
         problems.Should().BeEmpty();
     }
 
@@ -304,7 +317,8 @@ public sealed class StorageFaultTests
 
     internal static S3TestServer ServerNamed(string name) => name == "s3rver" ? TestServers.S3rver : TestServers.Fauxqs;
 
-    private static S3StorageProvider NewStorage(S3TestServer server, FaultyTcpProxy proxy, string bucket, int maxRetries = 4, TimeSpan? retryDelay = null) => new(new S3StorageOptions
+    private static S3StorageProvider NewStorage(
+        S3TestServer server, FaultyTcpProxy proxy, string bucket, int maxRetries = 4, TimeSpan? retryDelay = null, RetryCountingLogger? logger = null) => new(new S3StorageOptions
     {
         BucketName = bucket,
         Prefix = "db",
@@ -316,7 +330,7 @@ public sealed class StorageFaultTests
         MaxRetryAttempts = maxRetries,
         RetryDelay = retryDelay ?? TimeSpan.FromMilliseconds(100),
         RequestTimeout = RequestTimeout,
-    });
+    }, logger);
 
     private static AmazonS3Client RawClient(S3TestServer server) => S3StorageConformanceTests.CreateClient(server);
 

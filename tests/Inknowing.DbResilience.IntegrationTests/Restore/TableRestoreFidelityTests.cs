@@ -312,10 +312,25 @@ public sealed class TableRestoreFidelityTests
         }
 
         var checksums = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (tables.Count == 0)
+        {
+            return checksums;
+        }
+
+        // One round trip for every table's digest (a statement each, in one batch).
+        await using var batch = new NpgsqlBatch(connection);
         foreach (var (name, partitioned) in tables)
         {
-            await using var command = new NpgsqlCommand($"SELECT count(*) || ':' || coalesce(md5(string_agg(to_jsonb(t)::text, ',' ORDER BY to_jsonb(t)::text)), '') FROM {(partitioned ? string.Empty : "ONLY ")}{name} t", connection);
-            checksums[TableName.Parse(name).Quoted] = (string)(await command.ExecuteScalarAsync())!;
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(
+                $"SELECT count(*) || ':' || coalesce(md5(string_agg(to_jsonb(t)::text, ',' ORDER BY to_jsonb(t)::text)), '') FROM {(partitioned ? string.Empty : "ONLY ")}{name} t"));
+        }
+
+        await using var digests = await batch.ExecuteReaderAsync();
+        foreach (var (name, _) in tables)
+        {
+            (await digests.ReadAsync()).Should().BeTrue();
+            checksums[TableName.Parse(name).Quoted] = digests.GetString(0);
+            await digests.NextResultAsync();
         }
 
         return checksums;

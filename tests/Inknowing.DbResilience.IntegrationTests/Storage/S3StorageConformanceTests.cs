@@ -150,12 +150,16 @@ public sealed class FauxqsStorageConformanceTests : S3StorageConformanceTests
     }
 }
 
-/// <summary>Counts the S3 provider's retry warnings (event 4100).</summary>
+/// <summary>Counts the S3 provider's retry warnings (event 4100) and keeps the delay each announced.</summary>
 internal sealed class RetryCountingLogger : Microsoft.Extensions.Logging.ILogger<S3StorageProvider>
 {
+    private readonly System.Collections.Concurrent.ConcurrentQueue<TimeSpan> _delays = new();
     private int _retries;
 
     public int Retries => _retries;
+
+    /// <summary>Gets the delay of each retry, in the order they were announced.</summary>
+    public IReadOnlyList<TimeSpan> Delays => [.. _delays];
 
     public IDisposable? BeginScope<TState>(TState state)
         where TState : notnull => null;
@@ -167,6 +171,10 @@ internal sealed class RetryCountingLogger : Microsoft.Extensions.Logging.ILogger
         if (eventId.Id == 4100)
         {
             Interlocked.Increment(ref _retries);
+            if (state is IReadOnlyList<KeyValuePair<string, object?>> values && values.FirstOrDefault(v => v.Key == "Delay").Value is TimeSpan delay)
+            {
+                _delays.Enqueue(delay);
+            }
         }
     }
 }
