@@ -14,7 +14,12 @@ internal static class WalReceiveCommand
         {
             Description = "Acknowledge WAL only once stored, after every message; list the receiver (application_name dbresilience_receiver) in synchronous_standby_names for zero data loss.",
         };
-        var command = new Command("wal-receive", "Stream WAL over the replication protocol into every storage until Ctrl+C; resumes from the slot without a gap. The role needs REPLICATION.");
+        var command = new Command(
+            "wal-receive",
+            "Stream WAL over the replication protocol into every storage until Ctrl+C; resumes from the slot without a gap. The role needs REPLICATION. "
+            + "Exit 0 when stopped with Ctrl+C or SIGTERM (the segment being written is stored as .partial first); "
+            + "1 when the server ends the stream (it shut down or restarted, or the connection broke: run it again, it resumes from the slot) or another failure; "
+            + "2 for a usage or configuration error; 130 when cancelled before streaming began.");
         command.Options.Add(slot);
         command.Options.Add(synchronous);
         command.SetAction(CliApplication.Handle(async (parse, cancellationToken) =>

@@ -33,13 +33,17 @@ public static class AzureBlobStorageBuilderExtensions
         return builder.AddStorage(Registration("AddAzureBlobStorage", configure));
     }
 
-    private static StorageRegistration Registration(string method, Action<AzureBlobStorageOptions> configure)
+    /// <summary>Describes the storage for the builder: the options set and validated now, the provider made on first use.</summary>
+    /// <param name="method">The builder call, named in problems.</param>
+    /// <param name="configure">Sets the options.</param>
+    /// <param name="source">Where the options came from when not from code (a configuration section), named in problems.</param>
+    internal static StorageRegistration Registration(string method, Action<AzureBlobStorageOptions> configure, string? source = null)
     {
         ArgumentNullException.ThrowIfNull(configure);
         var options = new AzureBlobStorageOptions();
         configure(options);
         var problems = options.Validate();
-        var call = problems.Count == 0 ? $"{method}({AzureBlobStorageProvider.DisplayName(options)})" : $"{method}(...)";
+        var call = problems.Count == 0 ? $"{method}({AzureBlobStorageProvider.DisplayName(options)})" : $"{method}({source ?? "..."})";
         return new StorageRegistration(call, sp => new AzureBlobStorageProvider(options, sp.GetRequiredKeyedService<ILogger<AzureBlobStorageProvider>>(DbResilienceBuilder.ServiceKey)))
         {
             Name = problems.Count == 0 ? AzureBlobStorageProvider.DisplayName(options) : null,

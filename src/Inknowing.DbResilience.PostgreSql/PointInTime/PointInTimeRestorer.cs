@@ -140,11 +140,9 @@ public sealed partial class PointInTimeRestorer
     /// <param name="cancellationToken">Cancels the restore; a partly written directory is removed.</param>
     /// <returns>What was restored.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="request"/> is <see langword="null"/>.</exception>
-    /// <exception cref="DbResilienceConfigurationException">
-    /// The target directory or its <c>-wal</c> staging directory exists and is not empty, and <see cref="PointInTimeRestoreRequest.Force"/> is not set.
-    /// </exception>
     /// <exception cref="PointInTimeException">
-    /// No usable base backup, <see cref="PointInTimeRestoreRequest.Force"/> could not empty the target directory, the target is outside the window, WAL the target needs is missing or damaged (unless
+    /// The target directory or its <c>-wal</c> staging directory exists and is not empty and <see cref="PointInTimeRestoreRequest.Force"/> is
+    /// not set (nothing is written), no usable base backup, <see cref="PointInTimeRestoreRequest.Force"/> could not empty the target directory, the target is outside the window, WAL the target needs is missing or damaged (unless
     /// <see cref="PointInTimeRestoreRequest.AllowEarlyStop"/> allows stopping before it), the backup is damaged, or recovery did not
     /// reach the target.
     /// </exception>
@@ -196,7 +194,8 @@ public sealed partial class PointInTimeRestorer
         var occupied = new[] { target, staging }.Where(d => Directory.Exists(d) && Directory.EnumerateFileSystemEntries(d).Any()).ToList();
         if (occupied.Count > 0 && !request.Force)
         {
-            throw new DbResilienceConfigurationException(
+            // A refusal found by looking at the target, as restore's existing database is (RestoreException): the CLI exits 1 for both.
+            throw new PointInTimeException(
                 $"The target directory '{target}'{(occupied.Contains(staging) ? $" or its WAL staging directory '{staging}'" : string.Empty)} is not empty; nothing was written. "
                 + "A restore killed before it finished leaves its half-restored directory there, and may have left its server running in it. "
                 + "Restore into a new or empty directory, or re-run with --force (PointInTimeRestoreRequest.Force) to stop a server running in it and replace it.");

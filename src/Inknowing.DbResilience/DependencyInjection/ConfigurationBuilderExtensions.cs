@@ -42,7 +42,7 @@ public static class ConfigurationBuilderExtensions
         }
 
         var storage = configuration.GetSection("Storage");
-        builder.CheckChildren(storage, "FileSystem", "S3");
+        builder.CheckChildren(storage, "FileSystem", "S3", "AzureBlob");
         var fileSystem = storage.GetSection("FileSystem");
         builder.CheckChildren(fileSystem, "Path", "Copies");
         if (fileSystem["Path"] is { Length: > 0 } path)

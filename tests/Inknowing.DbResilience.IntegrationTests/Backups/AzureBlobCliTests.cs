@@ -37,7 +37,7 @@ public sealed class AzureBlobCliTests
         var restored = new NpgsqlConnectionStringBuilder(_shop) { Database = target }.ConnectionString;
         (await BackupTestDatabase.ScalarAsync<long>(restored, "SELECT count(*) FROM shop.customers"))
             .Should().Be(await BackupTestDatabase.ScalarAsync<long>(_shop, "SELECT count(*) FROM shop.customers"));
-        string.Concat(backup.Output, list.Output, verify.Output, restore.Output).Should().NotContain(S3TestServer.AzuriteKey);
+        string.Concat(backup.Output, list.Output, verify.Output, restore.Output).Should().NotContain(AzuriteServer.AccountKey);
         await Storage.AzureBlobStorageConformanceTests.RawClient(TestServers.Azurite).GetBlobContainerClient(container).DeleteIfExistsAsync();
     }
 
@@ -68,7 +68,7 @@ public sealed class AzureBlobCliTests
         ["DBRESILIENCE_CONNECTION"] = _shop,
         ["DBRESILIENCE_STORAGE"] = storage,
         ["AZURE_STORAGE_CONNECTION_STRING"] = string.Empty,
-        ["AZURE_STORAGE_ACCOUNT"] = accountKey ? S3TestServer.AzuriteAccount : string.Empty,
-        ["AZURE_STORAGE_KEY"] = accountKey ? S3TestServer.AzuriteKey : string.Empty,
+        ["AZURE_STORAGE_ACCOUNT"] = accountKey ? AzuriteServer.AccountName : string.Empty,
+        ["AZURE_STORAGE_KEY"] = accountKey ? AzuriteServer.AccountKey : string.Empty,
     };
 }

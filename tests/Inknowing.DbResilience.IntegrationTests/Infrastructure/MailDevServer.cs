@@ -1,7 +1,4 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 
 namespace Inknowing.DbResilience.IntegrationTests.Infrastructure;
@@ -14,44 +11,31 @@ public sealed class MailDevServer : IAsyncDisposable
 {
     public const string UserName = "alerts";
 
-    private readonly Process _process;
+    private readonly NodeServerProcess _process;
     private readonly HttpClient _http;
 
-    private MailDevServer(Process process, int smtpPort, int webPort, string password)
+    private MailDevServer(NodeServerProcess process, int webPort, string password)
     {
         _process = process;
-        SmtpPort = smtpPort;
         Password = password;
         _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{webPort}/") };
     }
 
     /// <summary>Gets the SMTP port on 127.0.0.1.</summary>
-    public int SmtpPort { get; }
+    public int SmtpPort => _process.Port;
 
     /// <summary>Gets the password the server requires of <see cref="UserName"/>.</summary>
     public string Password { get; }
 
     public static async Task<MailDevServer> StartAsync()
     {
-        var script = Path.Combine(S3TestServer.TestServices, "node_modules", "maildev", "dist", "bin", "maildev.js");
-        if (!File.Exists(script))
-        {
-            throw new FileNotFoundException($"{script} is missing: run eng/install-prerequisites.sh (it runs 'npm ci' in eng/test-services).", script);
-        }
-
-        var smtpPort = S3TestServer.FreePort();
-        var webPort = S3TestServer.FreePort();
+        var start = NodeServerProcess.StartInfo(Path.Combine(NodeServerProcess.TestServices, "node_modules", "maildev", "dist", "bin", "maildev.js"));
+        var smtpPort = NodeServerProcess.FreePort();
+        var webPort = NodeServerProcess.FreePort();
         var password = "smtp-" + Guid.NewGuid().ToString("N");
-        var start = new ProcessStartInfo("node")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = S3TestServer.TestServices,
-        };
         foreach (var argument in new[]
                  {
-                     script, "--ip", "127.0.0.1", "--web-ip", "127.0.0.1",
+                     "--ip", "127.0.0.1", "--web-ip", "127.0.0.1",
                      "--smtp", smtpPort.ToString(CultureInfo.InvariantCulture), "--web", webPort.ToString(CultureInfo.InvariantCulture),
                      "--incoming-user", UserName, "--incoming-pass", password,
                  })
@@ -59,31 +43,7 @@ public sealed class MailDevServer : IAsyncDisposable
             start.ArgumentList.Add(argument);
         }
 
-        var process = Process.Start(start) ?? throw new InvalidOperationException("node could not start maildev.");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var server = new MailDevServer(process, smtpPort, webPort, password);
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (DateTime.UtcNow < deadline && !process.HasExited)
-        {
-            try
-            {
-                using var smtp = new TcpClient();
-                await smtp.ConnectAsync(IPAddress.Loopback, smtpPort);
-                using var web = new TcpClient();
-                await web.ConnectAsync(IPAddress.Loopback, webPort);
-                return server;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(100);
-            }
-        }
-
-        await server.DisposeAsync();
-        throw new TimeoutException($"maildev did not listen on 127.0.0.1:{smtpPort} and {webPort} within 30 seconds.");
+        return new MailDevServer(await NodeServerProcess.StartAsync("maildev", start, null, smtpPort, webPort), webPort, password);
     }
 
     /// <summary>Returns every message received so far, as maildev's API describes them (subject, text, from, to, ...).</summary>
@@ -96,17 +56,6 @@ public sealed class MailDevServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _http.Dispose();
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync();
-            }
-        }
-        finally
-        {
-            _process.Dispose();
-        }
+        await _process.DisposeAsync();
     }
 }

@@ -33,7 +33,7 @@ public static class TestServers
     private static S3TestServer? s_s3rver;
     private static S3TestServer? s_fauxqs;
     private static string? s_s3Problem;
-    private static S3TestServer? s_azurite;
+    private static AzuriteServer? s_azurite;
     private static string? s_azuriteProblem;
 
     /// <summary>Gets the connection string of the superuser on the test server's <c>postgres</c> database.</summary>
@@ -57,8 +57,8 @@ public static class TestServers
     /// <summary>Gets the fauxqs instance (AWS SDK defaults).</summary>
     public static S3TestServer Fauxqs => s_fauxqs ?? Unavailable<S3TestServer>(s_s3Problem);
 
-    /// <summary>Gets the azurite instance (the Azure Blob emulator): see <see cref="S3TestServer.BlobEndpoint"/>.</summary>
-    public static S3TestServer Azurite => s_azurite ?? Unavailable<S3TestServer>(s_azuriteProblem);
+    /// <summary>Gets the azurite instance (the Azure Blob emulator): see <see cref="AzuriteServer.BlobEndpoint"/>.</summary>
+    public static AzuriteServer Azurite => s_azurite ?? Unavailable<AzuriteServer>(s_azuriteProblem);
 
     /// <summary>Gets both S3 servers, for test cases that run against each.</summary>
     public static IEnumerable<S3TestServer> S3Servers => new[] { S3rver, Fauxqs };
@@ -161,7 +161,7 @@ public static class TestServers
 
         try
         {
-            s_azurite = await S3TestServer.StartAzuriteAsync();
+            s_azurite = await AzuriteServer.StartAsync();
             TestContext.Progress.WriteLine($"Azure Blob test server: azurite on {s_azurite.BlobEndpoint}");
         }
         catch (Exception ex)

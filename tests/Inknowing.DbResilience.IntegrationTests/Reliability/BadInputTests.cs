@@ -146,6 +146,7 @@ public sealed class BadInputTests : StorageDirectoryTests
         yield return new("restore-table: not SCHEMA.TABLE", ["restore-table", "{backup}", "--table", "a.b.c"], 2, ["a.b.c", "SCHEMA.TABLE"]);
         yield return new("pitr: a time with no base backup stored", ["pitr", "restore", "--time", "1999-01-01T00:00:00Z", "--target-dir", "{work}/pitr-old"], 1, ["No base backup", "dbresilience basebackup"]);
         yield return new("pitr: time not a time", ["pitr", "restore", "--time", "yesterday-ish", "--target-dir", "{work}/pitr-bad"], 2, ["yesterday-ish", "--time"]);
+        yield return new("pitr: existing target directory without --force", ["pitr", "restore", "--latest", "--target-dir", "{migrations}"], 1, ["is not empty", "nothing was written", "--force"]);
         yield return new("pitr: two targets", ["pitr", "restore", "--latest", "--immediate", "--target-dir", "{work}/pitr-two"], 2, ["--latest", "--immediate"]);
 
         // Storage keys.

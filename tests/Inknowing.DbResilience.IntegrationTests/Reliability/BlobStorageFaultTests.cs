@@ -24,7 +24,7 @@ public sealed class BlobStorageFaultTests
 
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(3);
 
-    private static S3TestServer Server => TestServers.Azurite;
+    private static AzuriteServer Server => TestServers.Azurite;
 
     [Test]
     public async Task WriteAsync_ConnectionsResetMidUpload_RetriesAndStoresTheWholeObject()
@@ -121,7 +121,7 @@ public sealed class BlobStorageFaultTests
         var error = (await write.Should().ThrowAsync<StorageException>()).Which;
         var elapsed = clock.Elapsed;
         error.IsTransient.Should().BeTrue(error.ToString());
-        error.Message.Should().Contain(storage.Name).And.Contain("down/k").And.NotContain(S3TestServer.AzuriteKey);
+        error.Message.Should().Contain(storage.Name).And.Contain("down/k").And.NotContain(AzuriteServer.AccountKey);
         storage.Retries.Should().BeLessThanOrEqualTo(2 * 2, "each request in flight (two at most) is tried twice more, no more");
         elapsed.Should().BeLessThan(3 * (RequestTimeout + TimeSpan.FromSeconds(2)), "each of the 3 tries is bounded by the request timeout");
         proxy.RefuseFor(TimeSpan.Zero);
@@ -138,7 +138,7 @@ public sealed class BlobStorageFaultTests
 
     private static AzureBlobStorageProvider NewStorage(FaultyTcpProxy proxy, string container, int maxRetries = 4, TimeSpan? retryDelay = null)
     {
-        var options = AzureBlobStorageConformanceTests.Options(new Uri($"{proxy.Endpoint}{S3TestServer.AzuriteAccount}"), container, BlockSize, 1000, maxRetries);
+        var options = AzureBlobStorageConformanceTests.Options(new Uri($"{proxy.Endpoint}{AzuriteServer.AccountName}"), container, BlockSize, 1000, maxRetries);
         options.Prefix = "db";
         options.RetryDelay = retryDelay ?? TimeSpan.FromMilliseconds(100);
         options.RequestTimeout = RequestTimeout;

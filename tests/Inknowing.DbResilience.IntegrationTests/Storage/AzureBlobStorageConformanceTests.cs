@@ -16,22 +16,22 @@ public sealed class AzureBlobStorageConformanceTests : StorageProviderConformanc
 
     private string Container { get; } = "conformance-" + Guid.NewGuid().ToString("N")[..8];
 
-    private static S3TestServer Server => TestServers.Azurite;
+    private static AzuriteServer Server => TestServers.Azurite;
 
     internal static AzureBlobStorageOptions Options(Uri serviceUri, string container, int blockSize = PartSize, int pageSize = PageSize, int maxRetries = 4) => new()
     {
         ContainerName = container,
         Prefix = Prefix,
         ServiceUri = serviceUri,
-        AccountName = S3TestServer.AzuriteAccount,
-        AccountKey = S3TestServer.AzuriteKey,
+        AccountName = AzuriteServer.AccountName,
+        AccountKey = AzuriteServer.AccountKey,
         BlockSize = blockSize,
         ListPageSize = pageSize,
         MaxRetryAttempts = maxRetries,
         RetryDelay = TimeSpan.FromMilliseconds(100),
     };
 
-    internal static BlobServiceClient RawClient(S3TestServer server) => new(server.AzuriteConnectionString);
+    internal static BlobServiceClient RawClient(AzuriteServer server) => new(server.ConnectionString);
 
     /// <summary>Asserts that no blob is committed under <paramref name="blobName"/>; staged, uncommitted blocks may remain (the service discards them).</summary>
     internal static async Task AssertNothingCommittedAsync(BlobContainerClient container, string blobName)
@@ -83,7 +83,7 @@ public sealed class AzureBlobStorageConformanceTests : StorageProviderConformanc
 
         var error = (await write.Should().ThrowAsync<StorageException>()).Which;
         error.IsTransient.Should().BeFalse();
-        error.Message.Should().Contain(name).And.Contain("public").And.Contain("--public-access off").And.NotContain(S3TestServer.AzuriteKey);
+        error.Message.Should().Contain(name).And.Contain("public").And.Contain("--public-access off").And.NotContain(AzuriteServer.AccountKey);
         await FluentActions.Awaiting(() => storage.ListAsync(string.Empty).ToListAsync().AsTask()).Should().ThrowAsync<StorageException>();
         (await container.GetBlobsAsync().ToListAsync()).Should().BeEmpty();
         await container.DeleteAsync();

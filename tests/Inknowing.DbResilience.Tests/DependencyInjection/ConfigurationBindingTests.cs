@@ -1,6 +1,8 @@
 using System.Collections;
 using System.Reflection;
 using System.Text.RegularExpressions;
+using Inknowing.DbResilience.Azure;
+using Inknowing.DbResilience.Azure.DependencyInjection;
 using Inknowing.DbResilience.Backups;
 using Inknowing.DbResilience.DependencyInjection;
 using Inknowing.DbResilience.Email;
@@ -31,6 +33,7 @@ public sealed partial class ConfigurationBindingTests
         ("DbResilience", typeof(DbResilienceOptions)),
         ("DbResilience:PostgreSql", typeof(PostgreSqlOptions)),
         ("DbResilience:Storage:S3", typeof(S3StorageOptions)),
+        ("DbResilience:Storage:AzureBlob", typeof(AzureBlobStorageOptions)),
         ("DbResilience:Backups", typeof(BackupOptions)),
         ("DbResilience:Scheduler", typeof(SchedulerOptions)),
         ("DbResilience:Notifications", typeof(NotificationOptions)),
@@ -49,7 +52,7 @@ public sealed partial class ConfigurationBindingTests
         ["DbResilience:Storage:FileSystem:Path", "DbResilience:Storage:FileSystem:Copies", "DbResilience:Migrations:Directories"];
 
     // Objects set in code only, which the binder cannot create.
-    private static readonly string[] CodeOnlyKeys = ["DbResilience:Storage:S3:Credentials", "DbResilience:Migrations:Sources"];
+    private static readonly string[] CodeOnlyKeys = ["DbResilience:Storage:S3:Credentials", "DbResilience:Storage:AzureBlob:Credential", "DbResilience:Migrations:Sources"];
 
     [Test]
     public void Build_ConfigurationWithSeveralMistakes_ReportsEveryErrorAtOnce()
@@ -151,7 +154,7 @@ public sealed partial class ConfigurationBindingTests
             var services = new ServiceCollection();
             var section = Section(new Dictionary<string, string?> { [concrete] = "1" });
 
-            services.AddDbResilience(section, b => b.UsePostgreSql(section).UseS3Storage(section).AddEmailNotifications(section));
+            services.AddDbResilience(section, b => b.UsePostgreSql(section).UseS3Storage(section).UseAzureBlobStorage(section, asCopy: true).AddEmailNotifications(section));
 
             Problems(services).Should().NotContain(p => p.Contains("not a known setting", StringComparison.Ordinal), key);
         }
