@@ -18,21 +18,25 @@ public sealed partial class LeftoverTests
         using (var cli = ReliabilityCli.Start(_connectionString, _directoryStorage, temporary, "drill"))
         {
             // While pg_restore loads the rows into the scratch database the strategy created (seconds before the restore ends).
-            var restoring = await cli.WaitUntilAsync(() => cli.ChildCommandLines().Any(c => c.Contains("pg_restore", StringComparison.Ordinal) && !c.Contains("--list", StringComparison.Ordinal)), TimeSpan.FromMinutes(1));
-            restoring.Should().BeTrue("the drill restores the backup with pg_restore");
-            scratch = await DrillDatabasesAsync();
+            for (var waited = System.Diagnostics.Stopwatch.StartNew(); scratch is null && waited.Elapsed < TimeSpan.FromMinutes(1); await Task.Delay(20))
+            {
+                var restoring = cli.ChildCommandLines().Any(c => c.Contains("pg_restore", StringComparison.Ordinal) && c.Contains("--exit-on-error", StringComparison.Ordinal));
+                scratch = restoring && await DrillDatabasesAsync() is { Length: > 0 } name ? name : null;
+            }
+
             intents = Leftovers(temporary).Where(e => e.EndsWith(".intent", StringComparison.Ordinal)).ToList();
 
             cli.Signal("KILL");
             (await cli.WaitAsync()).ExitCode.Should().Be(137);
         }
 
-        scratch.Should().MatchRegex("^dbresilience_scratch_drill_[0-9a-f]{12}$", "the restore strategy created the drill's scratch database");
-        (await DatabaseExistsAsync(scratch)).Should().BeTrue("a killed run cannot drop its scratch database");
-        (await CommentOfAsync(scratch)).Should().BeEmpty("the drill comments its scratch database only once the restore has created it");
+        var database = scratch ?? string.Empty;
+        database.Should().MatchRegex("^dbresilience_scratch_drill_[0-9a-f]{12}$", "the restore strategy created the drill's scratch database");
+        (await DatabaseExistsAsync(database)).Should().BeTrue("a killed run cannot drop its scratch database");
+        (await CommentOfAsync(database)).Should().BeEmpty("the drill comments its scratch database only once the restore has created it");
         intents.Should().ContainSingle("the drill records its scratch database before the restore");
         var record = await File.ReadAllTextAsync(intents[0]);
-        record.Should().Contain("database=" + scratch + "\n").And.Contain("server=" + Server() + "\n");
+        record.Should().Contain("database=" + database + "\n").And.Contain("server=" + Server() + "\n");
         if (new NpgsqlConnectionStringBuilder(_connectionString).Password is { Length: > 0 } password)
         {
             record.Should().NotContain(password, "the record names the server, never the password");
@@ -41,7 +45,7 @@ public sealed partial class LeftoverTests
         var (exitCode, output, error) = await ReliabilityCli.RunAsync(_connectionString, _storage, temporary, "drill");
 
         exitCode.Should().Be(0, output + error);
-        (await DatabaseExistsAsync(scratch)).Should().BeFalse("the next drill drops the scratch database its intent record names");
+        (await DatabaseExistsAsync(database)).Should().BeFalse("the next drill drops the scratch database its intent record names");
         (await DrillDatabasesAsync()).Should().BeEmpty("the next drill drops its own copy too");
         Leftovers(temporary).Should().BeEmpty("the record goes with its database, and the next drill's with its own");
         ReliabilityTrials.Record("leftovers/killed-drill", 1, 1, 0, "drill killed with SIGKILL while pg_restore loaded its scratch database (no comment yet); the next drill drops the database its intent record names");
@@ -67,25 +71,29 @@ public sealed partial class LeftoverTests
         var neverCreatedRecord = WriteIntent(temporary, host, "4194305 1", Server(), neverCreated);
 
         var (exitCode, output, error) = await ReliabilityCli.RunAsync(_connectionString, _storage, temporary, "drill");
-        var left = await DrillDatabasesAsync();
-        foreach (var database in new[] { alive, elsewhere, otherServer, notADrillName })
+        try
         {
-            await BackupTestDatabase.ExecuteAsync(_connectionString, $"DROP DATABASE IF EXISTS {database}");
+            exitCode.Should().Be(0, output + error);
+            (await DatabaseExistsAsync(gone)).Should().BeFalse("its owner process is gone from this host");
+            File.Exists(goneRecord).Should().BeFalse("the record goes with its database");
+            (await DatabaseExistsAsync(alive)).Should().BeTrue("its owner (this test process) is alive");
+            File.Exists(aliveRecord).Should().BeTrue();
+            (await DatabaseExistsAsync(elsewhere)).Should().BeTrue("another host's processes cannot be seen from here");
+            File.Exists(elsewhereRecord).Should().BeTrue();
+            (await DatabaseExistsAsync(otherServer)).Should().BeTrue("a record of another server says nothing of this one's databases");
+            File.Exists(otherServerRecord).Should().BeTrue();
+            (await DatabaseExistsAsync(notADrillName)).Should().BeTrue("a record can only name a database the drill would have created");
+            File.Exists(notADrillNameRecord).Should().BeTrue();
+            File.Exists(neverCreatedRecord).Should().BeFalse("a record whose database never got created is just removed");
+            (await DrillDatabasesAsync()).Split(", ").Should().BeEquivalentTo([alive, elsewhere, otherServer], "the drill dropped its own copy and the abandoned one only");
         }
-
-        exitCode.Should().Be(0, output + error);
-        (await DatabaseExistsAsync(gone)).Should().BeFalse("its owner process is gone from this host");
-        File.Exists(goneRecord).Should().BeFalse("the record goes with its database");
-        (await DatabaseExistsAsync(alive)).Should().BeTrue("its owner (this test process) is alive");
-        File.Exists(aliveRecord).Should().BeTrue();
-        (await DatabaseExistsAsync(elsewhere)).Should().BeTrue("another host's processes cannot be seen from here");
-        File.Exists(elsewhereRecord).Should().BeTrue();
-        (await DatabaseExistsAsync(otherServer)).Should().BeTrue("a record of another server says nothing of this one's databases");
-        File.Exists(otherServerRecord).Should().BeTrue();
-        (await DatabaseExistsAsync(notADrillName)).Should().BeTrue("a record can only name a database the drill would have created");
-        File.Exists(notADrillNameRecord).Should().BeTrue();
-        File.Exists(neverCreatedRecord).Should().BeFalse("a record whose database never got created is just removed");
-        left.Split(", ").Should().BeEquivalentTo([alive, elsewhere, otherServer], "the drill dropped its own copy and the abandoned one only");
+        finally
+        {
+            foreach (var database in new[] { alive, elsewhere, otherServer, notADrillName })
+            {
+                await BackupTestDatabase.ExecuteAsync(_connectionString, $"DROP DATABASE IF EXISTS {database}");
+            }
+        }
     }
 
     private string Server()
