@@ -89,7 +89,7 @@ public sealed partial class LeftoverTests
         }
         finally
         {
-            foreach (var database in new[] { alive, elsewhere, otherServer, notADrillName })
+            foreach (var database in new[] { gone, alive, elsewhere, otherServer, notADrillName })
             {
                 await BackupTestDatabase.ExecuteAsync(_connectionString, $"DROP DATABASE IF EXISTS {database}");
             }
