@@ -10,7 +10,7 @@ internal static class DrillCommand
     public static Command Create()
     {
         var backup = new Option<string>("--backup") { Description = "The backup to drill, logical or base, or 'latest' (the newest logical backup; fails when older than 24 h).", DefaultValueFactory = _ => "latest" };
-        var command = new Command("drill", "Restore a backup into a scratch database, verify checksum, row counts, integrity and smoke queries, drop it, and report the measured RTO. A base backup (--backup ID) is restored to its consistent point into a throwaway cluster and checked there. Exit 1 when the drill fails.")
+        var command = new Command("drill", "Restore a backup into a scratch database, verify checksum, row counts, integrity and smoke queries, drop it (also on failure and Ctrl+C or SIGTERM, exit 130), and report the measured RTO. The scratch database is recorded in TMPDIR before the restore: the next drill on this host drops the one a killed drill left. A base backup (--backup ID) is restored to its consistent point into a throwaway cluster and checked there. Exit 1 when the drill fails.")
         {
             backup, GlobalOptions.Json,
         };

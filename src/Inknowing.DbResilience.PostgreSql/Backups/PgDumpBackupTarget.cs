@@ -215,7 +215,7 @@ internal sealed class PgDumpBackupTarget(
             Pooling = false,
         };
         var scratch = "dbresilience_verify_" + Convert.ToHexString(RandomNumberGenerator.GetBytes(4)).ToLowerInvariant();
-        foreach (var abandoned in await ScratchDatabase.CreateAsync(maintenance.ConnectionString, scratch, cancellationToken).ConfigureAwait(false))
+        foreach (var abandoned in await ScratchDatabase.CreateAsync(maintenance.ConnectionString, scratch, null, cancellationToken).ConfigureAwait(false))
         {
             Log.AbandonedScratchDatabaseDropped(logger, abandoned);
         }

@@ -80,6 +80,7 @@ internal sealed class PostgreSqlDrillRunner(
         LocalPostgreSqlCluster? cluster = null;
         var database = restoreOptions.Value.ScratchDatabasePrefix + "_drill_" + Guid.NewGuid().ToString("N")[..12];
         string serverConnectionString = postgreSqlOptions.Value.ConnectionString!;
+        ScratchDatabaseIntent? intent = null;
         try
         {
             if (options.UseThrowawayCluster)
@@ -108,7 +109,18 @@ internal sealed class PostgreSqlDrillRunner(
                 RestoreResult? result = null;
                 await drill.StepAsync("restore", async () =>
                 {
+                    if (cluster is null)
+                    {
+                        intent = await RecordScratchAsync(database, cancellationToken).ConfigureAwait(false);
+                    }
+
                     result = await strategy.RestoreAsync(source, request, cancellationToken).ConfigureAwait(false);
+                    if (cluster is null)
+                    {
+                        // The strategy created it: its comment now names this run too, as every scratch database's does.
+                        await Admin.MarkScratchAsync(database, cancellationToken).ConfigureAwait(false);
+                    }
+
                     return (true, string.Create(CultureInfo.InvariantCulture, $"Restored into '{database}' with {strategy.Name}, {result.Jobs} job(s), {result.BytesRead} bytes; SHA-256 {result.Sha256} verified in {result.VerificationDuration.TotalSeconds:F1} s before the restore."));
                 }).ConfigureAwait(false);
                 if (result is not null)
@@ -152,12 +164,33 @@ internal sealed class PostgreSqlDrillRunner(
                     return (true, "Throwaway cluster stopped and deleted.");
                 }
 
-                await new DatabaseAdmin(serverConnectionString, restoreOptions.Value.MaintenanceDatabase).DropAsync(database, CancellationToken.None).ConfigureAwait(false);
+                await Admin.DropAsync(database, CancellationToken.None).ConfigureAwait(false);
+
+                // Only once the database is gone: a record left by a failed drop lets the next run finish the job.
+                intent?.Delete();
                 return (true, $"Scratch database '{database}' dropped.");
             }).ConfigureAwait(false);
         }
 
         return await FinishAsync(drill, manifest, options, cancellationToken).ConfigureAwait(false);
+    }
+
+    private DatabaseAdmin Admin => new(postgreSqlOptions.Value.ConnectionString!, restoreOptions.Value.MaintenanceDatabase);
+
+    /// <summary>
+    /// Drops the scratch databases killed runs of this host left on the server, then records <paramref name="database"/> before
+    /// the restore strategy creates it (it may be an application's own, which expects no existing target): a drill killed
+    /// during the restore leaves the record, and the next run drops the database it names.
+    /// </summary>
+    private async Task<ScratchDatabaseIntent> RecordScratchAsync(string database, CancellationToken cancellationToken)
+    {
+        var temporaryDirectory = restoreOptions.Value.TempDirectory;
+        foreach (var abandoned in await Admin.DropAbandonedScratchAsync(temporaryDirectory, cancellationToken).ConfigureAwait(false))
+        {
+            Log.AbandonedScratchDatabaseDropped(logger, abandoned);
+        }
+
+        return ScratchDatabaseIntent.Record(temporaryDirectory, Admin.ConnectionString, database);
     }
 
     /// <summary>Restores a base backup to its consistent point into a throwaway cluster, checks the server answers with its databases, removes it.</summary>

@@ -13,8 +13,9 @@ namespace Inknowing.DbResilience.PostgreSql;
 /// scratch databases whose record names this host and a process that is gone; a database of another host (whose processes
 /// this host cannot see) or of a live process (another run at work) is never touched, and neither is one without a record.
 /// The comment is set right after <c>CREATE DATABASE</c> (which cannot share a transaction with it): a run killed between
-/// the two leaves a database without a record, which stays for an operator to drop. A drill restores over its own scratch
-/// database: the restore drops and creates it again and writes the record back (see <see cref="IsOwnAsync"/>).
+/// the two leaves a database without a record, which stays for an operator to drop. A drill's scratch database is created by
+/// the restore strategy, so the drill records it beforehand in a local <see cref="ScratchDatabaseIntent"/>, which the same
+/// sweep honours, and comments it once the restore has created it.
 /// </remarks>
 internal static partial class ScratchDatabase
 {
@@ -26,12 +27,13 @@ internal static partial class ScratchDatabase
     /// <summary>Drops abandoned scratch databases, then creates <paramref name="database"/> with this process's owner record.</summary>
     /// <param name="maintenanceConnectionString">A connection string to a maintenance database of the server.</param>
     /// <param name="database">The new database's name.</param>
+    /// <param name="temporaryDirectory">The directory of the drills' <see cref="ScratchDatabaseIntent"/> records; <see langword="null"/> for the system's temporary directory.</param>
     /// <param name="cancellationToken">A token to cancel the work.</param>
     /// <returns>The abandoned databases dropped.</returns>
     /// <exception cref="NpgsqlException">The database could not be created.</exception>
-    public static async Task<IReadOnlyList<string>> CreateAsync(string maintenanceConnectionString, string database, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<string>> CreateAsync(string maintenanceConnectionString, string database, string? temporaryDirectory, CancellationToken cancellationToken)
     {
-        var dropped = await DropAbandonedAsync(maintenanceConnectionString, cancellationToken).ConfigureAwait(false);
+        var dropped = await DropAbandonedAsync(maintenanceConnectionString, temporaryDirectory, cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(maintenanceConnectionString, $"CREATE DATABASE {TableName.QuoteIdentifier(database)} TEMPLATE template0", cancellationToken).ConfigureAwait(false);
         await MarkAsync(maintenanceConnectionString, database, cancellationToken).ConfigureAwait(false);
         return dropped;
@@ -58,9 +60,12 @@ internal static partial class ScratchDatabase
     public static Task DropAsync(string maintenanceConnectionString, string database, CancellationToken cancellationToken)
         => ExecuteAsync(maintenanceConnectionString, $"DROP DATABASE IF EXISTS {TableName.QuoteIdentifier(database)} WITH (FORCE)", cancellationToken);
 
-    /// <summary>Drops the scratch databases whose owner record names this host and a process that is gone (best effort).</summary>
+    /// <summary>
+    /// Drops the scratch databases whose owner record (their comment, or a drill's <see cref="ScratchDatabaseIntent"/> in
+    /// <paramref name="temporaryDirectory"/>) names this host and a process that is gone (best effort).
+    /// </summary>
     /// <returns>The databases dropped.</returns>
-    public static async Task<IReadOnlyList<string>> DropAbandonedAsync(string maintenanceConnectionString, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<string>> DropAbandonedAsync(string maintenanceConnectionString, string? temporaryDirectory, CancellationToken cancellationToken)
     {
         var abandoned = new List<string>();
         await using (var connection = await PostgreSqlConnections.OpenAsync(maintenanceConnectionString, cancellationToken).ConfigureAwait(false))
@@ -93,6 +98,7 @@ internal static partial class ScratchDatabase
             }
         }
 
+        dropped.AddRange(await ScratchDatabaseIntent.DropAbandonedAsync(temporaryDirectory, maintenanceConnectionString, cancellationToken).ConfigureAwait(false));
         return dropped;
     }
 

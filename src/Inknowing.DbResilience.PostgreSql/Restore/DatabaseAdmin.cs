@@ -12,8 +12,13 @@ internal sealed class DatabaseAdmin(string connectionString, string maintenanceD
 
     /// <summary>Drops the scratch databases killed runs of this host left, then creates one with this process's owner record.</summary>
     /// <returns>The abandoned databases dropped.</returns>
-    public Task<IReadOnlyList<string>> CreateScratchAsync(string database, CancellationToken cancellationToken)
-        => ScratchDatabase.CreateAsync(ConnectionStringFor(maintenanceDatabase), database, cancellationToken);
+    public Task<IReadOnlyList<string>> CreateScratchAsync(string database, string? temporaryDirectory, CancellationToken cancellationToken)
+        => ScratchDatabase.CreateAsync(ConnectionStringFor(maintenanceDatabase), database, temporaryDirectory, cancellationToken);
+
+    /// <summary>Drops the scratch databases killed runs of this host left (by their comment or a drill's intent record in <paramref name="temporaryDirectory"/>).</summary>
+    /// <returns>The abandoned databases dropped.</returns>
+    public Task<IReadOnlyList<string>> DropAbandonedScratchAsync(string? temporaryDirectory, CancellationToken cancellationToken)
+        => ScratchDatabase.DropAbandonedAsync(ConnectionStringFor(maintenanceDatabase), temporaryDirectory, cancellationToken);
 
     /// <summary>Tells whether <paramref name="database"/> is a scratch database of this process (its owner record names it).</summary>
     public Task<bool> IsOwnScratchAsync(string database, CancellationToken cancellationToken)

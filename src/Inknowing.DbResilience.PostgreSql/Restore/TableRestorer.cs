@@ -79,7 +79,7 @@ internal sealed partial class TableRestorer(
         var admin = new DatabaseAdmin(liveConnectionString, restoreOptions.Value.MaintenanceDatabase);
         var scratch = restoreOptions.Value.ScratchDatabasePrefix + "_" + Guid.NewGuid().ToString("N")[..12];
         await using var copy = await LocalBackupCopy.CreateAsync(source, restoreOptions.Value.TempDirectory, cancellationToken).ConfigureAwait(false);
-        foreach (var abandoned in await admin.CreateScratchAsync(scratch, cancellationToken).ConfigureAwait(false))
+        foreach (var abandoned in await admin.CreateScratchAsync(scratch, restoreOptions.Value.TempDirectory, cancellationToken).ConfigureAwait(false))
         {
             Log.AbandonedScratchDatabaseDropped(logger, abandoned);
         }
