@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using Inknowing.DbResilience.Email;
 
 namespace Inknowing.DbResilience.IntegrationTests.Infrastructure;
 
@@ -84,6 +85,18 @@ public sealed class MailDevServer : IAsyncDisposable
 
         await server.DisposeAsync();
         throw new TimeoutException($"maildev did not listen on 127.0.0.1:{smtpPort} and {webPort} within 30 seconds.");
+    }
+
+    /// <summary>Points an email notifier at this server: its port, its credentials, STARTTLS when offered, to <c>ops@example.com</c>.</summary>
+    public void Configure(EmailNotifierOptions options)
+    {
+        options.Host = "127.0.0.1";
+        options.Port = SmtpPort;
+        options.Security = EmailTransportSecurity.StartTlsWhenAvailable;
+        options.UserName = UserName;
+        options.Password = Password;
+        options.From = "dbresilience@example.com";
+        options.To.Add("ops@example.com");
     }
 
     /// <summary>Returns every message received so far, as maildev's API describes them (subject, text, from, to, ...).</summary>
