@@ -106,12 +106,14 @@ public sealed class SecretLogTests : StorageDirectoryTests
         {
             ("backup: the server down", b => b.UsePostgreSql(unreachable).UseFileSystemStorage(NewStorage()),
                 s => s.GetRequiredService<IBackupService>().CreateAsync()),
-            ("backup: pg_dump refused (no such database)", b => b.UsePostgreSql(wrongDatabase).UseFileSystemStorage(NewStorage()),
+            ("backup: no such database", b => b.UsePostgreSql(wrongDatabase).UseFileSystemStorage(NewStorage()),
                 s => s.GetRequiredService<IBackupService>().CreateAsync()),
             ("backup: pg_dump refused (no such table)", b => b.UsePostgreSql(_connectionString).UseFileSystemStorage(NewStorage()),
                 s => s.GetRequiredService<IBackupService>().CreateAsync(new BackupRequest { Tables = ["shop.no_such_table"] })),
             ("restore: existing target without force", b => b.UsePostgreSql(_connectionString).UseFileSystemStorage(storage),
                 s => s.GetRequiredService<IRestoreService>().RestoreAsync(new RestoreRequest { TargetDatabase = "postgres" })),
+            ("restore: data only into a database that does not exist", b => b.UsePostgreSql(_connectionString).UseFileSystemStorage(storage),
+                s => s.GetRequiredService<IRestoreService>().RestoreAsync(new RestoreRequest { TargetDatabase = "secret_data_" + Guid.NewGuid().ToString("N")[..8], DataOnly = true })),
             ("restore: the target server down", b => b.UsePostgreSql(_connectionString).UseFileSystemStorage(storage),
                 s => s.GetRequiredService<IRestoreService>().RestoreAsync(new RestoreRequest { TargetDatabase = "secret_copy", TargetConnectionString = unreachable })),
             ("table restore: the server down", b => b.UsePostgreSql(unreachable).UseFileSystemStorage(storage),
@@ -139,9 +141,9 @@ public sealed class SecretLogTests : StorageDirectoryTests
                     Azure(o, azurite.BlobEndpoint, azureKey);
                     o.AccountName = o.AccountKey = null;
                     o.ServiceUri = null;
-                    o.ConnectionString = $"BlobEndpoint={azurite.BlobEndpoint};SharedAccessSignature=sv=2021-08-06&ss=b&srt=sco&sp=rwdlac&se=2099-01-01T00:00:00Z&sig={Uri.EscapeDataString(sasSignature)}";
+                    o.ConnectionString = SasConnectionString(azurite.BlobEndpoint, sasSignature);
                 }),
-                s => s.GetRequiredService<IBackupService>().ListAsync()),
+                s => s.GetRequiredService<IBackupService>().CreateAsync()),
         };
 
         var secrets = Forms(_password, _connectionString, unreachable, wrongDatabase, s3Secret, azureKey, sasSignature);
@@ -205,6 +207,10 @@ public sealed class SecretLogTests : StorageDirectoryTests
         await provider.Client.PutBucketAsync(options.BucketName);
         return options.BucketName!;
     }
+
+    /// <summary>Returns an Azure Storage connection string with a SAS whose signature is <paramref name="signature"/>.</summary>
+    internal static string SasConnectionString(Uri blobEndpoint, string signature) =>
+        $"BlobEndpoint={blobEndpoint};SharedAccessSignature=sv=2021-08-06&ss=b&srt=sco&sp=rwdlac&se=2099-01-01T00:00:00Z&sig={Uri.EscapeDataString(signature)}";
 
     /// <summary>Sets Azure Blob options for a container on <paramref name="serviceUri"/> with the given account key.</summary>
     internal static void Azure(Inknowing.DbResilience.Azure.AzureBlobStorageOptions options, Uri serviceUri, string accountKey)

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using Inknowing.DbResilience.Azure.DependencyInjection;
 using Inknowing.DbResilience.DependencyInjection;
 using Inknowing.DbResilience.IntegrationTests.Backups;
 using Inknowing.DbResilience.Email.DependencyInjection;
@@ -14,9 +16,9 @@ namespace Inknowing.DbResilience.IntegrationTests.Reliability;
 
 /// <summary>
 /// Secrets in notification payloads: scheduled backups that fail (the database server down, with the password in the connection
-/// string; an S3 store refusing the key pair) notify a Slack-style webhook and a JSON webhook (a local HTTP server records
+/// string; an S3 store refusing the key pair; azurite refusing a SAS connection string) notify a Slack-style webhook and a JSON webhook (a local HTTP server records
 /// the raw bodies) and an email (maildev, read back through its API: subject, text, HTML and headers); none holds the password,
-/// the connection string, the S3 secret key or the SMTP password, and neither do the scheduler's logs.
+/// the connection string, the S3 secret key, the SAS signature or the SMTP password, and neither do the scheduler's logs.
 /// </summary>
 [Category("Reliability")]
 public sealed class SecretNotificationTests : StorageDirectoryTests
@@ -44,14 +46,23 @@ public sealed class SecretNotificationTests : StorageDirectoryTests
         var s3rver = TestServers.S3rver;
         var unreachable = SecretLogTests.Unreachable(_connectionString);
         var bucket = await SecretLogTests.CreateBucketAsync(s3rver);
+        var sasSignature = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        var azurite = TestServers.Azurite;
         var scenarios = new (string Name, string ConnectionString, Action<DbResilienceBuilder> Storage)[]
         {
             ("database-down", unreachable, b => b.UseFileSystemStorage(NewStorage())),
             ("s3-credentials-refused", _connectionString, b => b.UseS3Storage(o => SecretLogTests.S3(o, s3rver.Endpoint, s3Secret, s3rver.RequiresCompatibilityMode, bucket))),
+            ("azure-sas-refused", _connectionString, b => b.UseAzureBlobStorage(o =>
+            {
+                o.ContainerName = "secrets-" + Guid.NewGuid().ToString("N")[..8];
+                o.ConnectionString = SecretLogTests.SasConnectionString(azurite.BlobEndpoint, sasSignature);
+                o.MaxRetryAttempts = 1;
+            })),
         };
-        var secrets = SecretLogTests.Forms(_password, _connectionString, unreachable, s3Secret, _smtp.Password);
+        var secrets = SecretLogTests.Forms(_password, _connectionString, unreachable, s3Secret, sasSignature, _smtp.Password);
         var payloads = new List<(string Where, string Text)>();
         var logEntries = 0;
+        var day = 0;
 
         foreach (var (name, connectionString, storage) in scenarios)
         {
@@ -59,7 +70,9 @@ public sealed class SecretNotificationTests : StorageDirectoryTests
             using var recorder = new JobRecorder();
             var logs = new CapturingLoggerProvider();
             var emailsBefore = (await _smtp.GetEmailsAsync()).Count;
-            var time = new FakeTimeProvider(s_twoAm.AddMinutes(-1));
+            // A day of its own per scenario: the job history (in the same database) runs each instant once.
+            var twoAm = s_twoAm.AddDays(day++);
+            var time = new FakeTimeProvider(twoAm.AddMinutes(-1));
             await using (var host = SchedulerTestHost.Create(connectionString, time, recorder, name, b =>
                          {
                              storage(b);
@@ -84,7 +97,7 @@ public sealed class SecretNotificationTests : StorageDirectoryTests
                          }))
             {
                 await host.StartAsync();
-                time.SetUtcNow(s_twoAm);
+                time.SetUtcNow(twoAm);
                 await listener.WaitForAsync(r => r.Count >= 2, $"{name}: the Slack and webhook notifications");
                 await WaitForEmailsAsync(emailsBefore + 1, name);
                 await host.StopAsync();
@@ -107,7 +120,7 @@ public sealed class SecretNotificationTests : StorageDirectoryTests
         var notifications = payloads.Count(p => !p.Where.EndsWith(" log", StringComparison.Ordinal));
         ReliabilityTrials.Record("secrets/notifications", scenarios.Length, 0, leaks.Count, string.Create(
             CultureInfo.InvariantCulture,
-            $"scheduled backups failing (the database down, S3 refusing the key pair); {notifications} payloads (Slack, JSON webhook, email subject, text, HTML and headers from maildev) and {logEntries} scheduler log entries at Trace: no password, connection string, S3 secret key or SMTP password"));
+            $"scheduled backups failing (the database down, S3 refusing the key pair, Azure refusing a SAS); {notifications} payloads (Slack, JSON webhook, email subject, text, HTML and headers from maildev) and {logEntries} scheduler log entries at Trace: no password, connection string, S3 secret key, SAS signature or SMTP password"));
         leaks.Should().BeEmpty("no notification payload may hold a secret");
     }
 
