@@ -94,8 +94,15 @@ public sealed partial class AzureBlobStorageProvider : IStorageProvider
         var prefix = options.Prefix.Trim('/');
         var name = "azblob://" + options.ContainerName + (prefix.Length == 0 ? string.Empty : "/" + prefix);
         var endpoint = Endpoint(options);
-        return endpoint is null ? name : $"{name} at {endpoint}";
+        return endpoint is null ? name : $"{name} at {WithoutCredentials(endpoint)}";
     }
+
+    /// <summary>
+    /// Returns the address without its query, fragment and user information: a connection string's <c>SharedAccessSignature</c>
+    /// becomes the client's query (its <c>sig</c> is the secret), and the name goes into messages and logs.
+    /// </summary>
+    private static Uri WithoutCredentials(Uri endpoint) =>
+        endpoint.IsAbsoluteUri ? new UriBuilder(endpoint) { Query = string.Empty, Fragment = string.Empty, UserName = string.Empty, Password = string.Empty }.Uri : endpoint;
 
     /// <inheritdoc />
     public async Task<StorageWriteResult> WriteAsync(string key, Stream content, CancellationToken cancellationToken = default)
@@ -273,7 +280,7 @@ public sealed partial class AzureBlobStorageProvider : IStorageProvider
         {
             try
             {
-                // The client parses the connection string without a request; its Uri holds no secret.
+                // The client parses the connection string without a request; with a SharedAccessSignature its Uri holds the token.
                 return new BlobServiceClient(connectionString).Uri;
             }
             catch (Exception ex) when (ex is FormatException or ArgumentException or InvalidOperationException)

@@ -18,6 +18,7 @@ internal static partial class SecretRedactor
         text = ConnectionUri().Replace(text, "[connection URI removed]");
         text = KeyValuePairs().Replace(text, m => ConnectionStringKey().IsMatch(m.Value) ? "[connection string removed]" : m.Value);
         text = UserInfo().Replace(text, "://[credentials removed]@");
+        text = SignatureParameter().Replace(text, m => m.Groups["name"].Value + "[removed]");
         return SecretSetting().Replace(text, m => m.Groups["name"].Value + "=[removed]");
     }
 
@@ -34,6 +35,11 @@ internal static partial class SecretRedactor
 
     [GeneratedRegex(@"://[^/\s:@]+:[^/\s@]+@", RegexOptions.CultureInvariant)]
     private static partial Regex UserInfo();
+
+    // A shared access signature in a URL or a connection string: the query parameter sig (and a whole SharedAccessSignature
+    // setting, URL-encoded or not) is the credential.
+    [GeneratedRegex(@"(?<name>[?&;]\s*(?:sig|SharedAccessSignature)\s*=)[^&;\s'""]+", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex SignatureParameter();
 
     [GeneratedRegex(@"(?<name>\b(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|secret[_-]?access[_-]?key|PGPASSWORD|AWS_SECRET_ACCESS_KEY)\b)\s*[=:]\s*(?:""[^""]*""|'[^']*'|[^\s;,]+)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex SecretSetting();

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Inknowing.DbResilience.Email;
 
 namespace Inknowing.DbResilience.IntegrationTests.Infrastructure;
 
@@ -44,6 +45,18 @@ public sealed class MailDevServer : IAsyncDisposable
         }
 
         return new MailDevServer(await NodeServerProcess.StartAsync("maildev", start, null, smtpPort, webPort), webPort, password);
+    }
+
+    /// <summary>Points an email notifier at this server: its port, its credentials, STARTTLS when offered, to <c>ops@example.com</c>.</summary>
+    public void Configure(EmailNotifierOptions options)
+    {
+        options.Host = "127.0.0.1";
+        options.Port = SmtpPort;
+        options.Security = EmailTransportSecurity.StartTlsWhenAvailable;
+        options.UserName = UserName;
+        options.Password = Password;
+        options.From = "dbresilience@example.com";
+        options.To.Add("ops@example.com");
     }
 
     /// <summary>Returns every message received so far, as maildev's API describes them (subject, text, from, to, ...).</summary>

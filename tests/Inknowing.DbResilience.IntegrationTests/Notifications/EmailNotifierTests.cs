@@ -52,13 +52,7 @@ public sealed class EmailNotifierTests : StorageDirectoryTests
             .ConfigureNotifications(o => o.RetryDelay = TimeSpan.Zero)
             .AddEmailNotifications(o =>
             {
-                o.Host = "127.0.0.1";
-                o.Port = _smtp.SmtpPort;
-                o.Security = EmailTransportSecurity.StartTlsWhenAvailable;
-                o.UserName = MailDevServer.UserName;
-                o.Password = _smtp.Password;
-                o.From = "dbresilience@example.com";
-                o.To.Add("ops@example.com");
+                _smtp.Configure(o);
                 o.MinimumSeverity = NotificationSeverity.Failure;
             }));
         await host.StartAsync();

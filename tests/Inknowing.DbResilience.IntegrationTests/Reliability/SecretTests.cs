@@ -22,14 +22,7 @@ public sealed class SecretTests : StorageDirectoryTests
     public async Task CreateRoleAsync()
     {
         Assume.That(Directory.Exists("/proc/self"), Is.True, "/proc is where command lines are read");
-        _password = "Pw-" + Guid.NewGuid().ToString("N");
-        var role = "secret_" + Guid.NewGuid().ToString("N")[..8];
-        var database = role + "_db";
-        var admin = TestServers.PostgreSqlConnectionString;
-        await BackupTestDatabase.ExecuteAsync(admin, $"CREATE ROLE {role} LOGIN SUPERUSER PASSWORD '{_password}'");
-        await BackupTestDatabase.ExecuteAsync(admin, $"CREATE DATABASE {database} OWNER {role}");
-        _connectionString = new NpgsqlConnectionStringBuilder(admin) { Username = role, Password = _password, Database = database, Pooling = false }.ConnectionString;
-        await BackupTestDatabase.ExecuteAsync(_connectionString, BackupTestDatabase.ShopSchema);
+        (_password, _connectionString) = await SecretLogTests.CreatePasswordRoleAsync();
         _temporary = NewStorage();
         Directory.CreateDirectory(_temporary);
         _migrations = Path.Combine(_temporary, "migrations");

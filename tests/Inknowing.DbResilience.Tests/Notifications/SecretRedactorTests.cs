@@ -10,6 +10,8 @@ public sealed class SecretRedactorTests
     [TestCase("PGPASSWORD=hunter2 was refused", "hunter2", null)]
     [TestCase("AWS_SECRET_ACCESS_KEY: hunter2", "hunter2", null)]
     [TestCase("password = 'hunter 2' is wrong", "hunter 2", null)]
+    [TestCase("Storage 'azblob://c at https://acme.blob.core.windows.net/?sv=2021-08-06&sp=rl&sig=hunter2%2Bx%3D' refused", "hunter2", null)]
+    [TestCase("GET https://acme.blob.core.windows.net/c?comp=list&SharedAccessSignature=sv%3D1%26sig%3Dhunter2 failed", "hunter2", null)]
     public void Redact_TextWithSecrets_LeavesNoneOfThem(string text, string secret, string? host)
     {
         var redacted = SecretRedactor.Redact(text);

@@ -54,6 +54,22 @@ public sealed class AzureBlobStorageOptionsTests
     }
 
     [Test]
+    public void DisplayName_SharedAccessSignatureConnectionString_ShowsTheEndpointWithoutTheToken()
+    {
+        const string Signature = "c2lnLXNlY3JldC0xMjM0NTY3ODkw";
+        var options = new AzureBlobStorageOptions
+        {
+            ContainerName = "backups",
+            ConnectionString = $"BlobEndpoint=https://acme.blob.core.windows.net;SharedAccessSignature=sv=2021-08-06&ss=b&srt=sco&sp=rwdlac&se=2099-01-01T00:00:00Z&sig={Signature}",
+        };
+
+        var name = AzureBlobStorageProvider.DisplayName(options);
+
+        name.Should().Be("azblob://backups at https://acme.blob.core.windows.net/");
+        name.Should().NotContain(Signature).And.NotContain("sig=");
+    }
+
+    [Test]
     public void Build_InvalidAzureOptions_ReportsTheCallWithoutTheSecret()
     {
         var builder = new DbResilienceBuilder().UseAzureBlobStorage(o => o.ConnectionString = "AccountKey=SECRET-3;garbage");
