@@ -133,7 +133,7 @@ public sealed class SecretLogTests : StorageDirectoryTests
                     Azure(o, azurite.BlobEndpoint, azureKey);
                     o.AccountName = o.AccountKey = null;
                     o.ServiceUri = null;
-                    o.ConnectionString = $"DefaultEndpointsProtocol=http;AccountName={S3TestServer.AzuriteAccount};AccountKey={azureKey};BlobEndpoint={azurite.BlobEndpoint};";
+                    o.ConnectionString = $"DefaultEndpointsProtocol=http;AccountName={AzuriteServer.AccountName};AccountKey={azureKey};BlobEndpoint={azurite.BlobEndpoint};";
                 }),
                 s => s.GetRequiredService<IBackupService>().CreateAsync()),
             ("Azure: a SAS token with a wrong signature", b => b.UsePostgreSql(_connectionString).UseAzureBlobStorage(o =>
@@ -217,7 +217,7 @@ public sealed class SecretLogTests : StorageDirectoryTests
     {
         options.ContainerName = "secrets-" + Guid.NewGuid().ToString("N")[..8];
         options.ServiceUri = serviceUri;
-        options.AccountName = S3TestServer.AzuriteAccount;
+        options.AccountName = AzuriteServer.AccountName;
         options.AccountKey = accountKey;
         options.MaxRetryAttempts = 1;
         options.RetryDelay = TimeSpan.FromMilliseconds(50);
