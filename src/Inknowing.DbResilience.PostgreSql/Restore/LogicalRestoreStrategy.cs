@@ -83,8 +83,9 @@ internal abstract class LogicalRestoreStrategy(
 
             var replace = exists && !selective;
 
-            // A scratch database of this process (a drill's) keeps its owner record through the drop and create, and after the
-            // restored database properties (which may hold a comment), so that a killed run's copy is still dropped by the next.
+            // A scratch database of this process (a restore test's, created and marked before the restore) keeps its owner
+            // record through the drop and create, and after the restored database properties (which may hold a comment), so
+            // that a killed run's copy is still dropped by the next.
             var scratch = replace && await admin.IsOwnScratchAsync(target, cancellationToken).ConfigureAwait(false);
             if (replace)
             {
