@@ -1,9 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.RegularExpressions;
 using Inknowing.DbResilience.Restore;
-using Inknowing.DbResilience.Storage;
 using Npgsql;
 
 namespace Inknowing.DbResilience.PostgreSql;
@@ -61,11 +59,7 @@ internal sealed partial class ScratchDatabaseIntent
             "connection-database=" + server.Database,
             "database=" + database,
             string.Empty);
-        using (var file = PrivateFiles.CreateFile(path))
-        {
-            file.Write(Encoding.UTF8.GetBytes(text));
-            file.Flush(flushToDisk: true);
-        }
+        ScratchDirectory.WriteRecord(path, text, replace: false);
 
         return new ScratchDatabaseIntent(path);
     }
@@ -91,6 +85,8 @@ internal sealed partial class ScratchDatabaseIntent
             return dropped;
         }
 
+        // A record a killed drill was still writing: its database was not created yet.
+        ScratchDirectory.RemoveAbandonedPendingRecords(parent);
         var server = ServerOf(new NpgsqlConnectionStringBuilder(maintenanceConnectionString));
         foreach (var path in Directory.EnumerateFiles(parent, NamePrefix + "*" + Suffix).ToList())
         {

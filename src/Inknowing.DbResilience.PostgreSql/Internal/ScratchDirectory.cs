@@ -27,7 +27,7 @@ internal sealed class ScratchDirectory : IDisposable
     public const string OwnerSuffix = ".owner";
 
     /// <summary>
-    /// The end of an owner record being written: <c>NAME.owner.PID-STARTTIME.pending</c>, renamed to <c>NAME.owner</c> once whole.
+    /// The end of a record being written: <c>RECORD.PID-STARTTIME.pending</c>, renamed to <c>RECORD</c> once whole.
     /// </summary>
     public const string PendingSuffix = ".pending";
 
@@ -55,7 +55,7 @@ internal sealed class ScratchDirectory : IDisposable
         // it to a cluster's directory, so it keeps the umask's mode; the scratch directory and the record are the private ones.
         Directory.CreateDirectory(parent);
         var path = System.IO.Path.Combine(parent, Prefix + kind + "-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(6)));
-        WriteRecord(path + OwnerSuffix, OwnerProcess.Current(), replace: false);
+        WriteRecord(path + OwnerSuffix, OwnerProcess.Current() + "\n", replace: false);
 
         if (create)
         {
@@ -76,18 +76,7 @@ internal sealed class ScratchDirectory : IDisposable
             return removed;
         }
 
-        // A record a killed run was writing: its name says whose it was, so it goes once that process is gone.
-        foreach (var pending in Directory.EnumerateFiles(parent, Prefix + "*" + OwnerSuffix + ".*" + PendingSuffix))
-        {
-            var name = System.IO.Path.GetFileName(pending);
-            var start = name.LastIndexOf(OwnerSuffix + ".", StringComparison.Ordinal) + OwnerSuffix.Length + 1;
-            var owner = name[start..^PendingSuffix.Length].Replace('-', ' ');
-            if (!OwnerProcess.IsAlive(owner))
-            {
-                TryDelete(pending);
-            }
-        }
-
+        RemoveAbandonedPendingRecords(parent);
         foreach (var record in Directory.EnumerateFiles(parent, Prefix + "*" + OwnerSuffix))
         {
             string text;
@@ -120,7 +109,7 @@ internal sealed class ScratchDirectory : IDisposable
     /// sockets live here): the directory stays while that server runs, and the next run removes it once the server has stopped.
     /// </summary>
     /// <param name="pid">The server's process id.</param>
-    public void HandOverTo(int pid) => WriteRecord(Path + OwnerSuffix, OwnerProcess.Of(pid), replace: true);
+    public void HandOverTo(int pid) => WriteRecord(Path + OwnerSuffix, OwnerProcess.Of(pid) + "\n", replace: true);
 
     /// <summary>Removes the directory, its siblings that start with its name, then the owner record.</summary>
     public void Dispose()
@@ -135,19 +124,38 @@ internal sealed class ScratchDirectory : IDisposable
     }
 
     /// <summary>
-    /// Writes <paramref name="owner"/> to <paramref name="record"/> whole or not at all: a run killed between creating a record and
+    /// Writes <paramref name="text"/> to <paramref name="record"/> whole or not at all: a run killed between creating a record and
     /// writing it would leave an empty record, which names no owner, so nothing would ever remove it or what it guards. The text
-    /// goes first to a pending file whose name names the writer, then is renamed over the record.
+    /// goes first to a pending file whose name names the writer (<c>RECORD.PID-STARTTIME.pending</c>), then is renamed.
     /// </summary>
-    private static void WriteRecord(string record, string owner, bool replace)
+    /// <param name="record">The record's path, in a directory <see cref="RemoveAbandonedPendingRecords"/> sweeps.</param>
+    /// <param name="text">The record.</param>
+    /// <param name="replace"><see langword="true"/> to replace an existing record.</param>
+    /// <exception cref="IOException">The record could not be written, or exists and <paramref name="replace"/> is false.</exception>
+    internal static void WriteRecord(string record, string text, bool replace)
     {
         var pending = record + "." + OwnerProcess.Current().Replace(' ', '-') + PendingSuffix;
         using (var file = PrivateFiles.CreateFile(pending, FileMode.Create))
         {
-            file.Write(System.Text.Encoding.ASCII.GetBytes(owner + "\n"));
+            file.Write(System.Text.Encoding.UTF8.GetBytes(text));
+            file.Flush(flushToDisk: true);
         }
 
         File.Move(pending, record, replace);
+    }
+
+    /// <summary>Removes from <paramref name="parent"/> the pending records (<see cref="WriteRecord"/>) of writers that are gone.</summary>
+    /// <param name="parent">The directory.</param>
+    internal static void RemoveAbandonedPendingRecords(string parent)
+    {
+        foreach (var pending in Directory.EnumerateFiles(parent, Prefix + "*" + PendingSuffix))
+        {
+            var name = System.IO.Path.GetFileName(pending)[..^PendingSuffix.Length];
+            if (!OwnerProcess.IsAlive(name[(name.LastIndexOf('.') + 1)..].Replace('-', ' ')))
+            {
+                TryDelete(pending);
+            }
+        }
     }
 
     private static void TryDelete(string file)

@@ -41,6 +41,6 @@ internal static partial class SecretRedactor
     [GeneratedRegex(@"(?<name>[?&;]\s*(?:sig|SharedAccessSignature)\s*=)[^&;\s'""]+", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex SignatureParameter();
 
-    [GeneratedRegex(@"(?<name>\b(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|secret[_-]?access[_-]?key|PGPASSWORD|AWS_SECRET_ACCESS_KEY)\b)\s*[=:]\s*(?:""[^""]*""|'[^']*'|[^\s;,]+)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"(?<name>\b(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|secret[_-]?access[_-]?key|AccountKey|PGPASSWORD|AWS_SECRET_ACCESS_KEY)\b)\s*[=:]\s*(?:""[^""]*""|'[^']*'|[^\s;,]+)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex SecretSetting();
 }

@@ -12,6 +12,7 @@ public sealed class SecretRedactorTests
     [TestCase("password = 'hunter 2' is wrong", "hunter 2", null)]
     [TestCase("Storage 'azblob://c at https://acme.blob.core.windows.net/?sv=2021-08-06&sp=rl&sig=hunter2%2Bx%3D' refused", "hunter2", null)]
     [TestCase("GET https://acme.blob.core.windows.net/c?comp=list&SharedAccessSignature=sv%3D1%26sig%3Dhunter2 failed", "hunter2", null)]
+    [TestCase("Storage refused: DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=hunter2+x/y==;EndpointSuffix=core.windows.net", "hunter2", null)]
     public void Redact_TextWithSecrets_LeavesNoneOfThem(string text, string secret, string? host)
     {
         var redacted = SecretRedactor.Redact(text);

@@ -23,6 +23,7 @@ public sealed class ScratchDatabaseIntentTests
         Path.GetFileName(intent.Path).Should().StartWith("dbresilience-database-").And.EndWith(".intent");
         record.Should().Be(new ScratchDatabaseIntent.IntentRecord(Environment.MachineName, OwnerProcess.Current(), "db.internal:6543", "dbresilience_scratch_drill_0123456789ab"));
         text.Should().Contain("connection-database=shop").And.NotContain("s3cret-7f3a");
+        Directory.EnumerateFiles(_directory).Should().Equal([intent.Path], "the record is written whole under a pending name, then renamed");
         if (!OperatingSystem.IsWindows())
         {
             File.GetUnixFileMode(intent.Path).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite);
